@@ -1,0 +1,44 @@
+/**
+ * Every pinned upstream version in one place. Checked 2026-11 against the upstream
+ * repositories and the EKS add-on tables; bump here, re-run the tests, and update the date.
+ *
+ * Upstream charts and images are pinned by version only: their digests are not copied (the
+ * Karpenter v1.14.1 tag's chart files still say 1.13.0, see UPSTREAM-FACTS).
+ */
+export const UPSTREAM_VERSIONS_CHECKED = '2026-11';
+
+/** Karpenter Helm charts (controller and CRDs) from `oci://public.ecr.aws/karpenter`. */
+export const KARPENTER_VERSION = '1.14.1';
+export const KARPENTER_CHART_REPOSITORY = 'oci://public.ecr.aws/karpenter/karpenter';
+export const KARPENTER_CRD_CHART_REPOSITORY = 'oci://public.ecr.aws/karpenter/karpenter-crd';
+
+/** Kubernetes version the cluster L3 creates by default (and that the kubectl layer matches). */
+export const DEFAULT_KUBERNETES_VERSION = '1.35';
+
+/**
+ * EKS managed add-on versions for the default Kubernetes version. `undefined` lets EKS pick
+ * its default version for the cluster: used only where no pinned build has been checked.
+ */
+export const EKS_ADDON_VERSIONS = {
+  vpcCni: 'v1.21.1-eksbuild.1',
+  coreDns: 'v1.13.2-eksbuild.3',
+  kubeProxy: 'v1.35.0-eksbuild.2',
+  podIdentityAgent: 'v1.3.10-eksbuild.2',
+  ebsCsi: 'v1.57.1-eksbuild.1',
+  efsCsi: 'v3.3.0-eksbuild.1',
+  mountpointS3Csi: 'v2.0.0-eksbuild.1',
+} as const;
+
+/** Windows builds (node label `node.kubernetes.io/windows-build`) and Karpenter AMI aliases. */
+export const WINDOWS_BUILDS = {
+  '2019': { build: '10.0.17763', amiAlias: 'windows2019@latest' },
+  '2022': { build: '10.0.20348', amiAlias: 'windows2022@latest' },
+  '2025': { build: '10.0.26100', amiAlias: 'windows2025@latest' },
+} as const;
+
+/** Windows Server 2025 nodes need at least this Karpenter and this EKS version. */
+export const WINDOWS_2025_MIN_KARPENTER = '1.9.0';
+export const WINDOWS_2025_MIN_KUBERNETES = '1.35';
+
+/** EC2 nested virtualization in `EC2NodeClass.spec.cpuOptions` exists from this Karpenter. */
+export const NESTED_VIRTUALIZATION_MIN_KARPENTER = '1.13.0';
