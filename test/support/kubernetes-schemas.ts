@@ -116,7 +116,8 @@ export function validateKubernetesObject(obj: KubernetesObject): string[] {
     validate = ajv.compile(schema);
     validators.set(key, validate);
   }
-  if (validate(obj)) return [];
+  const valid = validate(obj as unknown);
+  if (valid) return [];
   const where = `${obj.kind}/${obj.metadata?.name ?? '?'}`;
   return (validate.errors ?? []).map((e) => `${where} ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
 }
