@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { WindowsDesktopsStack } from '../lib/windows-desktops-stack';
+
+/**
+ * The reference app: every capability on, synthesized offline.
+ *
+ * Region and availability zones come from `cdk.json` context so that synthesis needs no AWS
+ * account (no AZ lookup); the account comes from the CLI's credentials at deploy time.
+ */
+const app = new App();
+const region: string = app.node.getContext('windows-desktops:region');
+const availabilityZones: string[] = app.node.getContext('windows-desktops:availabilityZones');
+
+new WindowsDesktopsStack(app, 'WindowsDesktops', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
+  availabilityZones,
+  description: 'Windows cloud desktops on Amazon EKS (reference stack)',
+});
+
+// cdk-nag 3 is a policy-validation plugin: any unacknowledged AwsSolutions finding fails synth.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+app.synth();
