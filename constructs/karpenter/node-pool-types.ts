@@ -1,0 +1,168 @@
+import { Duration } from 'aws-cdk-lib';
+
+/**
+ * Value types shared by Karpenter node pools (Windows now, Linux VM hosts later): typed
+ * stand-ins for the strings of the Karpenter v1 NodePool and EC2NodeClass APIs.
+ */
+
+/**
+ * Purchase option of the nodes a pool may launch (well-known label `karpenter.sh/capacity-type`).
+ *
+ * @see https://karpenter.sh/docs/concepts/nodepools/#capacity-type
+ */
+export enum CapacityType {
+  /** On-Demand Instances. */
+  ON_DEMAND = 'on-demand',
+  /** Spot Instances: cheaper, reclaimed with a two-minute notice (Karpenter drains on the interruption event). */
+  SPOT = 'spot',
+}
+
+/**
+ * Which nodes Karpenter may remove or replace to save cost.
+ *
+ * @see https://karpenter.sh/docs/concepts/disruption/#consolidation
+ */
+export enum ConsolidationPolicy {
+  /** Only nodes without workload pods. */
+  WHEN_EMPTY = 'WhenEmpty',
+  /** Empty nodes, and nodes whose pods fit elsewhere or on a cheaper node. */
+  WHEN_EMPTY_OR_UNDERUTILIZED = 'WhenEmptyOrUnderutilized',
+}
+
+/**
+ * Effect of a node taint on pods that do not tolerate it.
+ */
+export enum TaintEffect {
+  /** New pods are not scheduled on the node. */
+  NO_SCHEDULE = 'NoSchedule',
+  /** The scheduler avoids the node when it can. */
+  PREFER_NO_SCHEDULE = 'PreferNoSchedule',
+  /** New pods are not scheduled and running pods are evicted. */
+  NO_EXECUTE = 'NoExecute',
+}
+
+/**
+ * A taint Karpenter puts on every node of a pool.
+ */
+export interface NodeTaint {
+  /** Taint key, e.g. `os` or `example.com/dedicated`. */
+  readonly key: string;
+  /**
+   * Taint value.
+   * @default - no value
+   */
+  readonly value?: string;
+  /** Effect on pods that do not tolerate the taint. */
+  readonly effect: TaintEffect;
+}
+
+/**
+ * Disruption methods a budget can be limited to.
+ */
+export enum DisruptionReason {
+  /** Consolidation of underutilized nodes. */
+  UNDERUTILIZED = 'Underutilized',
+  /** Removal of empty nodes. */
+  EMPTY = 'Empty',
+  /** Replacement of nodes that no longer match their NodePool or EC2NodeClass (new AMI, changed spec). */
+  DRIFTED = 'Drifted',
+}
+
+/**
+ * Caps how many of a pool's nodes Karpenter may disrupt at once, optionally only in a
+ * recurring window.
+ *
+ * @see https://karpenter.sh/docs/concepts/disruption/#nodepool-disruption-budgets
+ */
+export interface DisruptionBudget {
+  /**
+   * Nodes that may be disrupted at once: a count (`'2'`, `'0'` blocks disruption) or a
+   * percentage of the pool (`'10%'`).
+   */
+  readonly nodes: string;
+  /**
+   * When the budget starts to apply, as a cron expression in UTC (`'0 9 * * mon-fri'`) or a
+   * macro (`'@daily'`). Needs `duration`.
+   * @default - always active
+   */
+  readonly schedule?: string;
+  /**
+   * How long the budget applies after each `schedule` hit; whole minutes. Needs `schedule`.
+   * @default - always active
+   */
+  readonly duration?: Duration;
+  /**
+   * Disruption methods the budget applies to.
+   * @default - all methods
+   */
+  readonly reasons?: DisruptionReason[];
+}
+
+/**
+ * A Karpenter duration: a length of time, or `Never`.
+ *
+ * Karpenter writes durations in Go syntax (`720h`, `10m`); this class takes an aws-cdk-lib
+ * `Duration` instead so units cannot be mistyped.
+ */
+export class KarpenterDuration {
+  /** Never: nodes never expire (`expireAfter`), or are never consolidated (`consolidateAfter`). */
+  public static readonly NEVER = new KarpenterDuration(undefined);
+
+  /** A length of time; rendered in whole hours, minutes or seconds. */
+  public static of(duration: Duration): KarpenterDuration {
+    return new KarpenterDuration(duration);
+  }
+
+  /** The length of time, or `undefined` for `NEVER`. */
+  public readonly duration?: Duration;
+
+  private constructor(duration: Duration | undefined) {
+    this.duration = duration;
+  }
+
+  /** True for `KarpenterDuration.NEVER`. */
+  public get isNever(): boolean {
+    return this.duration === undefined;
+  }
+}
+
+/**
+ * Picks the subnets nodes are launched in. Set exactly one of `id` or `tags`.
+ *
+ * @see https://karpenter.sh/docs/concepts/nodeclasses/#specsubnetselectorterms
+ */
+export interface SubnetSelectorTerm {
+  /**
+   * Subnet id (`subnet-...`).
+   * @default - select by tags
+   */
+  readonly id?: string;
+  /**
+   * Tags a subnet must have; `'*'` as a value matches any value.
+   * @default - select by id
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Picks the security groups of the nodes. Set exactly one of `id`, `name` or `tags`.
+ *
+ * @see https://karpenter.sh/docs/concepts/nodeclasses/#specsecuritygroupselectorterms
+ */
+export interface SecurityGroupSelectorTerm {
+  /**
+   * Security group id (`sg-...`).
+   * @default - select by name or tags
+   */
+  readonly id?: string;
+  /**
+   * Security group name (the group's name, not its `Name` tag).
+   * @default - select by id or tags
+   */
+  readonly name?: string;
+  /**
+   * Tags a security group must have; `'*'` as a value matches any value.
+   * @default - select by id or name
+   */
+  readonly tags?: Record<string, string>;
+}
