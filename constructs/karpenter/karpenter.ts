@@ -10,6 +10,7 @@ import { compareVersions } from '../common/version-compare';
 import { KARPENTER_CHART_REPOSITORY, KARPENTER_CRD_CHART_REPOSITORY, KARPENTER_VERSION } from '../common/versions';
 import { KarpenterInterruptionQueue } from './karpenter-interruption-queue';
 import { IKarpenter } from './karpenter-reference';
+import { WindowsNodePool, WindowsNodePoolOptions } from './windows-node-pool';
 import { createControllerPolicies } from './private/controller-policies';
 import { mergeValues } from './private/merge-values';
 import { createNodeRole } from './private/node-role';
@@ -292,6 +293,16 @@ export class Karpenter extends Construct implements IKarpenter {
     // access: a node that starts before its access entry or aws-auth mapping never joins.
     controller.node.addDependency(crds);
     for (const resource of nodeAccessResources) controller.node.addDependency(resource);
+  }
+
+  /**
+   * Adds a Karpenter NodePool + EC2NodeClass for one Windows Server version.
+   *
+   * @param id  construct id of the pool (a child of this construct)
+   * @param options  the Windows version and any defaults to override
+   */
+  public addWindowsNodePool(id: string, options: WindowsNodePoolOptions): WindowsNodePool {
+    return new WindowsNodePool(this, id, { karpenter: this, ...options });
   }
 }
 

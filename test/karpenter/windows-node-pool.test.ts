@@ -219,9 +219,9 @@ describe('WindowsNodePool with defaults (aws-eks-v2 cluster)', () => {
 
       // THEN
       expect(objects.map((o) => o.kind).sort()).toEqual(['EC2NodeClass', 'NodePool']);
-      // Deploy-time values are 'TOKEN' once extracted; the security group id is the only one with a pattern.
-      expect(nodeClassOf(objects).spec.securityGroupSelectorTerms).toEqual([{ id: 'TOKEN' }]);
-      expect(validateKubernetesObjects(withSampleSecurityGroupId(objects, 'TOKEN'))).toEqual([]);
+      // Extracted deploy-time security group ids become a sample `sg-...` id (see kubernetesObjectsOf).
+      expect(nodeClassOf(objects).spec.securityGroupSelectorTerms).toEqual([{ id: 'sg-0123456789abcdef0' }]);
+      expect(validateKubernetesObjects(objects)).toEqual([]);
       expect(nodeClassOf(objects).spec.metadataOptions).toMatchObject({ httpTokens: 'required', httpPutResponseHopLimit: 1 });
       expect(nodeClassOf(objects).spec.blockDeviceMappings[0].ebs).toMatchObject({ encrypted: true });
     });
@@ -267,7 +267,7 @@ describe('WindowsNodePool on an aws-eks (v1) cluster', () => {
 
     // THEN
     expect(objects).toHaveLength(2);
-    expect(validateKubernetesObjects(withSampleSecurityGroupId(objects, 'TOKEN'))).toEqual([]);
+    expect(validateKubernetesObjects(objects)).toEqual([]);
     expect(nodeClassOf(objects).spec.amiSelectorTerms).toEqual([{ alias: 'windows2019@latest' }]);
     expect(nodePoolOf(objects).spec.template.spec.requirements).toContainEqual({ key: 'node.kubernetes.io/windows-build', operator: 'In', values: ['10.0.17763'] });
   });

@@ -128,22 +128,39 @@ export function validateKubernetesObjects(objects: readonly KubernetesObject[]):
 }
 
 /**
- * Turns a CloudFormation value that may hold intrinsic functions into a string, replacing
- * each deploy-time value with a placeholder so the JSON around it still parses.
+ * A plausible sample for a deploy-time value, so that patterns in the schemas (`sg-...`,
+ * `subnet-...`) can still be checked: security-group attributes become a sample group id,
+ * subnet references a sample subnet id, anything else `TOKEN`.
  */
-function flatten(value: unknown): string {
+function sampleFor(intrinsic: unknown, resourceTypes: Record<string, string>): string {
+  const record = intrinsic as Record<string, unknown>;
+  const getAtt = record['Fn::GetAtt'] as [string, string] | undefined;
+  if (getAtt && /(SecurityGroupId|GroupId)$/.test(getAtt[1])) return 'sg-0123456789abcdef0';
+  const ref = record.Ref as string | undefined;
+  if (ref && resourceTypes[ref] === 'AWS::EC2::Subnet') return 'subnet-0123456789abcdef0';
+  if (ref && resourceTypes[ref] === 'AWS::EC2::SecurityGroup') return 'sg-0123456789abcdef0';
+  return 'TOKEN';
+}
+
+/**
+ * Turns a CloudFormation value that may hold intrinsic functions into a string, replacing
+ * each deploy-time value with a sample so the JSON around it still parses.
+ */
+function flatten(value: unknown, resourceTypes: Record<string, string> = {}): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object' && 'Fn::Join' in value) {
     const [sep, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-    return parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(sep);
+    return parts.map((p) => (typeof p === 'string' ? p : sampleFor(p, resourceTypes))).join(sep);
   }
-  return 'TOKEN';
+  return sampleFor(value, resourceTypes);
 }
 
 /** Every Kubernetes object that a synthesized template applies with the kubectl handler. */
 export function kubernetesObjectsOf(template: Template): KubernetesObject[] {
+  const json = template.toJSON() as { Resources?: Record<string, { Type: string }> };
+  const resourceTypes = Object.fromEntries(Object.entries(json.Resources ?? {}).map(([id, r]) => [id, r.Type]));
   const resources = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
-  return Object.values(resources).flatMap((r) => JSON.parse(flatten(r.Properties.Manifest)) as KubernetesObject[]);
+  return Object.values(resources).flatMap((r) => JSON.parse(flatten(r.Properties.Manifest, resourceTypes)) as KubernetesObject[]);
 }
 
 /** Helm releases a synthesized template installs, with their parsed values. */

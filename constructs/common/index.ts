@@ -1,0 +1,4 @@
+export * from './eks-cluster';
+export * from './kubernetes-name';
+export * from './validation-error';
+export * from './versions';

@@ -1,0 +1,71 @@
+import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
+import { Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { Karpenter } from '../../constructs/karpenter/karpenter';
+import { WindowsRuntimeClasses } from '../../constructs/karpenter/windows-runtime-classes';
+import { WindowsVersion } from '../../constructs/karpenter/windows-version';
+
+/**
+ * An application that already has its own VPC and an `aws-eks` (v1) cluster — as every
+ * eks-blueprints user does — and adds Karpenter plus a Windows Server 2022 pool with this
+ * library. The cluster keeps the v1 default authentication mode (`CONFIG_MAP`), so Karpenter
+ * maps its node roles in aws-auth instead of creating access entries.
+ */
+export class ExistingClusterStack extends Stack {
+  public readonly cluster: eks.Cluster;
+  public readonly karpenter: Karpenter;
+
+  constructor(scope: Construct, id: string, props: StackProps & { readonly availabilityZones: string[] }) {
+    super(scope, id, props);
+
+    // --- what the application already had -------------------------------------------------
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      availabilityZones: props.availabilityZones,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      ],
+    });
+    const clusterName = 'existing-cluster';
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName,
+      vpc,
+      version: eks.KubernetesVersion.V1_35,
+      kubectlLayer: new KubectlV35Layer(this, 'KubectlLayer'),
+      defaultCapacity: 2,
+    });
+
+    // --- what Windows nodes need from any cluster ------------------------------------------
+    // Windows pods get their IPs from the VPC CNI's Windows IPAM, switched on through the
+    // managed add-on; the VPC resource controller policy lets EKS manage those IPs.
+    new eks.CfnAddon(this, 'VpcCni', {
+      clusterName: this.cluster.clusterName,
+      addonName: 'vpc-cni',
+      configurationValues: JSON.stringify({ enableWindowsIpam: 'true' }),
+      resolveConflicts: 'OVERWRITE',
+    });
+    this.cluster.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKSVPCResourceController'));
+    // Karpenter subnet discovery. The literal name, not `cluster.clusterName`: the subnets
+    // would otherwise depend on the cluster that depends on them.
+    for (const subnet of vpc.privateSubnets) {
+      Tags.of(subnet).add('karpenter.sh/discovery', clusterName);
+    }
+
+    // --- what this library adds ------------------------------------------------------------
+    this.karpenter = new Karpenter(this, 'Karpenter', {
+      cluster: this.cluster,
+      kubernetesVersion: '1.35',
+    });
+    this.karpenter.addWindowsNodePool('Windows2022', {
+      windowsVersion: WindowsVersion.WINDOWS_2022,
+    });
+    new WindowsRuntimeClasses(this, 'RuntimeClasses', {
+      cluster: this.cluster,
+      windowsVersions: [WindowsVersion.WINDOWS_2022],
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { DesktopCluster } from '../constructs/cluster/desktop-cluster';
+import { Karpenter } from '../constructs/karpenter/karpenter';
+import { WindowsNodePool } from '../constructs/karpenter/windows-node-pool';
+import { WindowsRuntimeClasses } from '../constructs/karpenter/windows-runtime-classes';
+import { WindowsVersion } from '../constructs/karpenter/windows-version';
+
+/**
+ * Props of the reference stack.
+ */
+export interface WindowsDesktopsStackProps extends StackProps {
+  /**
+   * Availability zones of the new VPC (three). Given explicitly so synthesis needs no lookup.
+   * @default - three zones looked up for the stack's account and region
+   */
+  readonly availabilityZones?: string[];
+  /**
+   * Name of the EKS cluster.
+   * @default 'windows-desktops'
+   */
+  readonly clusterName?: string;
+  /**
+   * ARNs of IAM roles that get cluster-admin access through access entries.
+   * @default - none: only the CloudFormation deployer's role is cluster admin
+   */
+  readonly adminRoleArns?: string[];
+  /**
+   * CIDRs allowed to reach a public API endpoint. Empty keeps the endpoint private.
+   * @default - private endpoint only
+   */
+  readonly publicEndpointCidrs?: string[];
+}
+
+/**
+ * The reference platform: every capability on. `bin/app.ts` deploys it; tests and snapshots
+ * synthesize it.
+ */
+export class WindowsDesktopsStack extends Stack {
+  /** The EKS cluster with its VPC, Fargate profiles and add-ons. */
+  public readonly desktopCluster: DesktopCluster;
+  /** Karpenter v1, on Fargate. */
+  public readonly karpenter: Karpenter;
+  /** One Karpenter pool per Windows Server version. */
+  public readonly windowsPools: WindowsNodePool[];
+  /** RuntimeClasses `windows-2019` and `windows-2022`. */
+  public readonly runtimeClasses: WindowsRuntimeClasses;
+
+  constructor(scope: Construct, id: string, props: WindowsDesktopsStackProps = {}) {
+    super(scope, id, props);
+
+    this.desktopCluster = new DesktopCluster(this, 'Desktops', {
+      clusterName: props.clusterName ?? 'windows-desktops',
+      availabilityZones: props.availabilityZones,
+      publicEndpointCidrs: props.publicEndpointCidrs,
+      adminRoles: (props.adminRoleArns ?? []).map((arn, i) => iam.Role.fromRoleArn(this, `Admin${i}`, arn, { mutable: false })),
+      efsCsi: true,
+    });
+
+    this.karpenter = this.desktopCluster.addKarpenter('Karpenter');
+
+    const versions = [WindowsVersion.WINDOWS_2019, WindowsVersion.WINDOWS_2022];
+    this.windowsPools = versions.map((windowsVersion) =>
+      this.karpenter.addWindowsNodePool(`Windows${windowsVersion.year}`, { windowsVersion }));
+
+    this.runtimeClasses = new WindowsRuntimeClasses(this, 'RuntimeClasses', {
+      cluster: this.desktopCluster.cluster,
+      windowsVersions: versions,
+      kubernetesVersion: this.desktopCluster.kubernetesVersion,
+    });
+
+    acknowledgeFindings(this);
+  }
+}
+
+/**
+ * cdk-nag AwsSolutions findings that are by design, each with its reason. Every other finding
+ * fails synthesis.
+ */
+function acknowledgeFindings(stack: Stack): void {
+  const acknowledge = (id: string, reason: string) => Validations.of(stack).acknowledge({ id, reason });
+  void acknowledge;
+}
