@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsAudit } from '../lib/aws-solutions-audit';
 import { WindowsDesktopsStack } from '../lib/windows-desktops-stack';
 
 /**
@@ -19,7 +19,7 @@ new WindowsDesktopsStack(app, 'WindowsDesktops', {
   description: 'Windows cloud desktops on Amazon EKS (reference stack)',
 });
 
-// cdk-nag 3 is a policy-validation plugin: any unacknowledged AwsSolutions finding fails synth.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// cdk-nag's AwsSolutions pack as a policy-validation plugin: any unacknowledged finding fails synth.
+Validations.of(app).addPlugins(new AwsSolutionsAudit());
 
 app.synth();

@@ -42,3 +42,28 @@ export const WINDOWS_2025_MIN_KUBERNETES = '1.35';
 
 /** EC2 nested virtualization in `EC2NodeClass.spec.cpuOptions` exists from this Karpenter. */
 export const NESTED_VIRTUALIZATION_MIN_KARPENTER = '1.13.0';
+
+/**
+ * KubeVirt and CDI, installed at deploy time from the operator manifests of these GitHub
+ * releases (which pin their own images); the typed bindings in `constructs/imports` were
+ * generated from the same releases' OpenAPI (`scripts/import-kubevirt.ts`).
+ */
+export const KUBEVIRT_VERSION = '1.9.0';
+export const CDI_VERSION = '1.66.0';
+/** Oldest releases whose API the KubeVirt constructs write (persistent TPM/EFI state is GA from 1.6). */
+export const KUBEVIRT_MIN_VERSION = '1.9.0';
+export const CDI_MIN_VERSION = '1.66.0';
+
+/**
+ * kubectl image of the deploy-time installer Jobs: the Kubernetes project's own image, same
+ * minor version as the default cluster (kubectl supports one minor version of skew).
+ */
+export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.35.0';
+
+/**
+ * Pause image of the warm-capacity placeholder pods. Its manifest list has Windows images for
+ * the LTSC builds; Windows Server 2025 (10.0.26100) images exist only from 3.10.2.
+ */
+export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10.2';
+/** Oldest pause release with a Windows Server 2025 image. */
+export const PAUSE_WINDOWS_2025_MIN_VERSION = '3.10.2';

@@ -3,6 +3,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeAwsSolutions } from '../common/acknowledge';
 import { createServiceAccountRole, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
 import { validateDns1123Label, validateInteger } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
@@ -293,6 +294,12 @@ export class Karpenter extends Construct implements IKarpenter {
     // access: a node that starts before its access entry or aws-auth mapping never joins.
     controller.node.addDependency(crds);
     for (const resource of nodeAccessResources) controller.node.addDependency(resource);
+
+    acknowledgeAwsSolutions(this, {
+      'AwsSolutions-IAM4': 'Node roles carry the AWS-managed worker-node, CNI, ECR pull-only and SSM policies, exactly as Karpenter\'s getting-started template does; AWS keeps them in step with EKS.',
+      'AwsSolutions-IAM5': 'The controller\'s permissions are upstream\'s: instance, fleet, launch-template and instance-profile names are chosen at run time, so resources are wildcards scoped by region and conditioned on the cluster and node-pool tags.',
+      'AwsSolutions-SQS3': 'The interruption queue is drained by Karpenter and its events are useless after 5 minutes (300 s retention): a dead-letter queue would only hold stale events.',
+    });
   }
 
   /**

@@ -1,0 +1,3 @@
+export * from './desktop-cluster';
+export * from './storage-classes-chart';
+export * from './windows-managed-node-group';

@@ -1,0 +1,93 @@
+import { IPolicyValidationContext } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { IConstruct } from 'constructs';
+import { AwsSolutionsAudit } from '../../lib/aws-solutions-audit';
+import { WindowsDesktopsStack } from '../../lib/windows-desktops-stack';
+import { cdkJsonContext, projectApp } from '../support/app';
+import { checkTemplateAgainstRegistry } from '../support/cloudformation-schemas';
+import { helmReleasesOf, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
+
+const ZONES = cdkJsonContext()['windows-desktops:availabilityZones'] as string[];
+
+function synthReferenceStack(): { stack: WindowsDesktopsStack; template: Template } {
+  const app = projectApp();
+  const stack = new WindowsDesktopsStack(app, 'WindowsDesktops', {
+    env: { account: '123456789012', region: 'us-east-1' },
+    availabilityZones: ZONES,
+  });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+describe('WindowsDesktopsStack (reference stack)', () => {
+  let stack: WindowsDesktopsStack;
+  let template: Template;
+
+  beforeAll(() => {
+    // GIVEN the reference stack with the project's cdk.json context
+    // WHEN it is synthesized
+    ({ stack, template } = synthReferenceStack());
+  });
+
+  test('synthesis is deterministic', () => {
+    const again = synthReferenceStack().template.toJSON();
+    expect(JSON.stringify(again)).toEqual(JSON.stringify(template.toJSON()));
+  });
+
+  test('creates a private-endpoint EKS cluster with secrets encryption and all control-plane logs', () => {
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      ResourcesVpcConfig: Match.objectLike({ EndpointPrivateAccess: true, EndpointPublicAccess: false }),
+      EncryptionConfig: [Match.objectLike({ Resources: ['secrets'] })],
+      Logging: { ClusterLogging: { EnabledTypes: Match.arrayWith([{ Type: 'api' }, { Type: 'audit' }, { Type: 'authenticator' }]) } },
+    });
+  });
+
+  test('spreads private subnets over three availability zones, tagged for Karpenter discovery', () => {
+    const subnets = Object.values(template.findResources('AWS::EC2::Subnet', {
+      Properties: { Tags: Match.arrayWith([{ Key: 'karpenter.sh/discovery', Value: 'windows-desktops' }]) },
+    }));
+    expect(subnets.map((s) => s.Properties.AvailabilityZone).sort()).toEqual(ZONES);
+  });
+
+  test('installs Karpenter 1.14.1 (CRDs, then controller) and Windows 2019 and 2022 pools', () => {
+    const releases = helmReleasesOf(template);
+    expect(releases.filter((r) => r.chart.startsWith('karpenter')).map((r) => `${r.chart}@${r.version}`).sort())
+      .toEqual(['karpenter-crd@1.14.1', 'karpenter@1.14.1']);
+    const objects = kubernetesObjectsOf(template);
+    expect(objects.filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name).sort()).toEqual(['windows-2019', 'windows-2022']);
+    expect(objects.filter((o) => o.kind === 'RuntimeClass').map((o) => o.metadata?.name).sort()).toEqual(['windows-2019', 'windows-2022']);
+    expect(stack.windowsPools.map((p) => p.windowsVersion.build)).toEqual(['10.0.17763', '10.0.20348']);
+  });
+
+  test('gives Windows and Linux nodes separate roles in EC2_WINDOWS and EC2_LINUX access entries', () => {
+    const types = Object.values(template.findResources('AWS::EKS::AccessEntry')).map((r) => r.Properties.Type).sort();
+    expect(types).toEqual(expect.arrayContaining(['EC2_LINUX', 'EC2_WINDOWS']));
+  });
+
+  test('every Kubernetes object is valid against its upstream schema', () => {
+    const objects = kubernetesObjectsOf(template);
+    expect(objects.length).toBeGreaterThan(5);
+    expect(validateKubernetesObjects(objects)).toEqual([]);
+  });
+
+  test('every resource is valid against its CloudFormation registry schema', () => {
+    const result = checkTemplateAgainstRegistry(template.toJSON());
+    expect(result.checkedTypes).toEqual(expect.arrayContaining(['AWS::EKS::Cluster', 'AWS::EKS::Addon', 'AWS::SQS::Queue', 'AWS::Events::Rule', 'AWS::IAM::Role']));
+    expect(result.errors).toEqual([]);
+  });
+
+  test('stays within CloudFormation template limits (1 MB, 500 resources)', () => {
+    const json = template.toJSON() as { Resources: Record<string, unknown> };
+    expect(Object.keys(json.Resources).length).toBeLessThan(500);
+    expect(JSON.stringify(json).length).toBeLessThan(1_000_000);
+  });
+
+  test('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    const context: IPolicyValidationContext & { appConstruct: IConstruct } = { templatePaths: [], appConstruct: stack.node.root };
+    const report = new AwsSolutionsAudit().validate(context);
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+
+  test('snapshot', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+});
