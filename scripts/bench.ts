@@ -8,12 +8,15 @@
  * Measured with GNU time's max RSS where available, else Node's process.resourceUsage().
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+
+const CONTEXT = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
 const TARGETS: Array<{ name: string; entry: string }> = [
   { name: 'reference stack (bin/app.ts)', entry: 'bin/app.ts' },
@@ -43,7 +46,12 @@ for (const target of TARGETS) {
   const times: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const result = spawnSync(process.execPath, ['-e', CHILD, path.join(ROOT, target.entry)], { cwd: ROOT, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['-e', CHILD, path.join(ROOT, target.entry)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      // What the CDK CLI hands the app: cdk.json's context.
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(CONTEXT) },
+    });
     if (result.status !== 0) {
       console.error(result.stderr);
       process.exit(1);

@@ -1,0 +1,6 @@
+// Package entry: re-exports only.
+export * from '../constructs/common';
+export * from '../constructs/cluster';
+export * from '../constructs/karpenter';
+export * from './aws-solutions-audit';
+export * from './windows-desktops-stack';
