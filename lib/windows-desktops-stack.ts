@@ -3,9 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DesktopCluster } from '../constructs/cluster/desktop-cluster';
 import { Karpenter } from '../constructs/karpenter/karpenter';
+import { WarmCapacity } from '../constructs/karpenter/warm-capacity';
+import { WindowsAmi } from '../constructs/karpenter/windows-ami';
 import { WindowsNodePool } from '../constructs/karpenter/windows-node-pool';
 import { WindowsRuntimeClasses } from '../constructs/karpenter/windows-runtime-classes';
 import { WindowsVersion } from '../constructs/karpenter/windows-version';
+import { FastLaunchWindowsAmi } from '../constructs/windows-ami/fast-launch-windows-ami';
 
 /**
  * Props of the reference stack.
@@ -42,8 +45,12 @@ export class WindowsDesktopsStack extends Stack {
   public readonly desktopCluster: DesktopCluster;
   /** Karpenter v1, on Fargate. */
   public readonly karpenter: Karpenter;
-  /** One Karpenter pool per Windows Server version. */
+  /** One Karpenter pool per Windows Server version: 2019 on the EKS-optimized alias, 2022 on a Fast Launch AMI. */
   public readonly windowsPools: WindowsNodePool[];
+  /** Image Builder pipeline of the Windows 2022 Fast Launch AMI, with one pre-pulled image. */
+  public readonly windows2022Ami: FastLaunchWindowsAmi;
+  /** One desktop-sized slot kept warm on the Windows 2022 pool. */
+  public readonly warmCapacity: WarmCapacity;
   /** RuntimeClasses `windows-2019` and `windows-2022`. */
   public readonly runtimeClasses: WindowsRuntimeClasses;
 
@@ -60,9 +67,24 @@ export class WindowsDesktopsStack extends Stack {
 
     this.karpenter = this.desktopCluster.addKarpenter('Karpenter');
 
-    const versions = [WindowsVersion.WINDOWS_2019, WindowsVersion.WINDOWS_2022];
-    this.windowsPools = versions.map((windowsVersion) =>
-      this.karpenter.addWindowsNodePool(`Windows${windowsVersion.year}`, { windowsVersion }));
+    const windows2019 = this.karpenter.addWindowsNodePool('Windows2019', { windowsVersion: WindowsVersion.WINDOWS_2019 });
+
+    // Windows 2022 nodes boot from a weekly-rebuilt Fast Launch AMI with the Server Core base
+    // image already in containerd, so the first desktop pod does not pull gigabytes.
+    this.windows2022Ami = new FastLaunchWindowsAmi(this, 'Windows2022Ami', {
+      vpc: this.desktopCluster.vpc,
+      name: 'windows-2022-desktops',
+      windowsVersion: WindowsVersion.WINDOWS_2022,
+      kubernetesVersion: this.desktopCluster.kubernetesVersion,
+      prePulledImages: ['mcr.microsoft.com/windows/servercore:ltsc2022'],
+    });
+    const windows2022 = this.karpenter.addWindowsNodePool('Windows2022', {
+      windowsVersion: WindowsVersion.WINDOWS_2022,
+      ami: WindowsAmi.fromFastLaunchAmi(this.windows2022Ami),
+    });
+    this.windowsPools = [windows2019, windows2022];
+    this.warmCapacity = new WarmCapacity(this, 'Windows2022Warm', { pool: windows2022, replicas: 1, slotCpu: '2', slotMemory: '8Gi' });
+    const versions = this.windowsPools.map((pool) => pool.windowsVersion);
 
     this.runtimeClasses = new WindowsRuntimeClasses(this, 'RuntimeClasses', {
       cluster: this.desktopCluster.cluster,

@@ -67,3 +67,16 @@ export const KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.35.0';
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10.2';
 /** Oldest pause release with a Windows Server 2025 image. */
 export const PAUSE_WINDOWS_2025_MIN_VERSION = '3.10.2';
+
+/**
+ * Apache Guacamole images (Docker Hub). 1.6.x reads `POSTGRESQL_*` / `HTTP_AUTH_*` variables and
+ * prints its schema with `initdb.sh --postgresql`. guacd runs as UID 1000, the web app as 1001.
+ */
+export const GUACAMOLE_VERSION = '1.6.0';
+export const GUACAMOLE_IMAGE = `guacamole/guacamole:${GUACAMOLE_VERSION}`;
+export const GUACD_IMAGE = `guacamole/guacd:${GUACAMOLE_VERSION}`;
+/** PostgreSQL client that applies the Guacamole schema (psql ≥ 15 for `\getenv`). */
+export const POSTGRES_CLIENT_IMAGE = 'postgres:17.6-alpine';
+/** External Secrets Operator Helm chart (serves `external-secrets.io/v1`). */
+export const EXTERNAL_SECRETS_CHART_VERSION = '2.10.0';
+export const EXTERNAL_SECRETS_CHART_REPOSITORY = 'https://charts.external-secrets.io';

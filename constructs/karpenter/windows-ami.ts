@@ -1,3 +1,6 @@
+import { Token } from 'aws-cdk-lib';
+import { ValidationError } from '../common/validation-error';
+import { compareVersions } from '../common/version-compare';
 import { Ec2NodeClassSpecAmiFamily, Ec2NodeClassSpecAmiSelectorTerms } from '../imports/karpenter.k8s.aws';
 import { WindowsVersion } from './windows-version';
 
@@ -16,11 +19,53 @@ export interface WindowsAmiSelection {
 }
 
 /**
+ * What a node pool tells its AMI when it renders the selection.
+ */
+export interface WindowsAmiBindOptions {
+  /**
+   * Path of the prop that holds the AMI, named in errors (e.g. `WindowsNodePool.ami`).
+   * @default 'ami'
+   */
+  readonly prop?: string;
+  /**
+   * Kubernetes version of the cluster the nodes join, e.g. `1.35`.
+   * @default - unknown: the AMI's kubelet version is not checked
+   */
+  readonly kubernetesVersion?: string;
+}
+
+/**
+ * An AMI source that tags its output AMIs, such as `FastLaunchWindowsAmi` (the Image Builder
+ * pipeline of `constructs/windows-ami`). Declared here so node pools depend on this shape only.
+ */
+export interface IWindowsAmiSource {
+  /** Windows Server version of the AMIs. */
+  readonly windowsVersion: WindowsVersion;
+  /** Kubernetes version whose kubelet the AMIs carry, e.g. `1.35`. */
+  readonly kubernetesVersion: string;
+  /** Tags that every AMI of this source carries and no other AMI does. */
+  readonly amiSelectorTags: Record<string, string>;
+}
+
+/** Karpenter's AMI family of each Windows Server release (EC2NodeClass `spec.amiFamily` enum). */
+const AMI_FAMILIES: Record<string, Ec2NodeClassSpecAmiFamily> = {
+  2019: Ec2NodeClassSpecAmiFamily.WINDOWS2019,
+  2022: Ec2NodeClassSpecAmiFamily.WINDOWS2022,
+  2025: Ec2NodeClassSpecAmiFamily.WINDOWS2025,
+};
+/** EC2NodeClass CRD: at most 20 tags per selector term, none empty. */
+const MAX_SELECTOR_TAGS = 20;
+
+/**
  * The AMI of a Windows node pool.
  *
- * Only the EKS optimized AMI (`alias()`) exists today; selecting an own AMI (e.g. one with EC2
- * Fast Launch from the `windows-ami` pipeline) will be another static factory returning a
- * subclass, so adding it changes no existing API.
+ * - `alias()` (the default): the latest EKS optimized AMI of the pool's Windows version.
+ * - `fromFastLaunchAmi(ami)`: the newest AMI of an own pipeline (e.g. `FastLaunchWindowsAmi`,
+ *   with EC2 Fast Launch and pre-pulled images), selected by its tags.
+ * - `fromTags(tags, windowsVersion)`: the newest AMI with these tags, built anywhere.
+ *
+ * Karpenter picks the newest AMI that matches the selector; when a newer one appears, the
+ * pool's nodes drift and are replaced, paced by the pool's disruption budgets.
  *
  * @see https://karpenter.sh/docs/concepts/nodeclasses/#specamiselectorterms
  */
@@ -34,12 +79,81 @@ export abstract class WindowsAmi {
     return new AliasWindowsAmi();
   }
 
-  /** Renders the AMI selection for nodes of `windowsVersion`. */
-  public abstract bind(windowsVersion: WindowsVersion): WindowsAmiSelection;
+  /**
+   * The newest AMI an own AMI source produced, selected by the tags it puts on every AMI.
+   * The pool must run the source's Windows version, and the source's kubelet must not be newer
+   * than the cluster.
+   *
+   * @param source  e.g. a `FastLaunchWindowsAmi`
+   */
+  public static fromFastLaunchAmi(source: IWindowsAmiSource): WindowsAmi {
+    return new TaggedWindowsAmi(source.amiSelectorTags, source.windowsVersion, source.kubernetesVersion);
+  }
+
+  /**
+   * The newest AMI in this account and region with all of `tags`, for AMIs built elsewhere
+   * (e.g. with Fast Launch turned on by `EnableFastLaunch`). They must be EKS optimized
+   * Windows AMIs (or derived from one) of `windowsVersion`: Karpenter bootstraps them with the
+   * EKS Windows user data of that family.
+   *
+   * @param tags  1 to 20 tags, none empty; `'*'` as a value matches any value
+   * @param windowsVersion  Windows Server version of the AMIs
+   */
+  public static fromTags(tags: Record<string, string>, windowsVersion: WindowsVersion): WindowsAmi {
+    return new TaggedWindowsAmi(tags, windowsVersion, undefined);
+  }
+
+  /**
+   * Renders the AMI selection for nodes of `windowsVersion`.
+   *
+   * @param windowsVersion  the pool's Windows Server version
+   * @param options  the prop to name in errors and the cluster's Kubernetes version
+   */
+  public abstract bind(windowsVersion: WindowsVersion, options?: WindowsAmiBindOptions): WindowsAmiSelection;
 }
 
 class AliasWindowsAmi extends WindowsAmi {
   public bind(windowsVersion: WindowsVersion): WindowsAmiSelection {
     return { amiSelectorTerms: [{ alias: windowsVersion.amiAlias }] };
+  }
+}
+
+class TaggedWindowsAmi extends WindowsAmi {
+  private readonly tags: Record<string, string>;
+
+  constructor(tags: Record<string, string>, private readonly windowsVersion: WindowsVersion, private readonly kubernetesVersion: string | undefined) {
+    super();
+    validateSelectorTags('WindowsAmi.fromTags(tags)', tags);
+    this.tags = { ...tags };
+  }
+
+  public bind(poolVersion: WindowsVersion, options: WindowsAmiBindOptions = {}): WindowsAmiSelection {
+    const prop = options.prop ?? 'ami';
+    if (this.windowsVersion !== poolVersion) {
+      throw new ValidationError(prop, `selects ${this.windowsVersion} AMIs (build ${this.windowsVersion.build}), but the pool runs ${poolVersion} (build ${poolVersion.build}); `
+        + `a node boots only the AMI of its own build. Select an AMI of ${poolVersion}, or set the pool's windowsVersion to WindowsVersion.WINDOWS_${this.windowsVersion.year}.`);
+    }
+    const ami = this.kubernetesVersion;
+    const cluster = options.kubernetesVersion;
+    if (ami !== undefined && cluster !== undefined && !Token.isUnresolved(ami) && !Token.isUnresolved(cluster) && compareVersions(ami, cluster) > 0) {
+      throw new ValidationError(prop, `selects AMIs with the kubelet of Kubernetes ${ami}, newer than the cluster's ${cluster}; a kubelet must not be newer than the API server. `
+        + `Build the AMIs for Kubernetes ${cluster} (FastLaunchWindowsAmi.kubernetesVersion), or upgrade the cluster first.`);
+    }
+    // Without an alias Karpenter needs the family to write the Windows bootstrap user data.
+    return { amiSelectorTerms: [{ tags: { ...this.tags } }], amiFamily: AMI_FAMILIES[poolVersion.year] };
+  }
+}
+
+/** Mirrors the EC2NodeClass CRD rules for `amiSelectorTerms[].tags`. */
+function validateSelectorTags(prop: string, tags: Record<string, string>): void {
+  const entries = Object.entries(tags);
+  if (entries.length === 0 || entries.length > MAX_SELECTOR_TAGS) {
+    throw new ValidationError(prop, `has ${entries.length} tags; give 1 to ${MAX_SELECTOR_TAGS} (e.g. { 'desktop.io/ami': 'windows-2022' }).`);
+  }
+  for (const [key, value] of entries) {
+    if (Token.isUnresolved(key) || Token.isUnresolved(value)) continue;
+    if (key === '' || value === '') {
+      throw new ValidationError(prop, `tag "${key}"="${value}" has an empty key or value, which Karpenter rejects; use '*' to match any value.`);
+    }
   }
 }

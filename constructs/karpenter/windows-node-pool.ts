@@ -50,7 +50,8 @@ export interface WindowsNodePoolOptions {
   readonly name?: string;
 
   /**
-   * AMI of the nodes.
+   * AMI of the nodes: the EKS optimized alias, or the newest AMI of an own pipeline
+   * (`WindowsAmi.fromFastLaunchAmi(ami)`, pre-pulled images and EC2 Fast Launch).
    * @default WindowsAmi.alias() - the latest EKS optimized AMI of `windowsVersion`
    */
   readonly ami?: WindowsAmi;
@@ -188,6 +189,8 @@ export interface WindowsNodePoolProps extends WindowsNodePoolOptions {
  * (`WindowsRuntimeClasses`), or with `nodeSelector` and a toleration of `taint`.
  */
 export class WindowsNodePool extends Construct {
+  /** The Karpenter installation that launches the nodes (and whose cluster holds the pool). */
+  public readonly karpenter: IKarpenter;
   /** Name of the NodePool. */
   public readonly nodePoolName: string;
   /** Name of the EC2NodeClass. */
@@ -266,7 +269,7 @@ export class WindowsNodePool extends Construct {
     const subnetValues = renderSubnetSelectorTerms(`${p}.subnetSelectorTerms`, subnetTerms);
     const securityGroupValues = renderSecurityGroupSelectorTerms(`${p}.securityGroupSelectorTerms`, securityGroupTerms);
     const taintValues = renderTaints(`${p}.additionalTaints`, [WINDOWS_NODE_TAINT], additionalTaints);
-    const amiSelection = ami.bind(windowsVersion);
+    const amiSelection = ami.bind(windowsVersion, { prop: `${p}.ami`, kubernetesVersion: karpenter.kubernetesVersion });
 
     // Children: the chart lives in its own cdk8s app; the cluster's kubectl handler applies it.
     this.chart = new WindowsNodePoolChart(new cdk8s.App(), 'WindowsNodePool', {
@@ -298,6 +301,7 @@ export class WindowsNodePool extends Construct {
     this.manifest = cluster.addCdk8sChart(`WindowsNodePool${Names.uniqueId(this)}`, this.chart);
 
     // Attributes.
+    this.karpenter = karpenter;
     this.nodePoolName = name;
     this.nodeClassName = name;
     this.windowsVersion = windowsVersion;

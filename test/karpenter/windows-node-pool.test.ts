@@ -13,6 +13,7 @@ import {
 import { WindowsAmi } from '../../constructs/karpenter/windows-ami';
 import { WindowsNodePool, WindowsNodePoolProps } from '../../constructs/karpenter/windows-node-pool';
 import { WindowsVersion } from '../../constructs/karpenter/windows-version';
+import { FastLaunchWindowsAmi } from '../../constructs/windows-ami/fast-launch-windows-ami';
 import { KubernetesObject, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import {
   FakeKarpenter,
@@ -525,5 +526,131 @@ describe('WindowsNodePool rejects bad input', () => {
     ['malformed security group id', { securityGroupSelectorTerms: [{ id: 'group-1' }] }, /WindowsNodePool\.securityGroupSelectorTerms\[0\]\.id: "group-1" is not a valid id/],
   ])('%s', (_name, props, error) => {
     expect(() => pool(props)).toThrow(error);
+  });
+});
+
+describe('WindowsNodePool on the AMIs of a FastLaunchWindowsAmi pipeline', () => {
+  let stack: Stack;
+  let cluster: IEksCluster;
+  let karpenter: FakeKarpenter;
+  let ami: FastLaunchWindowsAmi;
+  let pool: WindowsNodePool;
+  let objects: KubernetesObject[];
+
+  beforeAll(() => {
+    // GIVEN
+    ({ stack, cluster } = stackWithV2Cluster());
+    karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster, kubernetesVersion: '1.35' });
+    ami = new FastLaunchWindowsAmi(stack, 'Ami', {
+      vpc: cluster.vpc,
+      name: 'desktops-2022',
+      windowsVersion: WindowsVersion.WINDOWS_2022,
+      kubernetesVersion: '1.35',
+      prePulledImages: ['mcr.microsoft.com/windows/servercore:ltsc2022'],
+    });
+
+    // WHEN
+    pool = new WindowsNodePool(stack, 'Desktops', { karpenter, windowsVersion: WindowsVersion.WINDOWS_2022, ami: WindowsAmi.fromFastLaunchAmi(ami) });
+    objects = Testing.synth(pool.chart) as KubernetesObject[];
+  });
+
+  test('the EC2NodeClass selects the pipeline\'s AMIs by their tags, with the Windows2022 family, valid against the Karpenter CRD', () => {
+    // THEN
+    const spec = nodeClassOf(objects).spec;
+    expect(spec.amiSelectorTerms).toEqual([{ tags: { 'desktop.io/ami': 'desktops-2022', 'desktop.io/windows-build': '10.0.20348' } }]);
+    expect(spec.amiSelectorTerms).toEqual([{ tags: ami.amiSelectorTags }]);
+    // The CRD's CEL rule (not checked by the JSON schema): without an alias, amiFamily is required.
+    expect(spec.amiFamily).toBe('Windows2022');
+    expect(validateKubernetesObjects(withSampleSecurityGroupId(objects, cluster.clusterSecurityGroupId))).toEqual([]);
+  });
+
+  test('the pipeline tags every AMI with the selected tags', () => {
+    // THEN
+    const distribution = Object.values(Template.fromStack(stack).findResources('AWS::ImageBuilder::DistributionConfiguration'))[0];
+    const amiTags = distribution.Properties.Distributions[0].AmiDistributionConfiguration.AmiTags as Record<string, string>;
+    expect(amiTags).toEqual(expect.objectContaining(ami.amiSelectorTags));
+  });
+
+  test('the rest of the pool is unchanged: build requirement, IMDSv2, encrypted root volume', () => {
+    // THEN
+    expect(nodePoolOf(objects).spec.template.spec.requirements).toContainEqual({ key: 'node.kubernetes.io/windows-build', operator: 'In', values: ['10.0.20348'] });
+    expect(nodeClassOf(objects).spec.metadataOptions).toMatchObject({ httpTokens: 'required' });
+    expect(nodeClassOf(objects).spec.blockDeviceMappings[0].ebs).toMatchObject({ encrypted: true });
+  });
+
+  test('the pool exposes its Karpenter installation', () => {
+    // THEN
+    expect(pool.karpenter).toBe(karpenter);
+  });
+
+  test('an AMI with an older kubelet than the cluster is accepted (within the skew policy)', () => {
+    // GIVEN
+    const older = new FastLaunchWindowsAmi(stack, 'OlderAmi', { vpc: cluster.vpc, name: 'older', windowsVersion: WindowsVersion.WINDOWS_2022, kubernetesVersion: '1.34' });
+
+    // WHEN / THEN
+    expect(() => new WindowsNodePool(stack, 'OnOlder', { karpenter, name: 'on-older', windowsVersion: WindowsVersion.WINDOWS_2022, ami: WindowsAmi.fromFastLaunchAmi(older) })).not.toThrow();
+  });
+
+  test('an AMI of another Windows version is rejected, naming the prop', () => {
+    // WHEN / THEN
+    expect(() => new WindowsNodePool(stack, 'Mismatch', { karpenter, name: 'mismatch', windowsVersion: WindowsVersion.WINDOWS_2019, ami: WindowsAmi.fromFastLaunchAmi(ami) }))
+      .toThrow(/WindowsNodePool\.ami: selects Windows Server 2022 AMIs \(build 10\.0\.20348\), but the pool runs Windows Server 2019/);
+  });
+
+  test('an AMI with a kubelet newer than the cluster is rejected', () => {
+    // GIVEN
+    const newer = new FastLaunchWindowsAmi(stack, 'NewerAmi', { vpc: cluster.vpc, name: 'newer', windowsVersion: WindowsVersion.WINDOWS_2022, kubernetesVersion: '1.36' });
+
+    // WHEN / THEN
+    expect(() => new WindowsNodePool(stack, 'OnNewer', { karpenter, name: 'on-newer', windowsVersion: WindowsVersion.WINDOWS_2022, ami: WindowsAmi.fromFastLaunchAmi(newer) }))
+      .toThrow(/WindowsNodePool\.ami: selects AMIs with the kubelet of Kubernetes 1\.36, newer than the cluster's 1\.35/);
+  });
+});
+
+describe('WindowsNodePool on AMIs selected by tags', () => {
+  test('renders the tags and the family of the pool\'s version, valid against the Karpenter CRD', () => {
+    // GIVEN
+    const { stack, cluster } = stackWithV2Cluster();
+    const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster });
+
+    // WHEN
+    const pool = new WindowsNodePool(stack, 'Pool', {
+      karpenter,
+      windowsVersion: WindowsVersion.WINDOWS_2019,
+      ami: WindowsAmi.fromTags({ 'example.com/image': 'golden-2019', 'example.com/fast-launch': '*' }, WindowsVersion.WINDOWS_2019),
+    });
+    const objects = Testing.synth(pool.chart) as KubernetesObject[];
+
+    // THEN
+    const spec = nodeClassOf(objects).spec;
+    expect(spec.amiSelectorTerms).toEqual([{ tags: { 'example.com/image': 'golden-2019', 'example.com/fast-launch': '*' } }]);
+    expect(spec.amiFamily).toBe('Windows2019');
+    expect(validateKubernetesObjects(withSampleSecurityGroupId(objects, cluster.clusterSecurityGroupId))).toEqual([]);
+  });
+
+  test('the default stays the alias, without a family', () => {
+    // WHEN
+    const selection = WindowsAmi.alias().bind(WindowsVersion.WINDOWS_2025, { prop: 'x', kubernetesVersion: '1.35' });
+
+    // THEN
+    expect(selection).toEqual({ amiSelectorTerms: [{ alias: 'windows2025@latest' }] });
+  });
+
+  test.each<[string, () => WindowsAmi, RegExp]>([
+    ['no tags', () => WindowsAmi.fromTags({}, WindowsVersion.WINDOWS_2022), /WindowsAmi\.fromTags\(tags\): has 0 tags; give 1 to 20/],
+    ['21 tags', () => WindowsAmi.fromTags(Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])), WindowsVersion.WINDOWS_2022), /WindowsAmi\.fromTags\(tags\): has 21 tags/],
+    ['an empty tag value', () => WindowsAmi.fromTags({ team: '' }, WindowsVersion.WINDOWS_2022), /WindowsAmi\.fromTags\(tags\): tag "team"="" has an empty key or value/],
+  ])('fromTags() rejects %s', (_name, make, error) => {
+    expect(make).toThrow(error);
+  });
+
+  test('a tag selection of another version is rejected by the pool, naming the prop', () => {
+    // GIVEN
+    const { stack, cluster } = stackWithV2Cluster();
+    const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster });
+
+    // WHEN / THEN
+    expect(() => new WindowsNodePool(stack, 'Pool', { karpenter, windowsVersion: WindowsVersion.WINDOWS_2022, ami: WindowsAmi.fromTags({ a: 'b' }, WindowsVersion.WINDOWS_2025) }))
+      .toThrow(/WindowsNodePool\.ami: selects Windows Server 2025 AMIs .* but the pool runs Windows Server 2022.*WindowsVersion\.WINDOWS_2025/);
   });
 });

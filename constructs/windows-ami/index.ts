@@ -1,0 +1,3 @@
+export * from './enable-fast-launch';
+export * from './fast-launch-windows-ami';
+export * from './image-component';
