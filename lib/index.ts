@@ -5,5 +5,6 @@ export * from '../constructs/karpenter';
 export * from '../constructs/karpenter/warm-capacity';
 export * from '../constructs/karpenter/warm-capacity-chart';
 export * from '../constructs/windows-ami';
+export * from '../constructs/kubevirt';
 export * from './aws-solutions-audit';
 export * from './windows-desktops-stack';

@@ -1,5 +1,7 @@
-import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cdk8s from 'cdk8s';
+import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { DesktopCluster } from '../constructs/cluster/desktop-cluster';
 import { Karpenter } from '../constructs/karpenter/karpenter';
@@ -8,6 +10,12 @@ import { WindowsAmi } from '../constructs/karpenter/windows-ami';
 import { WindowsNodePool } from '../constructs/karpenter/windows-node-pool';
 import { WindowsRuntimeClasses } from '../constructs/karpenter/windows-runtime-classes';
 import { WindowsVersion } from '../constructs/karpenter/windows-version';
+import { DesktopSize } from '../constructs/kubevirt/desktop-size';
+import { GoldenImage } from '../constructs/kubevirt/golden-image';
+import { GoldenImageSource } from '../constructs/kubevirt/golden-image-source';
+import { KubeVirt } from '../constructs/kubevirt/kubevirt';
+import { VmHostPool } from '../constructs/kubevirt/vm-host-pool';
+import { RunStrategy, WindowsDesktopVm } from '../constructs/kubevirt/windows-desktop-vm';
 import { FastLaunchWindowsAmi } from '../constructs/windows-ami/fast-launch-windows-ami';
 
 /**
@@ -36,6 +44,9 @@ export interface WindowsDesktopsStackProps extends StackProps {
   readonly publicEndpointCidrs?: string[];
 }
 
+/** Namespace of the sample desktop VM. */
+const DESKTOP_NAMESPACE = 'desktops';
+
 /**
  * The reference platform: every capability on. `bin/app.ts` deploys it; tests and snapshots
  * synthesize it.
@@ -51,6 +62,12 @@ export class WindowsDesktopsStack extends Stack {
   public readonly windows2022Ami: FastLaunchWindowsAmi;
   /** One desktop-sized slot kept warm on the Windows 2022 pool. */
   public readonly warmCapacity: WarmCapacity;
+  /** Linux KVM hosts (EC2 nested virtualization) for desktop VMs. */
+  public readonly vmHosts: VmHostPool;
+  /** KubeVirt + CDI, installed at deploy time from their pinned releases. */
+  public readonly kubevirt: KubeVirt;
+  /** The desktop VM template: a halted Windows 11 VM cloned from the golden image. */
+  public readonly desktopTemplate: WindowsDesktopVm;
   /** RuntimeClasses `windows-2019` and `windows-2022`. */
   public readonly runtimeClasses: WindowsRuntimeClasses;
 
@@ -92,15 +109,29 @@ export class WindowsDesktopsStack extends Stack {
       kubernetesVersion: this.desktopCluster.kubernetesVersion,
     });
 
-    acknowledgeFindings(this);
-  }
-}
+    // Full Windows desktops: KubeVirt VMs on Linux KVM hosts (Windows containers have no GUI).
+    this.vmHosts = new VmHostPool(this, 'VmHosts', { karpenter: this.karpenter });
+    this.kubevirt = new KubeVirt(this, 'KubeVirt', {
+      cluster: this.desktopCluster.cluster,
+      hostPool: this.vmHosts,
+      vmStateStorageClass: this.desktopCluster.storageClassName,
+    });
+    const desktops = new cdk8s.Chart(new cdk8s.App(), 'Desktops');
+    new k8s.KubeNamespace(desktops, 'Namespace', { metadata: { name: DESKTOP_NAMESPACE } });
+    const windows11 = new GoldenImage(desktops, 'Windows11', {
+      name: 'windows11',
+      source: GoldenImageSource.registry(`${this.account}.dkr.ecr.${this.region}.amazonaws.com/golden/windows11:2026-11`),
+    });
+    this.desktopTemplate = new WindowsDesktopVm(desktops, 'SampleDesktop', {
+      name: 'sample-desktop',
+      namespace: DESKTOP_NAMESPACE,
+      userId: 'sample@example.com',
+      goldenImage: windows11,
+      size: DesktopSize.MEDIUM,
+      runStrategy: RunStrategy.HALTED,
+      sysprepSecretName: 'sample-desktop-sysprep',
+    });
+    this.kubevirt.addCdk8sChart('Desktops', desktops);
 
-/**
- * cdk-nag AwsSolutions findings that are by design, each with its reason. Every other finding
- * fails synthesis.
- */
-function acknowledgeFindings(stack: Stack): void {
-  const acknowledge = (id: string, reason: string) => Validations.of(stack).acknowledge({ id, reason });
-  void acknowledge;
+  }
 }

@@ -5,6 +5,7 @@ import { AwsSolutionsAudit } from '../../lib/aws-solutions-audit';
 import { WindowsDesktopsStack } from '../../lib/windows-desktops-stack';
 import { cdkJsonContext, projectApp } from '../support/app';
 import { checkTemplateAgainstRegistry } from '../support/cloudformation-schemas';
+import { registerKubeVirtSchemas } from '../support/kubevirt-schemas';
 import { helmReleasesOf, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
 
 const ZONES = cdkJsonContext()['windows-desktops:availabilityZones'] as string[];
@@ -53,7 +54,7 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(releases.filter((r) => r.chart.startsWith('karpenter')).map((r) => `${r.chart}@${r.version}`).sort())
       .toEqual(['karpenter-crd@1.14.1', 'karpenter@1.14.1']);
     const objects = kubernetesObjectsOf(template);
-    expect(objects.filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name).sort()).toEqual(['windows-2019', 'windows-2022']);
+    expect(objects.filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name).sort()).toEqual(['vm-hosts-nested', 'windows-2019', 'windows-2022']);
     expect(objects.filter((o) => o.kind === 'RuntimeClass').map((o) => o.metadata?.name).sort()).toEqual(['windows-2019', 'windows-2022']);
     expect(stack.windowsPools.map((p) => p.windowsVersion.build)).toEqual(['10.0.17763', '10.0.20348']);
   });
@@ -63,7 +64,18 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(types).toEqual(expect.arrayContaining(['EC2_LINUX', 'EC2_WINDOWS']));
   });
 
+  test('installs KubeVirt and CDI at deploy time and applies a halted Windows 11 desktop template', () => {
+    const objects = kubernetesObjectsOf(template);
+    const jobs = objects.filter((o) => o.kind === 'Job');
+    expect(JSON.stringify(jobs)).toContain('kubevirt/releases/download/v1.9.0/kubevirt-operator.yaml');
+    const vm = objects.find((o) => o.kind === 'VirtualMachine') as unknown as { spec: { runStrategy: string; template: { spec: { domain: { firmware: { bootloader: { efi: { secureBoot: boolean } } } } } } } };
+    expect(vm.spec.runStrategy).toBe('Halted');
+    expect(vm.spec.template.spec.domain.firmware.bootloader.efi.secureBoot).toBe(true);
+    expect(objects.filter((o) => o.kind === 'DataSource').map((o) => o.metadata?.name)).toEqual(['windows11']);
+  });
+
   test('every Kubernetes object is valid against its upstream schema', () => {
+    registerKubeVirtSchemas();
     const objects = kubernetesObjectsOf(template);
     expect(objects.length).toBeGreaterThan(5);
     expect(validateKubernetesObjects(objects)).toEqual([]);

@@ -1,0 +1,280 @@
+import { Duration, Names, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as cdk8s from 'cdk8s';
+import { Construct, DependencyGroup, IDependable } from 'constructs';
+import { IEksCluster } from '../common/eks-cluster';
+import { validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
+import { ValidationError } from '../common/validation-error';
+import { compareVersions } from '../common/version-compare';
+import { CDI_MIN_VERSION, CDI_VERSION, KUBECTL_IMAGE, KUBEVIRT_MIN_VERSION, KUBEVIRT_VERSION } from '../common/versions';
+import {
+  CDI_NAMESPACE,
+  KUBEVIRT_NAMESPACE,
+  KubeVirtInstallChart,
+  USER_DISK_STORAGE_CLASS,
+} from './kubevirt-install-chart';
+import { kubernetesObjectValue } from './private/object-value';
+import { IVmHostPool } from './vm-host-pool';
+import { VmHostPlacement } from './vm-host-placement';
+
+/** A Lambda-backed custom resource stops at 15 minutes; leave room for kubeconfig and retries. */
+const MAX_READINESS_TIMEOUT = Duration.minutes(14);
+const SEMVER = /^\d+\.\d+\.\d+$/;
+/** An image reference pinned by tag or digest (`latest` is not a pin). */
+const PINNED_IMAGE = /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/;
+const FEATURE_GATE = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/**
+ * Properties of `KubeVirt`.
+ */
+export interface KubeVirtProps {
+  /**
+   * The cluster to install into (from `aws-cdk-lib/aws-eks` or `aws-eks-v2`, with a kubectl
+   * handler). Must be the cluster of `hostPool`.
+   */
+  readonly cluster: IEksCluster;
+
+  /**
+   * The VM hosts. KubeVirt, CDI, their operators and the installer Job run there (by its
+   * `placement`), and the install starts after its NodePool is applied.
+   */
+  readonly hostPool: IVmHostPool;
+
+  /**
+   * StorageClass of persistent VM state: the TPM (BitLocker keys, Windows Hello) and EFI
+   * variables of each desktop live in a small PVC of this class. Persistent TPM/EFI is GA in
+   * KubeVirt 1.9 and needs this (or a default) class.
+   * @default 'gp3' - the `DesktopCluster`'s default EBS class
+   * @see https://kubevirt.io/user-guide/compute/persistent_tpm_and_uefi_state/
+   */
+  readonly vmStateStorageClass?: string;
+
+  /**
+   * KubeVirt release to install (`x.y.z`, at least 1.9.0: the API this library writes).
+   * @default KUBEVIRT_VERSION (1.9.0)
+   * @see https://github.com/kubevirt/kubevirt/releases
+   */
+  readonly kubevirtVersion?: string;
+
+  /**
+   * CDI (Containerized Data Importer) release to install (`x.y.z`, at least 1.66.0).
+   * @default CDI_VERSION (1.66.0)
+   * @see https://github.com/kubevirt/containerized-data-importer/releases
+   */
+  readonly cdiVersion?: string;
+
+  /**
+   * kubectl image of the installer Job, pinned by tag or digest. It needs egress to
+   * github.com (release manifests), and the hosts to quay.io (KubeVirt and CDI images):
+   * through NAT or a proxy. Mirror it (and the releases) to run without internet access.
+   * @default KUBECTL_IMAGE (registry.k8s.io/kubectl:v1.35.0)
+   */
+  readonly installerImage?: string;
+
+  /**
+   * Namespace of the installer Job.
+   * @default 'kubevirt-installer'
+   */
+  readonly installerNamespace?: string;
+
+  /**
+   * KubeVirt feature gates to turn on. None are needed for Windows desktops (persistent
+   * TPM/EFI state is GA).
+   * @default - none
+   * @see https://kubevirt.io/user-guide/cluster_admin/activating_feature_gates/
+   */
+  readonly featureGates?: string[];
+
+  /**
+   * Name of the StorageClass created for user disks: EBS gp3, encrypted, reclaim policy
+   * `Retain`, so that a user's data survives the deletion of the VM and of the claim.
+   * @default USER_DISK_STORAGE_CLASS ('gp3-retain')
+   */
+  readonly userDiskStorageClassName?: string;
+
+  /**
+   * Customer managed KMS key of user disks. The EBS CSI controller's role needs grants on it.
+   * @default - the account's default EBS encryption key
+   */
+  readonly userDiskEncryptionKey?: kms.IKey;
+
+  /**
+   * Make the deployment wait until KubeVirt and CDI report `Available` (the installer Job
+   * succeeded), so that charts added with `addCdk8sChart()` find their CRDs and webhooks.
+   * Without it, `ready` is only the applied installer and dependants may race the install.
+   * @default true
+   */
+  readonly waitForReadiness?: boolean;
+
+  /**
+   * How long the deployment waits for the installer Job. A Lambda-backed custom resource
+   * cannot wait longer than 14 minutes; the Job itself keeps going for up to 45 minutes.
+   * @default Duration.minutes(14)
+   */
+  readonly readinessTimeout?: Duration;
+}
+
+/**
+ * KubeVirt and CDI on an EKS cluster, installed at deploy time from their pinned upstream
+ * releases by a Job on the VM hosts (see `KubeVirtInstallChart`), plus the StorageClass of
+ * user disks.
+ *
+ * The deployment waits until the Job succeeded (`readinessTimeout`), read through the EKS
+ * module's `KubernetesObjectValue`; `ready` is what dependants wait on and `addCdk8sChart()`
+ * applies a chart (desktops, golden images) after it.
+ *
+ * Removing this construct does not uninstall KubeVirt (the operators and custom resources
+ * were applied by the Job): delete the `kubevirt` and `cdi` custom resources, then the
+ * operator manifests, once no VM is left.
+ *
+ * @see https://kubevirt.io/user-guide/cluster_admin/installation/
+ * @see https://github.com/kubevirt/containerized-data-importer#deploy-it
+ */
+export class KubeVirt extends Construct {
+  /** The cluster KubeVirt runs in. */
+  public readonly cluster: IEksCluster;
+  /** KubeVirt release installed. */
+  public readonly kubevirtVersion: string;
+  /** CDI release installed. */
+  public readonly cdiVersion: string;
+  /** Namespace of KubeVirt (`kubevirt`, fixed by the release manifest). */
+  public readonly namespace: string;
+  /** Namespace of CDI (`cdi`, fixed by the release manifest). */
+  public readonly cdiNamespace: string;
+  /** Namespace of the installer Job. */
+  public readonly installerNamespace: string;
+  /** Name of the installer Job. */
+  public readonly installerJobName: string;
+  /** StorageClass of persistent TPM/EFI state. */
+  public readonly vmStateStorageClass: string;
+  /** StorageClass of user disks (`Retain`). */
+  public readonly userDiskStorageClassName: string;
+  /** Where VM workloads run (the host pool's placement); desktops use it. */
+  public readonly placement: VmHostPlacement;
+  /** The chart applied to the cluster (installer, RBAC, user-disk StorageClass). */
+  public readonly installChart: KubeVirtInstallChart;
+  /** The Kubernetes manifest that applies `installChart`. */
+  public readonly manifest: Construct;
+  /**
+   * The custom resource that waits for the installer Job, when `waitForReadiness`.
+   */
+  public readonly readinessCheck?: Construct;
+  /** Done when KubeVirt and CDI are available (or, without `waitForReadiness`, when the installer is applied). */
+  public readonly ready: IDependable;
+
+  constructor(scope: Construct, id: string, props: KubeVirtProps) {
+    super(scope, id);
+    const p = 'KubeVirt';
+
+    // Defaults.
+    const cluster = props.cluster;
+    const hostPool = props.hostPool;
+    const vmStateStorageClass = props.vmStateStorageClass ?? 'gp3';
+    const kubevirtVersion = props.kubevirtVersion ?? KUBEVIRT_VERSION;
+    const cdiVersion = props.cdiVersion ?? CDI_VERSION;
+    const installerImage = props.installerImage ?? KUBECTL_IMAGE;
+    const installerNamespace = props.installerNamespace ?? 'kubevirt-installer';
+    const featureGates = props.featureGates ?? [];
+    const userDiskStorageClassName = props.userDiskStorageClassName ?? USER_DISK_STORAGE_CLASS;
+    const waitForReadiness = props.waitForReadiness ?? true;
+    const readinessTimeout = props.readinessTimeout ?? MAX_READINESS_TIMEOUT;
+
+    // Validation.
+    if (hostPool.cluster !== cluster) {
+      throw new ValidationError(`${p}.hostPool`, `belongs to cluster ${hostPool.cluster.node.path}, not to ${cluster.node.path}; pass the VmHostPool of the cluster KubeVirt is installed into.`);
+    }
+    validateRelease(`${p}.kubevirtVersion`, kubevirtVersion, KUBEVIRT_MIN_VERSION, 'KubeVirt');
+    validateRelease(`${p}.cdiVersion`, cdiVersion, CDI_MIN_VERSION, 'CDI');
+    if (!Token.isUnresolved(installerImage) && (!PINNED_IMAGE.test(installerImage) || installerImage.endsWith(':latest'))) {
+      throw new ValidationError(`${p}.installerImage`, `"${installerImage}" is not pinned; give registry/repository with a version tag or a sha256 digest, e.g. "${KUBECTL_IMAGE}".`);
+    }
+    validateDns1123Label(`${p}.installerNamespace`, installerNamespace);
+    if ([KUBEVIRT_NAMESPACE, CDI_NAMESPACE].includes(installerNamespace)) {
+      throw new ValidationError(`${p}.installerNamespace`, `"${installerNamespace}" is the namespace of the upstream release; use a namespace of its own, e.g. 'kubevirt-installer'.`);
+    }
+    validateDns1123Subdomain(`${p}.vmStateStorageClass`, vmStateStorageClass);
+    validateDns1123Subdomain(`${p}.userDiskStorageClassName`, userDiskStorageClassName);
+    featureGates.forEach((gate, i) => {
+      if (!Token.isUnresolved(gate) && !FEATURE_GATE.test(gate)) {
+        throw new ValidationError(`${p}.featureGates[${i}]`, `"${gate}" is not a feature gate name; use the CamelCase names of the KubeVirt docs, e.g. 'Snapshot'.`);
+      }
+    });
+    if (new Set(featureGates).size !== featureGates.length) {
+      throw new ValidationError(`${p}.featureGates`, `lists a gate twice (${featureGates.join(', ')}); list each once.`);
+    }
+    if (readinessTimeout.isUnresolved()) {
+      throw new ValidationError(`${p}.readinessTimeout`, 'is a deploy-time value; give a duration known at synth time, e.g. Duration.minutes(14).');
+    }
+    if (readinessTimeout.toSeconds() < 60 || readinessTimeout.toSeconds() > MAX_READINESS_TIMEOUT.toSeconds()) {
+      throw new ValidationError(`${p}.readinessTimeout`, `is ${readinessTimeout.toHumanString()}; give 1 to 14 minutes (a kubectl custom resource runs in Lambda, which stops at 15 minutes).`);
+    }
+
+    // Children.
+    this.installChart = new KubeVirtInstallChart(new cdk8s.App(), 'KubeVirtInstall', {
+      kubevirtVersion,
+      cdiVersion,
+      installerImage,
+      installerNamespace,
+      placement: hostPool.placement,
+      vmStateStorageClass,
+      featureGates: [...featureGates],
+      userDiskStorageClassName,
+      userDiskKmsKeyId: props.userDiskEncryptionKey?.keyArn,
+    });
+    this.manifest = cluster.addCdk8sChart(`KubeVirt${Names.uniqueId(this)}`, this.installChart);
+    const ready = new DependencyGroup(this.manifest);
+    if (waitForReadiness) {
+      // `.status.succeeded` stays empty until the Job's last step (both `kubectl wait`s) passed.
+      const check = kubernetesObjectValue(this, 'Ready', cluster, {
+        objectType: 'job',
+        objectName: this.installChart.jobName,
+        objectNamespace: installerNamespace,
+        jsonPath: '.status.succeeded',
+        timeout: readinessTimeout,
+      });
+      check.resource.node.addDependency(this.manifest);
+      this.readinessCheck = check.resource;
+      ready.add(check.resource);
+    }
+
+    // Attributes.
+    this.cluster = cluster;
+    this.kubevirtVersion = kubevirtVersion;
+    this.cdiVersion = cdiVersion;
+    this.namespace = KUBEVIRT_NAMESPACE;
+    this.cdiNamespace = CDI_NAMESPACE;
+    this.installerNamespace = installerNamespace;
+    this.installerJobName = this.installChart.jobName;
+    this.vmStateStorageClass = vmStateStorageClass;
+    this.userDiskStorageClassName = userDiskStorageClassName;
+    this.placement = hostPool.placement;
+    this.ready = ready;
+
+    // Dependencies: the installer Job needs a host to run on, hence the NodePool.
+    this.manifest.node.addDependency(hostPool.manifest);
+  }
+
+  /**
+   * Applies a cdk8s chart (golden images, desktop VMs, ...) to the cluster once KubeVirt and
+   * CDI are ready. Create the chart in its own `cdk8s.App`.
+   *
+   * @param id  id of the manifest, unique among this construct's charts
+   * @param chart  the chart to apply
+   * @returns the manifest construct
+   */
+  public addCdk8sChart(id: string, chart: cdk8s.Chart): Construct {
+    const manifest = this.cluster.addCdk8sChart(`${Names.uniqueId(this)}${id}`, chart);
+    manifest.node.addDependency(this.ready);
+    return manifest;
+  }
+}
+
+function validateRelease(prop: string, version: string, minimum: string, product: string): void {
+  if (Token.isUnresolved(version)) return;
+  if (!SEMVER.test(version)) {
+    throw new ValidationError(prop, `"${version}" is not a release version; give "x.y.z" without "v", e.g. "${minimum}".`);
+  }
+  if (compareVersions(version, minimum) < 0) {
+    throw new ValidationError(prop, `is ${version}; this library writes the ${product} ${minimum} API (typed bindings, persistent TPM/EFI state). Use ${minimum} or later.`);
+  }
+}

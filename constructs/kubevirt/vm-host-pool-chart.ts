@@ -1,0 +1,181 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  Ec2NodeClass,
+  Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType,
+  Ec2NodeClassSpecCpuOptionsNestedVirtualization,
+  Ec2NodeClassSpecMetadataOptionsHttpEndpoint,
+  Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6,
+  Ec2NodeClassSpecMetadataOptionsHttpTokens,
+  Ec2NodeClassSpecSecurityGroupSelectorTerms,
+  Ec2NodeClassSpecSubnetSelectorTerms,
+} from '../imports/karpenter.k8s.aws';
+import {
+  NodePool,
+  NodePoolSpecDisruptionBudgets,
+  NodePoolSpecDisruptionConsolidationPolicy,
+  NodePoolSpecLimits,
+  NodePoolSpecTemplateSpecRequirements,
+  NodePoolSpecTemplateSpecRequirementsOperator,
+  NodePoolSpecTemplateSpecTaints,
+} from '../imports/karpenter.sh';
+
+/** Root device of the EKS AL2023 AMIs. */
+export const AL2023_ROOT_DEVICE = '/dev/xvda';
+/** Karpenter alias of the latest EKS optimized Amazon Linux 2023 AMI. */
+export const AL2023_AMI_ALIAS = 'al2023@latest';
+
+/**
+ * Resolved settings of one VM host pool. Every value is final: `VmHostPool` applies the
+ * defaults and validates; this chart only renders, so it can also be synthesized to YAML for a
+ * GitOps engine.
+ */
+export interface VmHostPoolChartProps {
+  /** Name of the NodePool. */
+  readonly nodePoolName: string;
+  /** Name of the EC2NodeClass. */
+  readonly nodeClassName: string;
+  /** Name (not ARN) of the IAM role of the nodes (the Linux node role); Karpenter creates the instance profile. */
+  readonly nodeRoleName: string;
+  /** Turn on EC2 nested virtualization (`spec.cpuOptions.nestedVirtualization: enabled`). */
+  readonly nestedVirtualization: boolean;
+  /** Values of `karpenter.k8s.aws/instance-family`. */
+  readonly instanceFamilies: string[];
+  /**
+   * Values of `karpenter.k8s.aws/instance-size` (the bare-metal sizes in metal mode).
+   * @default - any size
+   */
+  readonly instanceSizes?: string[];
+  /** Values of `karpenter.sh/capacity-type`. */
+  readonly capacityTypes: string[];
+  /** Subnet selector terms of the EC2NodeClass. */
+  readonly subnetSelectorTerms: Ec2NodeClassSpecSubnetSelectorTerms[];
+  /** Security group selector terms of the EC2NodeClass. */
+  readonly securityGroupSelectorTerms: Ec2NodeClassSpecSecurityGroupSelectorTerms[];
+  /** Root volume size as a Kubernetes quantity, e.g. `200Gi`. */
+  readonly rootVolumeSize: string;
+  /**
+   * KMS key (id, alias or ARN) that encrypts the root volume.
+   * @default - the account's default EBS key
+   */
+  readonly rootVolumeKmsKeyId?: string;
+  /**
+   * Tags of the instances, volumes and launch templates Karpenter creates.
+   * @default - Karpenter's own tags only
+   */
+  readonly tags?: Record<string, string>;
+  /** Labels of the nodes (always includes the VM host label). */
+  readonly nodeLabels: Record<string, string>;
+  /** Taints of the nodes (always includes the VM host taint). */
+  readonly taints: NodePoolSpecTemplateSpecTaints[];
+  /** `expireAfter`, e.g. `720h` or `Never`. */
+  readonly expireAfter: string;
+  /** `consolidateAfter`, e.g. `10m`. */
+  readonly consolidateAfter: string;
+  /** Disruption budgets. */
+  readonly budgets: NodePoolSpecDisruptionBudgets[];
+  /** Most vCPUs the pool may run in total. */
+  readonly cpuLimit: number;
+  /** Most memory the pool may run in total, as a Kubernetes quantity, e.g. `1600Gi`. */
+  readonly memoryLimit: string;
+  /**
+   * Priority among node pools that fit a pod (higher first).
+   * @default - none (treated as 0)
+   */
+  readonly weight?: number;
+}
+
+/**
+ * One Karpenter v1 `EC2NodeClass` and one `NodePool` of Linux (AL2023) hosts whose nodes
+ * expose `/dev/kvm` to KubeVirt: nested-virtualization instances or bare-metal instances.
+ *
+ * Consolidation is `WhenEmpty`: a host that runs desktops is never consolidated away to pack
+ * its VMs elsewhere (their EBS disks and RDP sessions would be cut).
+ *
+ * @see https://karpenter.sh/docs/concepts/nodeclasses/
+ * @see https://kubevirt.io/user-guide/cluster_admin/installation/
+ */
+export class VmHostPoolChart extends Chart {
+  /** The EC2NodeClass (AWS side: AMI, CPU options, subnets, security groups, disk, IMDS). */
+  public readonly nodeClass: Ec2NodeClass;
+  /** The NodePool (Kubernetes side: requirements, label, taint, disruption, limits). */
+  public readonly nodePool: NodePool;
+
+  constructor(scope: Construct, id: string, props: VmHostPoolChartProps) {
+    super(scope, id);
+
+    this.nodeClass = new Ec2NodeClass(this, 'NodeClass', {
+      metadata: { name: props.nodeClassName },
+      spec: {
+        role: props.nodeRoleName,
+        amiSelectorTerms: [{ alias: AL2023_AMI_ALIAS }],
+        subnetSelectorTerms: props.subnetSelectorTerms,
+        securityGroupSelectorTerms: props.securityGroupSelectorTerms,
+        // Nested virtualization is a launch option; Karpenter then only picks instance types
+        // that report it, which excludes `.metal` (metal pools have a node class without it).
+        cpuOptions: props.nestedVirtualization
+          ? { nestedVirtualization: Ec2NodeClassSpecCpuOptionsNestedVirtualization.ENABLED }
+          : undefined,
+        // IMDSv2 only, one hop: pods (virt-launcher included) cannot reach the node role's
+        // credentials; nothing on AL2023 pods needs IMDS.
+        metadataOptions: {
+          httpEndpoint: Ec2NodeClassSpecMetadataOptionsHttpEndpoint.ENABLED,
+          httpProtocolIPv6: Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.DISABLED,
+          httpPutResponseHopLimit: 1,
+          httpTokens: Ec2NodeClassSpecMetadataOptionsHttpTokens.REQUIRED,
+        },
+        // The root volume holds container images, including golden images that CDI pulls
+        // through the node (`pullMethod: node`), which are several GiB each.
+        blockDeviceMappings: [{
+          deviceName: AL2023_ROOT_DEVICE,
+          ebs: {
+            volumeType: Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType.GP3,
+            volumeSize: props.rootVolumeSize,
+            encrypted: true,
+            kmsKeyId: props.rootVolumeKmsKeyId,
+            deleteOnTermination: true,
+          },
+        }],
+        tags: props.tags,
+      },
+    });
+
+    const requirement = (key: string, values: string[]): NodePoolSpecTemplateSpecRequirements =>
+      ({ key, operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values });
+    const requirements = [
+      requirement('kubernetes.io/os', ['linux']),
+      // The desktops are x86-64 Windows guests (q35 machine type).
+      requirement('kubernetes.io/arch', ['amd64']),
+      requirement('karpenter.sh/capacity-type', props.capacityTypes),
+      requirement('karpenter.k8s.aws/instance-family', props.instanceFamilies),
+    ];
+    if (props.instanceSizes !== undefined) {
+      requirements.push(requirement('karpenter.k8s.aws/instance-size', props.instanceSizes));
+    }
+
+    this.nodePool = new NodePool(this, 'NodePool', {
+      metadata: { name: props.nodePoolName },
+      spec: {
+        template: {
+          metadata: { labels: props.nodeLabels },
+          spec: {
+            nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: props.nodeClassName },
+            requirements,
+            taints: props.taints,
+            expireAfter: props.expireAfter,
+          },
+        },
+        disruption: {
+          consolidationPolicy: NodePoolSpecDisruptionConsolidationPolicy.WHEN_EMPTY,
+          consolidateAfter: props.consolidateAfter,
+          budgets: props.budgets,
+        },
+        limits: {
+          cpu: NodePoolSpecLimits.fromNumber(props.cpuLimit),
+          memory: NodePoolSpecLimits.fromString(props.memoryLimit),
+        },
+        weight: props.weight,
+      },
+    });
+  }
+}

@@ -1,0 +1,376 @@
+import { Annotations, Duration, Names, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as cdk8s from 'cdk8s';
+import { Construct, IConstruct, IDependable } from 'constructs';
+import { IEksCluster } from '../common/eks-cluster';
+import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
+import { ValidationError } from '../common/validation-error';
+import { compareVersions } from '../common/version-compare';
+import { NESTED_VIRTUALIZATION_MIN_KARPENTER } from '../common/versions';
+import { IKarpenter } from '../karpenter/karpenter-reference';
+import {
+  CapacityType,
+  DisruptionBudget,
+  KarpenterDuration,
+  NodeTaint,
+  SecurityGroupSelectorTerm,
+  SubnetSelectorTerm,
+} from '../karpenter/node-pool-types';
+import {
+  renderDisruptionBudgets,
+  renderKarpenterDuration,
+  renderSecurityGroupSelectorTerms,
+  renderSubnetSelectorTerms,
+  renderTaints,
+  validateNodeClassTags,
+  validateNodeLabels,
+} from '../karpenter/private/node-pool-validation';
+import { VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
+import { VmHostPoolChart } from './vm-host-pool-chart';
+
+/**
+ * Instance families that support EC2 nested virtualization (8th generation Intel: C8i, M8i,
+ * R8i and their Flex variants), checked 2026-11.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CpuOptionsRequest.html
+ */
+export const NESTED_VIRTUALIZATION_FAMILIES: readonly string[] = Object.freeze(['c8i', 'm8i', 'r8i', 'c8i-flex', 'm8i-flex', 'r8i-flex']);
+
+/**
+ * x86-64 instance families with bare-metal sizes, on which KVM runs directly, checked 2026-11.
+ * Graviton (arm64) metal is left out: the desktops are x86-64 Windows guests.
+ *
+ * @see https://docs.aws.amazon.com/ec2/latest/instancetypes/instance-types.html
+ */
+export const BARE_METAL_FAMILIES: readonly string[] = Object.freeze([
+  'c5', 'c5d', 'c5n', 'm5', 'm5d', 'm5dn', 'm5n', 'm5zn', 'r5', 'r5b', 'r5d', 'r5dn', 'r5n', 'z1d',
+  'i3', 'i3en', 'i4i', 'i7ie',
+  'c6i', 'c6id', 'c6in', 'm6i', 'm6id', 'm6idn', 'm6in', 'r6i', 'r6id', 'r6idn', 'r6in',
+  'c6a', 'm6a', 'r6a', 'c7a', 'm7a', 'r7a',
+  'x2idn', 'x2iedn', 'x2iezn',
+  'c7i', 'm7i', 'r7i', 'r7iz', 'c8i', 'm8i', 'r8i',
+]);
+
+/** Values of `karpenter.k8s.aws/instance-size` of bare-metal instances (`metal`, `metal-24xl`, ...). */
+export const BARE_METAL_SIZES: readonly string[] = Object.freeze(['metal', 'metal-16xl', 'metal-24xl', 'metal-32xl', 'metal-48xl', 'metal-96xl']);
+
+/** Node label telling which kind of KVM a host has (`nested` or `metal`). */
+export const VM_HOST_VIRTUALIZATION_LABEL = 'desktop.io/vm-host-virtualization';
+
+const MIN_ROOT_VOLUME_GIB = 50;
+const MAX_ROOT_VOLUME_GIB = 16384;
+
+/**
+ * How the hosts get hardware virtualization (`/dev/kvm`).
+ */
+export enum VmHostVirtualization {
+  /**
+   * EC2 nested virtualization on virtualized 8th generation Intel instances (C8i, M8i, R8i):
+   * small, cheap hosts. Needs Karpenter ≥ 1.13 (`EC2NodeClass.spec.cpuOptions`).
+   */
+  NESTED = 'nested',
+  /** Bare-metal instances (`*.metal*`): KVM on the hardware, large hosts (96+ vCPUs). */
+  BARE_METAL = 'metal',
+}
+
+/**
+ * Settings of a VM host pool, everything but the Karpenter installation.
+ */
+export interface VmHostPoolOptions {
+  /**
+   * How the hosts get `/dev/kvm`. For both kinds, create two pools: each has its own
+   * EC2NodeClass (nested virtualization filters out `.metal`).
+   * @default VmHostVirtualization.NESTED
+   */
+  readonly virtualization?: VmHostVirtualization;
+
+  /**
+   * Name of the NodePool and of its EC2NodeClass (DNS-1123 label).
+   * @default - `vm-hosts-nested` or `vm-hosts-metal`
+   */
+  readonly name?: string;
+
+  /**
+   * EC2 instance families allowed. Nested virtualization: a subset of
+   * `NESTED_VIRTUALIZATION_FAMILIES`; bare metal: a subset of `BARE_METAL_FAMILIES` (metal
+   * sizes only are used).
+   * @default - nested: ['c8i', 'm8i', 'r8i']; bare metal: ['c7i', 'm7i', 'r7i']
+   */
+  readonly instanceFamilies?: string[];
+
+  /**
+   * Purchase options. Spot would stop running desktops with two minutes' notice, and Spot
+   * support of nested virtualization is not documented.
+   * @default [CapacityType.ON_DEMAND]
+   */
+  readonly capacityTypes?: CapacityType[];
+
+  /**
+   * Most vCPUs all hosts of the pool may have together.
+   * @default 400
+   */
+  readonly cpuLimit?: number;
+
+  /**
+   * Most memory all hosts of the pool may have together.
+   * @default Size.gibibytes(1600)
+   */
+  readonly memoryLimit?: Size;
+
+  /**
+   * Age at which Karpenter replaces a host. Expiry is forceful: it would stop the desktops on
+   * the host. New AMIs reach hosts through drift instead, which waits until no running
+   * desktop (annotated `karpenter.sh/do-not-disrupt`) is left on the host.
+   * @default KarpenterDuration.NEVER
+   * @see https://karpenter.sh/docs/concepts/disruption/#expiration
+   */
+  readonly expireAfter?: KarpenterDuration;
+
+  /**
+   * How long a host must have been empty before Karpenter removes it (consolidation policy is
+   * always `WhenEmpty`).
+   * @default KarpenterDuration.of(Duration.minutes(10))
+   */
+  readonly consolidateAfter?: KarpenterDuration;
+
+  /**
+   * Limits on how many hosts Karpenter may disrupt at once.
+   * @default [{ nodes: '10%' }]
+   */
+  readonly disruptionBudgets?: DisruptionBudget[];
+
+  /**
+   * Priority of this pool when several pools fit a pod (1 to 100, higher first).
+   * @default - no weight
+   */
+  readonly weight?: number;
+
+  /**
+   * Size of the encrypted gp3 root volume, whole GiB from 50 GiB to 16 TiB. It holds container
+   * images, including golden images pulled through the node (`pullMethod: node`).
+   * @default Size.gibibytes(200)
+   */
+  readonly rootVolumeSize?: Size;
+
+  /**
+   * Customer managed KMS key of the root volume (its key policy must let Karpenter and EC2
+   * use it).
+   * @default - the account's default EBS encryption key
+   */
+  readonly rootVolumeEncryptionKey?: kms.IKey;
+
+  /**
+   * Subnets of the hosts.
+   * @default - subnets tagged `karpenter.sh/discovery: <cluster name>`
+   */
+  readonly subnetSelectorTerms?: SubnetSelectorTerm[];
+
+  /**
+   * Security groups of the hosts.
+   * @default - the cluster security group (`cluster.clusterSecurityGroupId`)
+   */
+  readonly securityGroupSelectorTerms?: SecurityGroupSelectorTerm[];
+
+  /**
+   * Extra labels of the hosts (beyond `desktop.io/vm-host: "true"` and
+   * `desktop.io/vm-host-virtualization`).
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+
+  /**
+   * Taints added to `desktop.io/vm-host=true:NoSchedule`. KubeVirt, CDI and desktops must
+   * tolerate them too: they take them from `placement`.
+   * @default - none
+   */
+  readonly additionalTaints?: NodeTaint[];
+
+  /**
+   * Tags of the EC2 instances, volumes and launch templates.
+   * @default - none beyond Karpenter's own
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Props of `VmHostPool`.
+ */
+export interface VmHostPoolProps extends VmHostPoolOptions {
+  /** The Karpenter installation that launches the hosts; they use its Linux node role. */
+  readonly karpenter: IKarpenter;
+}
+
+/**
+ * What KubeVirt and the desktops need from a pool of VM hosts.
+ */
+export interface IVmHostPool extends IConstruct {
+  /** The cluster the hosts join. */
+  readonly cluster: IEksCluster;
+  /** Node selector and tolerations that land pods on the hosts. */
+  readonly placement: VmHostPlacement;
+  /** The manifest applying the NodePool: installs that need hosts run after it. */
+  readonly manifest: IDependable;
+}
+
+/**
+ * A Karpenter v1 pool of Linux (AL2023) hosts with KVM for KubeVirt: an `EC2NodeClass` and a
+ * `NodePool` applied after the Karpenter controller.
+ *
+ * Hosts are on-demand, labelled `desktop.io/vm-host: "true"`, tainted
+ * `desktop.io/vm-host=true:NoSchedule` so that only VM workloads land there, and consolidated
+ * only when empty. `placement` tells pods how to get there.
+ */
+export class VmHostPool extends Construct implements IVmHostPool {
+  /** The cluster the hosts join. */
+  public readonly cluster: IEksCluster;
+  /** Name of the NodePool. */
+  public readonly nodePoolName: string;
+  /** Name of the EC2NodeClass. */
+  public readonly nodeClassName: string;
+  /** How the hosts get `/dev/kvm`. */
+  public readonly virtualization: VmHostVirtualization;
+  /** Instance families the pool launches. */
+  public readonly instanceFamilies: string[];
+  /** Every taint of the hosts: `desktop.io/vm-host=true:NoSchedule` first, then `additionalTaints`. */
+  public readonly taints: NodeTaint[];
+  /** Node selector and tolerations that land pods on these hosts. */
+  public readonly placement: VmHostPlacement;
+  /** The cdk8s chart with the EC2NodeClass and the NodePool (also usable for GitOps). */
+  public readonly chart: VmHostPoolChart;
+  /** The Kubernetes manifest that applies `chart` to the cluster. */
+  public readonly manifest: Construct;
+
+  constructor(scope: Construct, id: string, props: VmHostPoolProps) {
+    super(scope, id);
+    const p = 'VmHostPool';
+    const karpenter = props.karpenter;
+    const cluster = karpenter.cluster;
+
+    // Defaults.
+    const virtualization = props.virtualization ?? VmHostVirtualization.NESTED;
+    const nested = virtualization === VmHostVirtualization.NESTED;
+    const name = props.name ?? `vm-hosts-${virtualization}`;
+    const instanceFamilies = props.instanceFamilies ?? (nested ? ['c8i', 'm8i', 'r8i'] : ['c7i', 'm7i', 'r7i']);
+    const capacityTypes = props.capacityTypes ?? [CapacityType.ON_DEMAND];
+    const cpuLimit = props.cpuLimit ?? 400;
+    const memoryLimit = props.memoryLimit ?? Size.gibibytes(1600);
+    const expireAfter = props.expireAfter ?? KarpenterDuration.NEVER;
+    const consolidateAfter = props.consolidateAfter ?? KarpenterDuration.of(Duration.minutes(10));
+    const budgets = props.disruptionBudgets ?? [{ nodes: '10%' }];
+    const rootVolumeSize = props.rootVolumeSize ?? Size.gibibytes(200);
+    const subnetTerms = props.subnetSelectorTerms ?? [{ tags: { 'karpenter.sh/discovery': cluster.clusterName } }];
+    const securityGroupTerms = props.securityGroupSelectorTerms ?? [{ id: cluster.clusterSecurityGroupId }];
+    const labels = props.labels ?? {};
+    const additionalTaints = props.additionalTaints ?? [];
+
+    // Validation.
+    if (!Token.isUnresolved(karpenter.version) && compareVersions(karpenter.version, '1.0.0') < 0) {
+      throw new ValidationError(`${p}.karpenter.version`, `is '${karpenter.version}'; this pool uses the Karpenter v1 API (karpenter.sh/v1), available from Karpenter 1.0. Upgrade Karpenter.`);
+    }
+    if (nested && !Token.isUnresolved(karpenter.version) && compareVersions(karpenter.version, NESTED_VIRTUALIZATION_MIN_KARPENTER) < 0) {
+      throw new ValidationError(`${p}.karpenter.version`, `is '${karpenter.version}'; nested virtualization (EC2NodeClass spec.cpuOptions.nestedVirtualization) needs Karpenter ${NESTED_VIRTUALIZATION_MIN_KARPENTER} or later. Upgrade Karpenter, or set virtualization: VmHostVirtualization.BARE_METAL.`);
+    }
+    validateDns1123Label(`${p}.name`, name);
+    validateInstanceFamilies(`${p}.instanceFamilies`, instanceFamilies, virtualization);
+    validateNonEmpty(`${p}.capacityTypes`, capacityTypes, 'allow CapacityType.ON_DEMAND (recommended for desktops).');
+    if (new Set(capacityTypes).size !== capacityTypes.length) {
+      throw new ValidationError(`${p}.capacityTypes`, `lists a capacity type twice (${capacityTypes.join(', ')}); list each once.`);
+    }
+    if (!Token.isUnresolved(cpuLimit) && (!Number.isInteger(cpuLimit) || cpuLimit <= 0)) {
+      throw new ValidationError(`${p}.cpuLimit`, `is ${cpuLimit}; give a whole number of vCPUs greater than 0 (e.g. 400).`);
+    }
+    const memoryLimitGib = wholeGibibytes(`${p}.memoryLimit`, memoryLimit);
+    if (memoryLimitGib <= 0) {
+      throw new ValidationError(`${p}.memoryLimit`, `is ${memoryLimitGib} GiB; give more than 0 (e.g. Size.gibibytes(1600)).`);
+    }
+    const rootVolumeGib = wholeGibibytes(`${p}.rootVolumeSize`, rootVolumeSize);
+    if (rootVolumeGib < MIN_ROOT_VOLUME_GIB || rootVolumeGib > MAX_ROOT_VOLUME_GIB) {
+      throw new ValidationError(`${p}.rootVolumeSize`, `is ${rootVolumeGib} GiB; VM hosts need ${MIN_ROOT_VOLUME_GIB} GiB to ${MAX_ROOT_VOLUME_GIB} GiB (golden images pulled through the node take several GiB each), e.g. Size.gibibytes(200).`);
+    }
+    if (props.weight !== undefined) validateInteger(`${p}.weight`, props.weight, 1, 100);
+    validateNodeLabels(`${p}.labels`, labels);
+    for (const reserved of [VM_HOST_LABEL, VM_HOST_VIRTUALIZATION_LABEL]) {
+      if (reserved in labels) {
+        throw new ValidationError(`${p}.labels`, `sets "${reserved}", which the pool sets itself (KubeVirt and the desktops select it); remove it.`);
+      }
+    }
+    if (props.tags) validateNodeClassTags(`${p}.tags`, props.tags);
+    const taintValues = renderTaints(`${p}.additionalTaints`, [VM_HOST_TAINT], additionalTaints);
+    const expireAfterValue = renderKarpenterDuration(`${p}.expireAfter`, expireAfter, false);
+    const consolidateAfterValue = renderKarpenterDuration(`${p}.consolidateAfter`, consolidateAfter, true);
+    const budgetValues = renderDisruptionBudgets(`${p}.disruptionBudgets`, budgets);
+    const subnetValues = renderSubnetSelectorTerms(`${p}.subnetSelectorTerms`, subnetTerms);
+    const securityGroupValues = renderSecurityGroupSelectorTerms(`${p}.securityGroupSelectorTerms`, securityGroupTerms);
+    if (capacityTypes.includes(CapacityType.SPOT)) {
+      Annotations.of(this).addWarningV2('windows-desktops:vmHostSpot',
+        'VmHostPool allows Spot capacity: a Spot interruption stops every desktop on the host with two minutes\' notice. Prefer CapacityType.ON_DEMAND for desktops.');
+    }
+
+    // Children: the chart lives in its own cdk8s app; the cluster's kubectl handler applies it.
+    this.chart = new VmHostPoolChart(new cdk8s.App(), 'VmHostPool', {
+      nodePoolName: name,
+      nodeClassName: name,
+      nodeRoleName: karpenter.linuxNodeRole.roleName,
+      nestedVirtualization: nested,
+      instanceFamilies: [...instanceFamilies],
+      instanceSizes: nested ? undefined : [...BARE_METAL_SIZES],
+      capacityTypes: [...capacityTypes],
+      subnetSelectorTerms: subnetValues,
+      securityGroupSelectorTerms: securityGroupValues,
+      rootVolumeSize: `${rootVolumeGib}Gi`,
+      rootVolumeKmsKeyId: props.rootVolumeEncryptionKey?.keyArn,
+      tags: props.tags ? { ...props.tags } : undefined,
+      nodeLabels: { ...labels, [VM_HOST_LABEL]: 'true', [VM_HOST_VIRTUALIZATION_LABEL]: virtualization },
+      taints: taintValues,
+      expireAfter: expireAfterValue,
+      consolidateAfter: consolidateAfterValue,
+      budgets: budgetValues,
+      cpuLimit,
+      memoryLimit: `${memoryLimitGib}Gi`,
+      weight: props.weight,
+    });
+    // The manifest lives under the cluster (where kubectl runs): a path-derived id keeps it unique.
+    this.manifest = cluster.addCdk8sChart(`VmHostPool${Names.uniqueId(this)}`, this.chart);
+
+    // Attributes.
+    this.cluster = cluster;
+    this.nodePoolName = name;
+    this.nodeClassName = name;
+    this.virtualization = virtualization;
+    this.instanceFamilies = [...instanceFamilies];
+    this.taints = [VM_HOST_TAINT, ...additionalTaints];
+    this.placement = { nodeSelector: { [VM_HOST_LABEL]: 'true' }, toleratedTaints: [...this.taints] };
+
+    // Dependencies: the NodePool and EC2NodeClass CRDs come with the controller's chart.
+    this.manifest.node.addDependency(karpenter.controller);
+  }
+}
+
+function validateInstanceFamilies(prop: string, families: readonly string[], virtualization: VmHostVirtualization): void {
+  validateNonEmpty(prop, families, "allow at least one instance family, e.g. ['c8i', 'm8i', 'r8i'].");
+  if (new Set(families).size !== families.length) {
+    throw new ValidationError(prop, `lists a family twice (${families.join(', ')}); list each once.`);
+  }
+  const nested = virtualization === VmHostVirtualization.NESTED;
+  const allowed = nested ? NESTED_VIRTUALIZATION_FAMILIES : BARE_METAL_FAMILIES;
+  families.forEach((family, i) => {
+    if (Token.isUnresolved(family) || allowed.includes(family)) return;
+    if (nested) {
+      const metalHint = BARE_METAL_FAMILIES.includes(family) ? ` "${family}" has bare-metal sizes: use it with virtualization: VmHostVirtualization.BARE_METAL.` : '';
+      throw new ValidationError(`${prop}[${i}]`, `"${family}" does not support EC2 nested virtualization, so its nodes would have no /dev/kvm. Use families from NESTED_VIRTUALIZATION_FAMILIES (${allowed.join(', ')}).${metalHint}`);
+    }
+    throw new ValidationError(`${prop}[${i}]`, `"${family}" has no x86-64 bare-metal sizes, so its nodes cannot run KVM for Windows desktops. Use families from BARE_METAL_FAMILIES (e.g. c7i, m7i, r7i), or virtualization: VmHostVirtualization.NESTED with c8i, m8i, r8i.`);
+  });
+}
+
+/** Whole GiB of `size`; Kubernetes quantities are written at synth time, so no tokens. */
+function wholeGibibytes(prop: string, size: Size): number {
+  if (size.isUnresolved()) {
+    throw new ValidationError(prop, 'is a deploy-time value; give a size known at synth time (e.g. Size.gibibytes(200)).');
+  }
+  const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isInteger(gib)) {
+    throw new ValidationError(prop, `is ${gib} GiB; give whole GiB (e.g. Size.gibibytes(200)).`);
+  }
+  return gib;
+}

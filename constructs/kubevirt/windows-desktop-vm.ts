@@ -1,0 +1,412 @@
+import { Duration, Size } from 'aws-cdk-lib';
+import { k8s } from 'cdk8s-plus-29';
+import { Construct } from 'constructs';
+import { kubernetesNameForUser } from '../common/kubernetes-name';
+import { validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
+import { ValidationError } from '../common/validation-error';
+import {
+  Disk,
+  Volume,
+  VirtualMachine,
+  V1Beta1StorageSpecAccessModes,
+} from '../imports/kubevirt.io';
+import { validateLabelValue, validateQualifiedName } from '../karpenter/private/node-pool-validation';
+import { DesktopSize, MIN_WINDOWS_MEMORY_GIB } from './desktop-size';
+import { GoldenImageReference } from './golden-image';
+import { USER_DISK_STORAGE_CLASS } from './kubevirt-install-chart';
+import { kubevirtTolerations } from './private/placement';
+import { wholeGibibytes } from './private/size';
+import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from './vm-host-placement';
+
+/** Label with the owner of a desktop (a Kubernetes-safe form of the user id). */
+export const DESKTOP_USER_LABEL = 'desktop.io/user-id';
+/** Label with the VM's name, on the VM, its pod and the RDP Service's selector. */
+export const DESKTOP_VM_LABEL = 'desktop.io/vm';
+/** Karpenter leaves a node alone while a pod with this annotation runs on it. */
+export const DO_NOT_DISRUPT_ANNOTATION = 'karpenter.sh/do-not-disrupt';
+/** RDP port of the desktops. */
+export const RDP_PORT = 3389;
+
+/** Windows 11's floor: 64 GB of storage, 2 vCPUs. */
+const WINDOWS_11_MIN_DISK_GIB = 64;
+const WINDOWS_11_MIN_VCPUS = 2;
+/** Windows 10 and Windows Server need about 32 GiB with room for updates. */
+const WINDOWS_MIN_DISK_GIB = 32;
+const MAX_DISK_GIB = 16384;
+/** Longest name that leaves room for the `-root`, `-user` and `-rdp` suffixes in a DNS label. */
+const MAX_NAME_LENGTH = 58;
+
+/**
+ * When KubeVirt runs the VM.
+ *
+ * @see https://kubevirt.io/user-guide/compute/run_strategies/
+ */
+export enum RunStrategy {
+  /** Always running: restarted whenever it stops, even from inside the guest. */
+  ALWAYS = 'Always',
+  /** Stopped: the VM exists (disks, TPM state) but does not run. */
+  HALTED = 'Halted',
+  /** Started and stopped only on request (`virtctl start` / `stop`, the subresource API). */
+  MANUAL = 'Manual',
+  /** Restarted only after a failure; a shutdown from inside the guest stops it. */
+  RERUN_ON_FAILURE = 'RerunOnFailure',
+}
+
+/**
+ * Properties of `WindowsDesktopVm`.
+ */
+export interface WindowsDesktopVmProps {
+  /**
+   * Name of the VirtualMachine (DNS-1123 label of at most 58 characters); also the prefix of
+   * its disks (`<name>-root`, `<name>-user`) and RDP Service (`<name>-rdp`).
+   */
+  readonly name: string;
+
+  /**
+   * Id of the user who owns the desktop (e-mail, IdP subject); becomes the label
+   * `desktop.io/user-id` (lowercased, `@ . _ +` turned into `-`), which network policies and
+   * the gateway select.
+   */
+  readonly userId: string;
+
+  /** The golden image the root disk is cloned from. */
+  readonly goldenImage: GoldenImageReference;
+
+  /**
+   * Namespace of the VM, its disks and Service (and of the sysprep / cloudbase-init Secrets).
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * vCPUs and memory.
+   * @default DesktopSize.MEDIUM (4 vCPUs, 8 GiB)
+   */
+  readonly size?: DesktopSize;
+
+  /**
+   * When the VM runs.
+   * @default RunStrategy.ALWAYS
+   */
+  readonly runStrategy?: RunStrategy;
+
+  /**
+   * The guest is Windows 11: TPM, EFI secure boot, at least 2 vCPUs, 4 GiB and a 64 GiB disk
+   * are then required. Set false for Windows 10 or Windows Server.
+   * @default true
+   */
+  readonly windows11?: boolean;
+
+  /**
+   * UEFI secure boot (with SMM, which it needs).
+   * @default true
+   */
+  readonly secureBoot?: boolean;
+
+  /**
+   * A virtual TPM 2.0 whose state persists across restarts (BitLocker, Windows Hello), kept in
+   * a PVC of KubeVirt's `vmStateStorageClass`. The EFI variables persist likewise.
+   * @default true
+   */
+  readonly tpm?: boolean;
+
+  /**
+   * Size of the root disk, cloned from the golden image: at least the image's size (and
+   * 64 GiB for Windows 11). Deleted with the VM.
+   * @default - the golden image's size, or 64 GiB when unknown
+   */
+  readonly rootDiskSize?: Size;
+
+  /**
+   * StorageClass of the root disk.
+   * @default - the cluster's default class (gp3 on a `DesktopCluster`)
+   */
+  readonly rootDiskStorageClassName?: string;
+
+  /**
+   * Size of the user disk: a separate claim that survives the VM's deletion (disks in
+   * `dataVolumeTemplates` are deleted with the VM).
+   * @default Size.gibibytes(50)
+   */
+  readonly userDiskSize?: Size;
+
+  /**
+   * StorageClass of the user disk; keep a class with reclaim policy `Retain` so the volume
+   * also survives the claim's deletion.
+   * @default USER_DISK_STORAGE_CLASS ('gp3-retain', created by `KubeVirt`)
+   */
+  readonly userDiskStorageClassName?: string;
+
+  /**
+   * Secret (in the VM's namespace) with a sysprep answer file (`autounattend.xml` or
+   * `unattend.xml`), attached as a CD-ROM: local accounts, domain join, first-logon commands.
+   * The answer file holds secrets, so it is only ever referenced, never written here.
+   * @default - no sysprep answer file
+   * @see https://kubevirt.io/user-guide/user_workloads/startup_scripts/#sysprep
+   */
+  readonly sysprepSecretName?: string;
+
+  /**
+   * Secret (in the VM's namespace) with cloudbase-init user data (key `userdata`), attached
+   * as a config drive. The golden image must have cloudbase-init installed.
+   * @default - no cloudbase-init data
+   */
+  readonly cloudbaseInitSecretName?: string;
+
+  /**
+   * Where the VM runs.
+   * @default DEFAULT_VM_HOST_PLACEMENT - any VM host pool of this library
+   */
+  readonly placement?: VmHostPlacement;
+
+  /**
+   * Extra labels of the VM and its pod.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+
+  /**
+   * How long Windows may take to shut down when the VM is stopped.
+   * @default Duration.minutes(3)
+   */
+  readonly shutdownGracePeriod?: Duration;
+}
+
+/**
+ * A Windows desktop as a KubeVirt VirtualMachine, with its user disk and RDP Service.
+ *
+ * - q35 machine, UEFI with secure boot (and SMM), persistent TPM 2.0 and EFI state,
+ *   Hyper-V enlightenments and timers Windows expects, CPUs as cores of one socket (client
+ *   editions use at most two sockets);
+ * - root disk cloned from the golden image's DataSource (virtio; deleted with the VM);
+ * - user disk: a separate claim on a `Retain` class (virtio; survives the VM);
+ * - sysprep and cloudbase-init data only from Secrets;
+ * - virtio network on the pod network (masquerade); a ClusterIP Service on 3389 for RDP;
+ * - no host devices or GPUs; `karpenter.sh/do-not-disrupt` on the VM's pod so that
+ *   Karpenter never consolidates or drifts a host away from under a running desktop.
+ *
+ * A pure cdk8s construct, usable in any chart: a CDK app applies it with
+ * `KubeVirt.addCdk8sChart()`, a session service can stamp one per user.
+ */
+export class WindowsDesktopVm extends Construct {
+  /** Name of the VirtualMachine. */
+  public readonly vmName: string;
+  /** Value of the `desktop.io/user-id` label. */
+  public readonly userLabel: string;
+  /** Name of the root disk's DataVolume (and PVC). */
+  public readonly rootDiskName: string;
+  /** Name of the user disk's PVC. */
+  public readonly userDiskClaimName: string;
+  /** Name of the RDP Service (`<name>-rdp`), reachable at `<service>.<namespace>.svc:3389`. */
+  public readonly rdpServiceName: string;
+  /** The VirtualMachine. */
+  public readonly virtualMachine: VirtualMachine;
+  /** The user disk's claim. */
+  public readonly userDisk: k8s.KubePersistentVolumeClaim;
+  /** The RDP Service. */
+  public readonly rdpService: k8s.KubeService;
+
+  constructor(scope: Construct, id: string, props: WindowsDesktopVmProps) {
+    super(scope, id);
+    const p = 'WindowsDesktopVm';
+
+    // Defaults.
+    const name = props.name;
+    const namespace = props.namespace;
+    const size = props.size ?? DesktopSize.MEDIUM;
+    const runStrategy = props.runStrategy ?? RunStrategy.ALWAYS;
+    const windows11 = props.windows11 ?? true;
+    const secureBoot = props.secureBoot ?? true;
+    const tpm = props.tpm ?? true;
+    const rootDiskSize = props.rootDiskSize ?? props.goldenImage.size ?? Size.gibibytes(WINDOWS_11_MIN_DISK_GIB);
+    const userDiskSize = props.userDiskSize ?? Size.gibibytes(50);
+    const userDiskStorageClassName = props.userDiskStorageClassName ?? USER_DISK_STORAGE_CLASS;
+    const placement = props.placement ?? DEFAULT_VM_HOST_PLACEMENT;
+    const extraLabels = props.labels ?? {};
+    const gracePeriod = props.shutdownGracePeriod ?? Duration.minutes(3);
+
+    // Validation.
+    validateDns1123Label(`${p}.name`, name);
+    if (name.length > MAX_NAME_LENGTH) {
+      throw new ValidationError(`${p}.name`, `"${name}" is ${name.length} characters long; use at most ${MAX_NAME_LENGTH}, so that "<name>-root", "<name>-user" and "<name>-rdp" stay valid names.`);
+    }
+    if (namespace !== undefined) validateDns1123Label(`${p}.namespace`, namespace);
+    const userLabel = kubernetesNameForUser(`${p}.userId`, props.userId);
+    validateDns1123Label(`${p}.goldenImage.dataSourceName`, props.goldenImage.dataSourceName);
+    validateDns1123Label(`${p}.goldenImage.namespace`, props.goldenImage.namespace);
+    if (size.memoryGiB < MIN_WINDOWS_MEMORY_GIB) {
+      throw new ValidationError(`${p}.size`, `has ${size.memoryGiB} GiB of memory; Windows needs at least ${MIN_WINDOWS_MEMORY_GIB} GiB (e.g. DesktopSize.SMALL).`);
+    }
+    if (windows11) {
+      if (!tpm) {
+        throw new ValidationError(`${p}.tpm`, 'is false, but Windows 11 requires a TPM 2.0; set tpm: true, or windows11: false for another Windows version.');
+      }
+      if (!secureBoot) {
+        throw new ValidationError(`${p}.secureBoot`, 'is false, but Windows 11 requires UEFI secure boot; set secureBoot: true, or windows11: false for another Windows version.');
+      }
+      if (size.vcpus < WINDOWS_11_MIN_VCPUS) {
+        throw new ValidationError(`${p}.size`, `has ${size.vcpus} vCPU; Windows 11 requires at least ${WINDOWS_11_MIN_VCPUS} (e.g. DesktopSize.SMALL).`);
+      }
+    }
+    const rootGib = wholeGibibytes(`${p}.rootDiskSize`, rootDiskSize, 'Size.gibibytes(64)');
+    const minRootGib = windows11 ? WINDOWS_11_MIN_DISK_GIB : WINDOWS_MIN_DISK_GIB;
+    if (rootGib < minRootGib || rootGib > MAX_DISK_GIB) {
+      throw new ValidationError(`${p}.rootDiskSize`, `is ${rootGib} GiB; ${windows11 ? 'Windows 11 requires' : 'Windows needs'} at least ${minRootGib} GiB (at most ${MAX_DISK_GIB}), e.g. Size.gibibytes(${minRootGib}).`);
+    }
+    if (props.goldenImage.size !== undefined) {
+      const imageGib = wholeGibibytes(`${p}.goldenImage.size`, props.goldenImage.size, 'Size.gibibytes(64)');
+      if (rootGib < imageGib) {
+        throw new ValidationError(`${p}.rootDiskSize`, `is ${rootGib} GiB, smaller than the golden image "${props.goldenImage.dataSourceName}" (${imageGib} GiB) it is cloned from; give at least Size.gibibytes(${imageGib}).`);
+      }
+    }
+    const userGib = wholeGibibytes(`${p}.userDiskSize`, userDiskSize, 'Size.gibibytes(50)');
+    if (userGib < 1 || userGib > MAX_DISK_GIB) {
+      throw new ValidationError(`${p}.userDiskSize`, `is ${userGib} GiB; give 1 to ${MAX_DISK_GIB} GiB.`);
+    }
+    if (props.rootDiskStorageClassName !== undefined) validateDns1123Subdomain(`${p}.rootDiskStorageClassName`, props.rootDiskStorageClassName);
+    validateDns1123Subdomain(`${p}.userDiskStorageClassName`, userDiskStorageClassName);
+    if (props.sysprepSecretName !== undefined) validateDns1123Subdomain(`${p}.sysprepSecretName`, props.sysprepSecretName);
+    if (props.cloudbaseInitSecretName !== undefined) validateDns1123Subdomain(`${p}.cloudbaseInitSecretName`, props.cloudbaseInitSecretName);
+    for (const [key, value] of Object.entries(extraLabels)) {
+      validateQualifiedName(`${p}.labels`, key);
+      validateLabelValue(`${p}.labels["${key}"]`, value);
+      if (key === DESKTOP_USER_LABEL || key === DESKTOP_VM_LABEL) {
+        throw new ValidationError(`${p}.labels`, `sets "${key}", which the desktop sets itself; remove it.`);
+      }
+    }
+    if (gracePeriod.isUnresolved() || gracePeriod.toSeconds() < 30 || gracePeriod.toSeconds() > 3600) {
+      throw new ValidationError(`${p}.shutdownGracePeriod`, 'must be a literal duration of 30 seconds to 1 hour (Windows needs time to shut down cleanly), e.g. Duration.minutes(3).');
+    }
+
+    // Children.
+    const rootDiskName = `${name}-root`;
+    const userDiskClaimName = `${name}-user`;
+    const rdpServiceName = `${name}-rdp`;
+    const labels = { ...extraLabels, [DESKTOP_USER_LABEL]: userLabel, [DESKTOP_VM_LABEL]: name };
+
+    // The user disk is its own claim: a claim in `dataVolumeTemplates` belongs to the VM and
+    // is deleted with it whatever the reclaim policy.
+    this.userDisk = new k8s.KubePersistentVolumeClaim(this, 'UserDisk', {
+      metadata: { name: userDiskClaimName, namespace, labels },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        // Block mode hands the EBS volume to the VM as is (no filesystem and disk image between).
+        volumeMode: 'Block',
+        storageClassName: userDiskStorageClassName,
+        resources: { requests: { storage: k8s.Quantity.fromString(`${userGib}Gi`) } },
+      },
+    });
+
+    const disks: Disk[] = [
+      { name: 'rootdisk', bootOrder: 1, disk: { bus: 'virtio' } },
+      { name: 'userdisk', disk: { bus: 'virtio' } },
+    ];
+    const volumes: Volume[] = [
+      { name: 'rootdisk', dataVolume: { name: rootDiskName } },
+      { name: 'userdisk', persistentVolumeClaim: { claimName: userDiskClaimName } },
+    ];
+    if (props.sysprepSecretName !== undefined) {
+      // Windows Setup looks for the answer file on removable media: a SATA CD-ROM.
+      disks.push({ name: 'sysprep', cdrom: { bus: 'sata' } });
+      volumes.push({ name: 'sysprep', sysprep: { secret: { name: props.sysprepSecretName } } });
+    }
+    if (props.cloudbaseInitSecretName !== undefined) {
+      disks.push({ name: 'cloudinit', cdrom: { bus: 'sata' } });
+      volumes.push({ name: 'cloudinit', cloudInitConfigDrive: { secretRef: { name: props.cloudbaseInitSecretName } } });
+    }
+
+    const enabled = { enabled: true };
+    this.virtualMachine = new VirtualMachine(this, 'Resource', {
+      metadata: { name, namespace, labels },
+      spec: {
+        runStrategy,
+        dataVolumeTemplates: [{
+          metadata: { name: rootDiskName, labels },
+          spec: {
+            sourceRef: { kind: 'DataSource', name: props.goldenImage.dataSourceName, namespace: props.goldenImage.namespace },
+            storage: {
+              accessModes: [V1Beta1StorageSpecAccessModes.READ_WRITE_ONCE],
+              resources: { requests: { storage: `${rootGib}Gi` } },
+              storageClassName: props.rootDiskStorageClassName,
+            },
+          },
+        }],
+        template: {
+          metadata: {
+            labels,
+            // Copied to the virt-launcher pod: Karpenter neither consolidates nor drifts the
+            // host while the desktop runs.
+            annotations: { [DO_NOT_DISRUPT_ANNOTATION]: 'true' },
+          },
+          spec: {
+            hostname: name,
+            nodeSelector: { ...placement.nodeSelector },
+            tolerations: kubevirtTolerations(placement),
+            terminationGracePeriodSeconds: gracePeriod.toSeconds(),
+            domain: {
+              machine: { type: 'q35' },
+              cpu: { sockets: 1, cores: size.vcpus, threads: 1 },
+              memory: { guest: size.memory },
+              // Requests equal to the guest: interactive desktops get what they were sized for.
+              resources: { requests: { cpu: `${size.vcpus}`, memory: size.memory } },
+              firmware: { bootloader: { efi: { secureBoot, persistent: true } } },
+              features: {
+                acpi: enabled,
+                apic: enabled,
+                // Secure boot needs System Management Mode.
+                smm: { enabled: secureBoot },
+                hyperv: {
+                  relaxed: enabled,
+                  vapic: enabled,
+                  spinlocks: { enabled: true, spinlocks: 8191 },
+                  vpindex: enabled,
+                  synic: enabled,
+                  synictimer: enabled,
+                  reset: enabled,
+                  frequencies: enabled,
+                  reenlightenment: enabled,
+                  tlbflush: enabled,
+                  ipi: enabled,
+                },
+              },
+              clock: {
+                utc: {},
+                timer: {
+                  hpet: { present: false },
+                  hyperv: { present: true },
+                  pit: { tickPolicy: 'delay' },
+                  rtc: { tickPolicy: 'catchup' },
+                },
+              },
+              devices: {
+                disks,
+                interfaces: [{ name: 'default', model: 'virtio', masquerade: {} }],
+                tpm: tpm ? { persistent: true } : { enabled: false },
+                // An absolute pointer keeps the console's mouse in sync.
+                inputs: [{ name: 'tablet', type: 'tablet', bus: 'usb' }],
+              },
+            },
+            networks: [{ name: 'default', pod: {} }],
+            volumes,
+          },
+        },
+      },
+    });
+
+    this.rdpService = new k8s.KubeService(this, 'RdpService', {
+      metadata: { name: rdpServiceName, namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: { [DESKTOP_VM_LABEL]: name },
+        ports: [{ name: 'rdp', protocol: 'TCP', port: RDP_PORT, targetPort: k8s.IntOrString.fromNumber(RDP_PORT) }],
+      },
+    });
+
+    // Attributes.
+    this.vmName = name;
+    this.userLabel = userLabel;
+    this.rootDiskName = rootDiskName;
+    this.userDiskClaimName = userDiskClaimName;
+    this.rdpServiceName = rdpServiceName;
+  }
+}
