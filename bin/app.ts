@@ -12,10 +12,15 @@ import { WindowsDesktopsStack } from '../lib/windows-desktops-stack';
 const app = new App();
 const region: string = app.node.getContext('windows-desktops:region');
 const availabilityZones: string[] = app.node.getContext('windows-desktops:availabilityZones');
+// The browser gateway's host name and ACM certificate: set both in cdk.json before deploying.
+const gatewayHostname: string = app.node.getContext('windows-desktops:gatewayHostname');
+const gatewayCertificateArn: string = app.node.getContext('windows-desktops:gatewayCertificateArn');
 
 new WindowsDesktopsStack(app, 'WindowsDesktops', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
   availabilityZones,
+  gatewayHostname,
+  gatewayCertificateArn,
   description: 'Windows cloud desktops on Amazon EKS (reference stack)',
 });
 

@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cdk8s from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
@@ -10,6 +10,8 @@ import { WindowsAmi } from '../constructs/karpenter/windows-ami';
 import { WindowsNodePool } from '../constructs/karpenter/windows-node-pool';
 import { WindowsRuntimeClasses } from '../constructs/karpenter/windows-runtime-classes';
 import { WindowsVersion } from '../constructs/karpenter/windows-version';
+import { GuacamoleGateway } from '../constructs/guacamole/guacamole-gateway';
+import { RdpConnection } from '../constructs/guacamole/rdp-connection';
 import { DesktopSize } from '../constructs/kubevirt/desktop-size';
 import { GoldenImage } from '../constructs/kubevirt/golden-image';
 import { GoldenImageSource } from '../constructs/kubevirt/golden-image-source';
@@ -42,6 +44,14 @@ export interface WindowsDesktopsStackProps extends StackProps {
    * @default - private endpoint only
    */
   readonly publicEndpointCidrs?: string[];
+  /**
+   * Host name users open in the browser (its DNS record must point at the gateway's ALB).
+   */
+  readonly gatewayHostname: string;
+  /**
+   * ARN of the ACM certificate for `gatewayHostname`, in the stack's region.
+   */
+  readonly gatewayCertificateArn: string;
 }
 
 /** Namespace of the sample desktop VM. */
@@ -68,10 +78,12 @@ export class WindowsDesktopsStack extends Stack {
   public readonly kubevirt: KubeVirt;
   /** The desktop VM template: a halted Windows 11 VM cloned from the golden image. */
   public readonly desktopTemplate: WindowsDesktopVm;
+  /** Apache Guacamole browser gateway behind an HTTPS ALB with Cognito sign-in. */
+  public readonly gateway: GuacamoleGateway;
   /** RuntimeClasses `windows-2019` and `windows-2022`. */
   public readonly runtimeClasses: WindowsRuntimeClasses;
 
-  constructor(scope: Construct, id: string, props: WindowsDesktopsStackProps = {}) {
+  constructor(scope: Construct, id: string, props: WindowsDesktopsStackProps) {
     super(scope, id, props);
 
     this.desktopCluster = new DesktopCluster(this, 'Desktops', {
@@ -80,6 +92,8 @@ export class WindowsDesktopsStack extends Stack {
       publicEndpointCidrs: props.publicEndpointCidrs,
       adminRoles: (props.adminRoleArns ?? []).map((arn, i) => iam.Role.fromRoleArn(this, `Admin${i}`, arn, { mutable: false })),
       efsCsi: true,
+      // The gateway and the operator that syncs its secrets run on Fargate.
+      systemNamespaces: ['guacamole', 'external-secrets'],
     });
 
     this.karpenter = this.desktopCluster.addKarpenter('Karpenter');
@@ -132,6 +146,26 @@ export class WindowsDesktopsStack extends Stack {
       sysprepSecretName: 'sample-desktop-sysprep',
     });
     this.kubevirt.addCdk8sChart('Desktops', desktops);
+
+    // Browser access: Guacamole on Fargate, Cognito at the ALB, recordings on EFS.
+    this.gateway = new GuacamoleGateway(this, 'Gateway', {
+      cluster: this.desktopCluster.cluster,
+      vpc: this.desktopCluster.vpc,
+      hostname: props.gatewayHostname,
+      certificateArn: props.gatewayCertificateArn,
+      internetFacing: true,
+      recordingFileSystem: this.desktopCluster.efsFileSystem,
+      clusterReady: this.desktopCluster.systemReady,
+    });
+    // Connections are handed out per session (encrypted JSON auth); this is the one to the
+    // sample desktop, as the session SDK will build it. It holds no credentials.
+    const sampleConnection = RdpConnection.toKubeVirtDesktop({
+      name: 'Sample desktop',
+      serviceName: this.desktopTemplate.rdpServiceName,
+      namespace: DESKTOP_NAMESPACE,
+    });
+    new CfnOutput(this, 'GatewayUrl', { value: this.gateway.url });
+    new CfnOutput(this, 'SampleDesktopConnection', { value: JSON.stringify(sampleConnection.toJsonConnection(this.gateway.connectionPolicy)) });
 
   }
 }
