@@ -363,8 +363,9 @@ export class WindowsDesktopVm extends Construct {
                   synic: enabled,
                   synictimer: enabled,
                   reset: enabled,
-                  frequencies: enabled,
-                  reenlightenment: enabled,
+                  // No `frequencies`/`reenlightenment`: KubeVirt then requires hosts that
+                  // publish a stable TSC frequency, which nested-virtualization hosts may not,
+                  // and the desktop would stay Pending.
                   tlbflush: enabled,
                   ipi: enabled,
                 },
