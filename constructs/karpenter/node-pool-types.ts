@@ -1,3 +1,4 @@
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Duration } from 'aws-cdk-lib';
 
 /**
@@ -163,6 +164,50 @@ export interface SecurityGroupSelectorTerm {
   /**
    * Tags a security group must have; `'*'` as a value matches any value.
    * @default - select by id or name
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Options every Karpenter pool of this library shares (Windows pools, VM host pools).
+ */
+export interface KarpenterPoolOptions {
+  /**
+   * Priority of this pool when several pools fit a pod (1 to 100, higher first).
+   * @default - no weight (treated as 0)
+   */
+  readonly weight?: number;
+
+  /**
+   * Customer managed KMS key for the root volume. Its key policy must let the Karpenter
+   * controller and EC2 use it to launch instances.
+   * @default - the account's default EBS encryption key
+   */
+  readonly rootVolumeEncryptionKey?: kms.IKey;
+
+  /**
+   * Subnets of the nodes.
+   * @default - subnets tagged `karpenter.sh/discovery: <cluster name>`
+   */
+  readonly subnetSelectorTerms?: SubnetSelectorTerm[];
+
+  /**
+   * Security groups of the nodes.
+   * @default - the cluster security group EKS created (`cluster.clusterSecurityGroupId`)
+   */
+  readonly securityGroupSelectorTerms?: SecurityGroupSelectorTerm[];
+
+  /**
+   * Extra labels of the nodes. Domains reserved by Kubernetes and Karpenter
+   * (`kubernetes.io`, `k8s.io`, `karpenter.sh`, `karpenter.k8s.aws`) are rejected.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+
+  /**
+   * Tags of the EC2 instances, volumes and launch templates. Keys Karpenter or EKS set
+   * (`kubernetes.io/cluster/*`, `karpenter.sh/nodepool`, ...) and `aws:*` are rejected.
+   * @default - none beyond Karpenter's own
    */
   readonly tags?: Record<string, string>;
 }

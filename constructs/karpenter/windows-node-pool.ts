@@ -1,5 +1,4 @@
 import { Duration, Names, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
 import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
@@ -12,9 +11,8 @@ import {
   ConsolidationPolicy,
   DisruptionBudget,
   KarpenterDuration,
+  KarpenterPoolOptions,
   NodeTaint,
-  SecurityGroupSelectorTerm,
-  SubnetSelectorTerm,
 } from './node-pool-types';
 import {
   renderDisruptionBudgets,
@@ -38,7 +36,7 @@ const MAX_ROOT_VOLUME_GIB = 16384;
  * Settings of a Windows node pool, everything but the Karpenter installation (for a future
  * `karpenter.addWindowsNodePool(id, options)`).
  */
-export interface WindowsNodePoolOptions {
+export interface WindowsNodePoolOptions extends KarpenterPoolOptions {
   /** Windows Server version of the nodes. */
   readonly windowsVersion: WindowsVersion;
 
@@ -118,12 +116,6 @@ export interface WindowsNodePoolOptions {
   readonly disruptionBudgets?: DisruptionBudget[];
 
   /**
-   * Priority of this pool when several pools fit a pod (1 to 100, higher first).
-   * @default - no weight (treated as 0)
-   */
-  readonly weight?: number;
-
-  /**
    * Size of the root volume (gp3, encrypted), whole GiB from 50 GiB to 16 TiB. Windows base
    * images take several GiB each and every build needs its own.
    * @default Size.gibibytes(100)
@@ -131,44 +123,11 @@ export interface WindowsNodePoolOptions {
   readonly rootVolumeSize?: Size;
 
   /**
-   * Customer managed KMS key for the root volume. Its key policy must let the Karpenter
-   * controller and EC2 use it to launch instances.
-   * @default - the account's default EBS encryption key
-   */
-  readonly rootVolumeEncryptionKey?: kms.IKey;
-
-  /**
-   * Subnets of the nodes.
-   * @default - subnets tagged `karpenter.sh/discovery: <cluster name>`
-   */
-  readonly subnetSelectorTerms?: SubnetSelectorTerm[];
-
-  /**
-   * Security groups of the nodes.
-   * @default - the cluster security group EKS created (`cluster.clusterSecurityGroupId`)
-   */
-  readonly securityGroupSelectorTerms?: SecurityGroupSelectorTerm[];
-
-  /**
-   * Extra labels of the nodes. Domains reserved by Kubernetes and Karpenter
-   * (`kubernetes.io`, `k8s.io`, `karpenter.sh`, `karpenter.k8s.aws`) are rejected.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-
-  /**
    * Taints added to the Windows taint `os=windows:NoSchedule`, which every Windows node
    * always carries (Linux pods must not land there).
    * @default - none
    */
   readonly additionalTaints?: NodeTaint[];
-
-  /**
-   * Tags of the EC2 instances, volumes and launch templates. Keys Karpenter or EKS set
-   * (`kubernetes.io/cluster/*`, `karpenter.sh/nodepool`, ...) and `aws:*` are rejected.
-   * @default - none beyond Karpenter's own
-   */
-  readonly tags?: Record<string, string>;
 }
 
 /**

@@ -1,5 +1,4 @@
 import { Annotations, Duration, Names, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
@@ -12,9 +11,8 @@ import {
   CapacityType,
   DisruptionBudget,
   KarpenterDuration,
+  KarpenterPoolOptions,
   NodeTaint,
-  SecurityGroupSelectorTerm,
-  SubnetSelectorTerm,
 } from '../karpenter/node-pool-types';
 import {
   renderDisruptionBudgets,
@@ -76,7 +74,7 @@ export enum VmHostVirtualization {
 /**
  * Settings of a VM host pool, everything but the Karpenter installation.
  */
-export interface VmHostPoolOptions {
+export interface VmHostPoolOptions extends KarpenterPoolOptions {
   /**
    * How the hosts get `/dev/kvm`. For both kinds, create two pools: each has its own
    * EC2NodeClass (nested virtualization filters out `.metal`).
@@ -140,12 +138,6 @@ export interface VmHostPoolOptions {
   readonly disruptionBudgets?: DisruptionBudget[];
 
   /**
-   * Priority of this pool when several pools fit a pod (1 to 100, higher first).
-   * @default - no weight
-   */
-  readonly weight?: number;
-
-  /**
    * Size of the encrypted gp3 root volume, whole GiB from 50 GiB to 16 TiB. It holds container
    * images, including golden images pulled through the node (`pullMethod: node`).
    * @default Size.gibibytes(200)
@@ -153,43 +145,11 @@ export interface VmHostPoolOptions {
   readonly rootVolumeSize?: Size;
 
   /**
-   * Customer managed KMS key of the root volume (its key policy must let Karpenter and EC2
-   * use it).
-   * @default - the account's default EBS encryption key
-   */
-  readonly rootVolumeEncryptionKey?: kms.IKey;
-
-  /**
-   * Subnets of the hosts.
-   * @default - subnets tagged `karpenter.sh/discovery: <cluster name>`
-   */
-  readonly subnetSelectorTerms?: SubnetSelectorTerm[];
-
-  /**
-   * Security groups of the hosts.
-   * @default - the cluster security group (`cluster.clusterSecurityGroupId`)
-   */
-  readonly securityGroupSelectorTerms?: SecurityGroupSelectorTerm[];
-
-  /**
-   * Extra labels of the hosts (beyond `desktop.io/vm-host: "true"` and
-   * `desktop.io/vm-host-virtualization`).
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-
-  /**
    * Taints added to `desktop.io/vm-host=true:NoSchedule`. KubeVirt, CDI and desktops must
    * tolerate them too: they take them from `placement`.
    * @default - none
    */
   readonly additionalTaints?: NodeTaint[];
-
-  /**
-   * Tags of the EC2 instances, volumes and launch templates.
-   * @default - none beyond Karpenter's own
-   */
-  readonly tags?: Record<string, string>;
 }
 
 /**
