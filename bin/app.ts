@@ -24,7 +24,7 @@ new WindowsDesktopsStack(app, 'WindowsDesktops', {
   description: 'Windows cloud desktops on Amazon EKS (reference stack)',
 });
 
-// cdk-nag's AwsSolutions pack as a policy-validation plugin: any unacknowledged finding fails synth.
+// cdk-nag's AwsSolutions pack as a policy-validation plugin: an unacknowledged finding fails synth.
 Validations.of(app).addPlugins(new AwsSolutionsAudit());
 
 app.synth();

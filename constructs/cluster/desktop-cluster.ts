@@ -18,6 +18,7 @@ import { Karpenter, KarpenterOptions } from '../karpenter/karpenter';
 import { validateIpv4Cidr } from './private/cidr';
 import { BUNDLED_KUBECTL_VERSIONS, bundledKubectlLayer } from './private/kubectl-layer';
 import { StorageClassesChart } from './storage-classes-chart';
+import { KARPENTER_DISCOVERY_TAG } from './windows-cluster-support';
 import { WindowsManagedNodeGroup, WindowsManagedNodeGroupOptions } from './windows-managed-node-group';
 
 /** Namespace of the Karpenter controller (on Fargate). */
@@ -30,8 +31,6 @@ const MAX_FARGATE_PROFILES = 10;
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 /** EKS add-on build versions look like `v1.21.1-eksbuild.1`. */
 const ADDON_VERSION = /^v\d+\.\d+\.\d+-eksbuild\.\d+$/;
-/** Tag by which Karpenter's EC2NodeClass finds the node subnets. */
-const KARPENTER_DISCOVERY_TAG = 'karpenter.sh/discovery';
 
 /**
  * EKS managed add-on versions, one optional field per add-on the `DesktopCluster` installs.

@@ -59,7 +59,7 @@ export interface WarmCapacityChartProps {
   readonly scalerImage: string;
 }
 
-/** UID of the scaling Jobs: any non-root user works for kubectl. */
+/** UID of the scaling Jobs (kubectl runs as whichever non-root user it is given). */
 const SCALER_UID = 65532;
 
 /**

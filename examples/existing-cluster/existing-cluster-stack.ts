@@ -1,9 +1,9 @@
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
-import { Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { WindowsClusterSupport } from '../../constructs/cluster/windows-cluster-support';
 import { Karpenter } from '../../constructs/karpenter/karpenter';
 import { WindowsRuntimeClasses } from '../../constructs/karpenter/windows-runtime-classes';
 import { WindowsVersion } from '../../constructs/karpenter/windows-version';
@@ -39,23 +39,14 @@ export class ExistingClusterStack extends Stack {
       defaultCapacity: 2,
     });
 
-    // --- what Windows nodes need from any cluster ------------------------------------------
-    // Windows pods get their IPs from the VPC CNI's Windows IPAM, switched on through the
-    // managed add-on; the VPC resource controller policy lets EKS manage those IPs.
-    new eks.CfnAddon(this, 'VpcCni', {
-      clusterName: this.cluster.clusterName,
-      addonName: 'vpc-cni',
-      configurationValues: JSON.stringify({ enableWindowsIpam: 'true' }),
-      resolveConflicts: 'OVERWRITE',
-    });
-    this.cluster.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKSVPCResourceController'));
-    // Karpenter subnet discovery. The literal name, not `cluster.clusterName`: the subnets
-    // would otherwise depend on the cluster that depends on them.
-    for (const subnet of vpc.privateSubnets) {
-      Tags.of(subnet).add('karpenter.sh/discovery', clusterName);
-    }
-
     // --- what this library adds ------------------------------------------------------------
+    // Windows IPAM on the VPC CNI add-on, the VPC resource controller policy, and the subnet
+    // tags Karpenter discovers subnets by (the literal name: see karpenterDiscoveryName).
+    new WindowsClusterSupport(this, 'WindowsSupport', {
+      cluster: this.cluster,
+      clusterRole: this.cluster.role,
+      karpenterDiscoveryName: clusterName,
+    });
     this.karpenter = new Karpenter(this, 'Karpenter', {
       cluster: this.cluster,
       kubernetesVersion: '1.35',
