@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { ValidationError } from './validation-error';
 
 /**
@@ -39,4 +39,21 @@ export function validateNonEmpty<T>(prop: string, values: readonly T[], hint: st
   if (values.length === 0) {
     throw new ValidationError(prop, `is empty; ${hint}`);
   }
+}
+
+/**
+ * Whole GiB of `size`. Kubernetes quantities and volume sizes are written at synth time, so
+ * deploy-time sizes and fractions of a GiB are refused with a message naming the prop.
+ *
+ * @param example  a valid value to show in the message
+ */
+export function wholeGibibytes(prop: string, size: Size, example: string = 'Size.gibibytes(100)'): number {
+  if (size.isUnresolved()) {
+    throw new ValidationError(prop, `is a deploy-time value; give a size known at synth time (e.g. ${example}).`);
+  }
+  const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isInteger(gib)) {
+    throw new ValidationError(prop, `is ${gib} GiB; give whole GiB (e.g. ${example}).`);
+  }
+  return gib;
 }

@@ -1,7 +1,7 @@
-import { Duration, Names, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
-import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
+import { validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { NodePoolSpecDisruptionConsolidationPolicy } from '../imports/karpenter.sh';
@@ -280,14 +280,3 @@ export class WindowsNodePool extends Construct {
   }
 }
 
-/** Whole GiB of `size`; Kubernetes quantities are written at synth time, so no tokens. */
-function wholeGibibytes(prop: string, size: Size): number {
-  if (size.isUnresolved()) {
-    throw new ValidationError(prop, 'is a deploy-time value; give a size known at synth time (e.g. Size.gibibytes(100)).');
-  }
-  const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (!Number.isInteger(gib)) {
-    throw new ValidationError(prop, `is ${gib} GiB; give whole GiB (e.g. Size.gibibytes(100)).`);
-  }
-  return gib;
-}

@@ -1,11 +1,10 @@
 import { Size } from 'aws-cdk-lib';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
+import { validateDns1123Label, validateDns1123Subdomain, wholeGibibytes } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { DataSource, DataVolume, V1Beta1StorageSpecAccessModes } from '../imports/cdi.kubevirt.io';
 import { GoldenImageSource } from './golden-image-source';
-import { wholeGibibytes } from './private/size';
 
 /** Default namespace of golden images. */
 export const GOLDEN_IMAGE_NAMESPACE = 'desktop-images';

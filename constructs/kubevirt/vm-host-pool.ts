@@ -1,8 +1,8 @@
-import { Annotations, Duration, Names, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
-import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
+import { validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { NESTED_VIRTUALIZATION_MIN_KARPENTER } from '../common/versions';
@@ -323,14 +323,3 @@ function validateInstanceFamilies(prop: string, families: readonly string[], vir
   });
 }
 
-/** Whole GiB of `size`; Kubernetes quantities are written at synth time, so no tokens. */
-function wholeGibibytes(prop: string, size: Size): number {
-  if (size.isUnresolved()) {
-    throw new ValidationError(prop, 'is a deploy-time value; give a size known at synth time (e.g. Size.gibibytes(200)).');
-  }
-  const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (!Number.isInteger(gib)) {
-    throw new ValidationError(prop, `is ${gib} GiB; give whole GiB (e.g. Size.gibibytes(200)).`);
-  }
-  return gib;
-}

@@ -2,7 +2,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { kubernetesNameForUser } from '../common/kubernetes-name';
-import { validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
+import { validateDns1123Label, validateDns1123Subdomain, wholeGibibytes } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import {
   Disk,
@@ -15,7 +15,6 @@ import { DesktopSize, MIN_WINDOWS_MEMORY_GIB } from './desktop-size';
 import { GoldenImageReference } from './golden-image';
 import { USER_DISK_STORAGE_CLASS } from './kubevirt-install-chart';
 import { kubevirtTolerations } from './private/placement';
-import { wholeGibibytes } from './private/size';
 import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from './vm-host-placement';
 
 /** Label with the owner of a desktop (a Kubernetes-safe form of the user id). */

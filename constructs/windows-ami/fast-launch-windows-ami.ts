@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Names, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Names, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
-import { validateNonEmpty } from '../common/validate';
+import { validateNonEmpty, wholeGibibytes } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { IWindowsAmiSource } from '../karpenter/windows-ami';
 import { WindowsVersion } from '../karpenter/windows-version';
@@ -477,14 +477,3 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
-/** Whole GiB of `size`, known at synth time. */
-function wholeGibibytes(prop: string, size: Size): number {
-  if (size.isUnresolved()) {
-    throw new ValidationError(prop, 'is a deploy-time value; give a size known at synth time (e.g. Size.gibibytes(100)).');
-  }
-  const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (!Number.isInteger(gib)) {
-    throw new ValidationError(prop, `is ${gib} GiB; give whole GiB (e.g. Size.gibibytes(100)).`);
-  }
-  return gib;
-}
