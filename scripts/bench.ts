@@ -20,6 +20,7 @@ const CONTEXT = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')
 
 const TARGETS: Array<{ name: string; entry: string }> = [
   { name: 'reference stack (bin/app.ts)', entry: 'bin/app.ts' },
+  { name: 'examples/quick-start', entry: 'examples/quick-start/app.ts' },
   { name: 'examples/existing-cluster', entry: 'examples/existing-cluster/app.ts' },
   { name: 'examples/eks-blueprints', entry: 'examples/eks-blueprints/app.ts' },
 ];
