@@ -1,9 +1,8 @@
 import { Duration, Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
-import { validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
+import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
-import { compareVersions } from '../common/version-compare';
 import { NodePoolSpecDisruptionConsolidationPolicy } from '../imports/karpenter.sh';
 import { IKarpenter } from './karpenter-reference';
 import {
@@ -14,23 +13,11 @@ import {
   KarpenterPoolOptions,
   NodeTaint,
 } from './node-pool-types';
-import {
-  renderDisruptionBudgets,
-  renderKarpenterDuration,
-  renderSecurityGroupSelectorTerms,
-  renderSubnetSelectorTerms,
-  renderTaints,
-  validateNodeClassTags,
-  validateNodeLabels,
-} from './private/node-pool-validation';
+import { renderTaints } from './private/node-pool-validation';
+import { resolvePoolSettings } from './private/pool-settings';
 import { WindowsAmi } from './windows-ami';
 import { WindowsNodePoolChart } from './windows-node-pool-chart';
 import { WINDOWS_NODE_TAINT, WindowsVersion } from './windows-version';
-
-/** Smallest root volume accepted: the EKS Windows AMI alone fills most of Karpenter's 50 GiB default. */
-const MIN_ROOT_VOLUME_GIB = 50;
-/** gp3 volumes stop at 16 TiB. */
-const MAX_ROOT_VOLUME_GIB = 16384;
 
 /**
  * Settings of a Windows node pool, everything but the Karpenter installation (for a future
@@ -171,36 +158,27 @@ export class WindowsNodePool extends Construct {
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
 
-    // Defaults.
+    // Defaults and validation (the settings every pool shares first, then Windows' own).
     const windowsVersion = props.windowsVersion;
     const name = props.name ?? windowsVersion.nodePoolName;
     const ami = props.ami ?? WindowsAmi.alias();
-    const capacityTypes = props.capacityTypes ?? [CapacityType.ON_DEMAND, CapacityType.SPOT];
     const instanceCategories = props.instanceCategories ?? ['c', 'm', 'r'];
     const minInstanceGeneration = props.minInstanceGeneration ?? 6;
-    const cpuLimit = props.cpuLimit ?? 200;
-    const memoryLimit = props.memoryLimit ?? Size.gibibytes(800);
-    const expireAfter = props.expireAfter ?? KarpenterDuration.of(Duration.hours(720));
     const consolidationPolicy = props.consolidationPolicy ?? ConsolidationPolicy.WHEN_EMPTY_OR_UNDERUTILIZED;
-    const consolidateAfter = props.consolidateAfter ?? KarpenterDuration.of(Duration.minutes(10));
-    const budgets = props.disruptionBudgets ?? [{ nodes: '10%' }];
-    const rootVolumeSize = props.rootVolumeSize ?? Size.gibibytes(100);
-    const subnetTerms = props.subnetSelectorTerms ?? [{ tags: { 'karpenter.sh/discovery': cluster.clusterName } }];
-    const securityGroupTerms = props.securityGroupSelectorTerms ?? [{ id: cluster.clusterSecurityGroupId }];
-    const labels = props.labels ?? {};
     const additionalTaints = props.additionalTaints ?? [];
-    const tags = props.tags;
-
-    // Validation.
-    if (!Token.isUnresolved(karpenter.version) && compareVersions(karpenter.version, '1.0.0') < 0) {
-      throw new ValidationError(`${p}.karpenter.version`, `is '${karpenter.version}'; this node pool uses the Karpenter v1 API (karpenter.sh/v1), available from Karpenter 1.0. Upgrade Karpenter.`);
-    }
+    const settings = resolvePoolSettings(p, karpenter, props, {
+      capacityTypes: [CapacityType.ON_DEMAND, CapacityType.SPOT],
+      cpuLimit: 200,
+      memoryLimit: Size.gibibytes(800),
+      expireAfter: KarpenterDuration.of(Duration.hours(720)),
+      rootVolumeSize: Size.gibibytes(100),
+      capacityTypesHint: 'allow CapacityType.ON_DEMAND, CapacityType.SPOT or both.',
+      poolNoun: 'node pool',
+      rootVolumeWho: 'Windows nodes',
+      rootVolumeWhy: 'the AMI and each Windows base image take several GiB',
+    });
     windowsVersion.checkSupportedBy(`${p}.karpenter`, karpenter);
     validateDns1123Label(`${p}.name`, name);
-    validateNonEmpty(`${p}.capacityTypes`, capacityTypes, 'allow CapacityType.ON_DEMAND, CapacityType.SPOT or both.');
-    if (new Set(capacityTypes).size !== capacityTypes.length) {
-      throw new ValidationError(`${p}.capacityTypes`, `lists a capacity type twice (${capacityTypes.join(', ')}); list each once.`);
-    }
     validateNonEmpty(`${p}.instanceCategories`, instanceCategories, "allow at least one EC2 instance category, e.g. ['c', 'm', 'r'].");
     instanceCategories.forEach((c, i) => {
       if (!Token.isUnresolved(c) && !/^[a-z]+$/.test(c)) {
@@ -208,25 +186,6 @@ export class WindowsNodePool extends Construct {
       }
     });
     validateInteger(`${p}.minInstanceGeneration`, minInstanceGeneration, 1);
-    if (!Token.isUnresolved(cpuLimit) && (!Number.isInteger(cpuLimit) || cpuLimit <= 0)) {
-      throw new ValidationError(`${p}.cpuLimit`, `is ${cpuLimit}; give a whole number of vCPUs greater than 0 (e.g. 200).`);
-    }
-    const memoryLimitGib = wholeGibibytes(`${p}.memoryLimit`, memoryLimit);
-    if (memoryLimitGib <= 0) {
-      throw new ValidationError(`${p}.memoryLimit`, `is ${memoryLimitGib} GiB; give more than 0 (e.g. Size.gibibytes(800)).`);
-    }
-    const rootVolumeGib = wholeGibibytes(`${p}.rootVolumeSize`, rootVolumeSize);
-    if (rootVolumeGib < MIN_ROOT_VOLUME_GIB || rootVolumeGib > MAX_ROOT_VOLUME_GIB) {
-      throw new ValidationError(`${p}.rootVolumeSize`, `is ${rootVolumeGib} GiB; Windows nodes need ${MIN_ROOT_VOLUME_GIB} GiB to ${MAX_ROOT_VOLUME_GIB} GiB (the AMI and each Windows base image take several GiB), e.g. Size.gibibytes(100).`);
-    }
-    if (props.weight !== undefined) validateInteger(`${p}.weight`, props.weight, 1, 100);
-    validateNodeLabels(`${p}.labels`, labels);
-    if (tags) validateNodeClassTags(`${p}.tags`, tags);
-    const expireAfterValue = renderKarpenterDuration(`${p}.expireAfter`, expireAfter, false);
-    const consolidateAfterValue = renderKarpenterDuration(`${p}.consolidateAfter`, consolidateAfter, true);
-    const budgetValues = renderDisruptionBudgets(`${p}.disruptionBudgets`, budgets);
-    const subnetValues = renderSubnetSelectorTerms(`${p}.subnetSelectorTerms`, subnetTerms);
-    const securityGroupValues = renderSecurityGroupSelectorTerms(`${p}.securityGroupSelectorTerms`, securityGroupTerms);
     const taintValues = renderTaints(`${p}.additionalTaints`, [WINDOWS_NODE_TAINT], additionalTaints);
     const amiSelection = ami.bind(windowsVersion, { prop: `${p}.ami`, kubernetesVersion: karpenter.kubernetesVersion });
 
@@ -238,23 +197,23 @@ export class WindowsNodePool extends Construct {
       nodeRoleName: karpenter.windowsNodeRole.roleName,
       amiSelectorTerms: amiSelection.amiSelectorTerms,
       amiFamily: amiSelection.amiFamily,
-      subnetSelectorTerms: subnetValues,
-      securityGroupSelectorTerms: securityGroupValues,
-      rootVolumeSize: `${rootVolumeGib}Gi`,
-      rootVolumeKmsKeyId: props.rootVolumeEncryptionKey?.keyArn,
-      tags: tags ? { ...tags } : undefined,
-      capacityTypes: [...capacityTypes],
+      subnetSelectorTerms: settings.subnetSelectorTerms,
+      securityGroupSelectorTerms: settings.securityGroupSelectorTerms,
+      rootVolumeSize: settings.rootVolumeSize,
+      rootVolumeKmsKeyId: settings.rootVolumeKmsKeyId,
+      tags: settings.tags,
+      capacityTypes: settings.capacityTypes,
       instanceCategories: [...instanceCategories],
       minInstanceGeneration,
-      nodeLabels: { ...labels },
+      nodeLabels: settings.labels,
       taints: taintValues,
-      expireAfter: expireAfterValue,
+      expireAfter: settings.expireAfter,
       consolidationPolicy: consolidationPolicy as string as NodePoolSpecDisruptionConsolidationPolicy,
-      consolidateAfter: consolidateAfterValue,
-      budgets: budgetValues,
-      cpuLimit,
-      memoryLimit: `${memoryLimitGib}Gi`,
-      weight: props.weight,
+      consolidateAfter: settings.consolidateAfter,
+      budgets: settings.budgets,
+      cpuLimit: settings.cpuLimit,
+      memoryLimit: settings.memoryLimit,
+      weight: settings.weight,
     });
     // The manifest lives under the cluster (where kubectl runs): a path-derived id keeps it unique.
     this.manifest = cluster.addCdk8sChart(`WindowsNodePool${Names.uniqueId(this)}`, this.chart);

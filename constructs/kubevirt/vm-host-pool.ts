@@ -1,8 +1,8 @@
-import { Annotations, Duration, Names, Size, Token } from 'aws-cdk-lib';
+import { Annotations, Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
-import { validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
+import { validateDns1123Label, validateNonEmpty } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { NESTED_VIRTUALIZATION_MIN_KARPENTER } from '../common/versions';
@@ -14,15 +14,8 @@ import {
   KarpenterPoolOptions,
   NodeTaint,
 } from '../karpenter/node-pool-types';
-import {
-  renderDisruptionBudgets,
-  renderKarpenterDuration,
-  renderSecurityGroupSelectorTerms,
-  renderSubnetSelectorTerms,
-  renderTaints,
-  validateNodeClassTags,
-  validateNodeLabels,
-} from '../karpenter/private/node-pool-validation';
+import { renderTaints } from '../karpenter/private/node-pool-validation';
+import { resolvePoolSettings } from '../karpenter/private/pool-settings';
 import { VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
 import { VmHostPoolChart } from './vm-host-pool-chart';
 
@@ -54,9 +47,6 @@ export const BARE_METAL_SIZES: readonly string[] = Object.freeze(['metal', 'meta
 
 /** Node label telling which kind of KVM a host has (`nested` or `metal`). */
 export const VM_HOST_VIRTUALIZATION_LABEL = 'desktop.io/vm-host-virtualization';
-
-const MIN_ROOT_VOLUME_GIB = 50;
-const MAX_ROOT_VOLUME_GIB = 16384;
 
 /**
  * How the hosts get hardware virtualization (`/dev/kvm`).
@@ -206,62 +196,35 @@ export class VmHostPool extends Construct implements IVmHostPool {
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
 
-    // Defaults.
+    // Defaults and validation (the settings every pool shares first, then the hosts' own).
     const virtualization = props.virtualization ?? VmHostVirtualization.NESTED;
     const nested = virtualization === VmHostVirtualization.NESTED;
     const name = props.name ?? `vm-hosts-${virtualization}`;
     const instanceFamilies = props.instanceFamilies ?? (nested ? ['c8i', 'm8i', 'r8i'] : ['c7i', 'm7i', 'r7i']);
-    const capacityTypes = props.capacityTypes ?? [CapacityType.ON_DEMAND];
-    const cpuLimit = props.cpuLimit ?? 400;
-    const memoryLimit = props.memoryLimit ?? Size.gibibytes(1600);
-    const expireAfter = props.expireAfter ?? KarpenterDuration.NEVER;
-    const consolidateAfter = props.consolidateAfter ?? KarpenterDuration.of(Duration.minutes(10));
-    const budgets = props.disruptionBudgets ?? [{ nodes: '10%' }];
-    const rootVolumeSize = props.rootVolumeSize ?? Size.gibibytes(200);
-    const subnetTerms = props.subnetSelectorTerms ?? [{ tags: { 'karpenter.sh/discovery': cluster.clusterName } }];
-    const securityGroupTerms = props.securityGroupSelectorTerms ?? [{ id: cluster.clusterSecurityGroupId }];
-    const labels = props.labels ?? {};
     const additionalTaints = props.additionalTaints ?? [];
-
-    // Validation.
-    if (!Token.isUnresolved(karpenter.version) && compareVersions(karpenter.version, '1.0.0') < 0) {
-      throw new ValidationError(`${p}.karpenter.version`, `is '${karpenter.version}'; this pool uses the Karpenter v1 API (karpenter.sh/v1), available from Karpenter 1.0. Upgrade Karpenter.`);
-    }
+    const settings = resolvePoolSettings(p, karpenter, props, {
+      capacityTypes: [CapacityType.ON_DEMAND],
+      cpuLimit: 400,
+      memoryLimit: Size.gibibytes(1600),
+      expireAfter: KarpenterDuration.NEVER,
+      rootVolumeSize: Size.gibibytes(200),
+      capacityTypesHint: 'allow CapacityType.ON_DEMAND (recommended for desktops).',
+      poolNoun: 'pool',
+      rootVolumeWho: 'VM hosts',
+      rootVolumeWhy: 'golden images pulled through the node take several GiB each',
+    });
     if (nested && !Token.isUnresolved(karpenter.version) && compareVersions(karpenter.version, NESTED_VIRTUALIZATION_MIN_KARPENTER) < 0) {
       throw new ValidationError(`${p}.karpenter.version`, `is '${karpenter.version}'; nested virtualization (EC2NodeClass spec.cpuOptions.nestedVirtualization) needs Karpenter ${NESTED_VIRTUALIZATION_MIN_KARPENTER} or later. Upgrade Karpenter, or set virtualization: VmHostVirtualization.BARE_METAL.`);
     }
     validateDns1123Label(`${p}.name`, name);
     validateInstanceFamilies(`${p}.instanceFamilies`, instanceFamilies, virtualization);
-    validateNonEmpty(`${p}.capacityTypes`, capacityTypes, 'allow CapacityType.ON_DEMAND (recommended for desktops).');
-    if (new Set(capacityTypes).size !== capacityTypes.length) {
-      throw new ValidationError(`${p}.capacityTypes`, `lists a capacity type twice (${capacityTypes.join(', ')}); list each once.`);
-    }
-    if (!Token.isUnresolved(cpuLimit) && (!Number.isInteger(cpuLimit) || cpuLimit <= 0)) {
-      throw new ValidationError(`${p}.cpuLimit`, `is ${cpuLimit}; give a whole number of vCPUs greater than 0 (e.g. 400).`);
-    }
-    const memoryLimitGib = wholeGibibytes(`${p}.memoryLimit`, memoryLimit);
-    if (memoryLimitGib <= 0) {
-      throw new ValidationError(`${p}.memoryLimit`, `is ${memoryLimitGib} GiB; give more than 0 (e.g. Size.gibibytes(1600)).`);
-    }
-    const rootVolumeGib = wholeGibibytes(`${p}.rootVolumeSize`, rootVolumeSize);
-    if (rootVolumeGib < MIN_ROOT_VOLUME_GIB || rootVolumeGib > MAX_ROOT_VOLUME_GIB) {
-      throw new ValidationError(`${p}.rootVolumeSize`, `is ${rootVolumeGib} GiB; VM hosts need ${MIN_ROOT_VOLUME_GIB} GiB to ${MAX_ROOT_VOLUME_GIB} GiB (golden images pulled through the node take several GiB each), e.g. Size.gibibytes(200).`);
-    }
-    if (props.weight !== undefined) validateInteger(`${p}.weight`, props.weight, 1, 100);
-    validateNodeLabels(`${p}.labels`, labels);
     for (const reserved of [VM_HOST_LABEL, VM_HOST_VIRTUALIZATION_LABEL]) {
-      if (reserved in labels) {
+      if (reserved in settings.labels) {
         throw new ValidationError(`${p}.labels`, `sets "${reserved}", which the pool sets itself (KubeVirt and the desktops select it); remove it.`);
       }
     }
-    if (props.tags) validateNodeClassTags(`${p}.tags`, props.tags);
     const taintValues = renderTaints(`${p}.additionalTaints`, [VM_HOST_TAINT], additionalTaints);
-    const expireAfterValue = renderKarpenterDuration(`${p}.expireAfter`, expireAfter, false);
-    const consolidateAfterValue = renderKarpenterDuration(`${p}.consolidateAfter`, consolidateAfter, true);
-    const budgetValues = renderDisruptionBudgets(`${p}.disruptionBudgets`, budgets);
-    const subnetValues = renderSubnetSelectorTerms(`${p}.subnetSelectorTerms`, subnetTerms);
-    const securityGroupValues = renderSecurityGroupSelectorTerms(`${p}.securityGroupSelectorTerms`, securityGroupTerms);
-    if (capacityTypes.includes(CapacityType.SPOT)) {
+    if (settings.capacityTypes.includes(CapacityType.SPOT)) {
       Annotations.of(this).addWarningV2('windows-desktops:vmHostSpot',
         'VmHostPool allows Spot capacity: a Spot interruption stops every desktop on the host with two minutes\' notice. Prefer CapacityType.ON_DEMAND for desktops.');
     }
@@ -274,20 +237,20 @@ export class VmHostPool extends Construct implements IVmHostPool {
       nestedVirtualization: nested,
       instanceFamilies: [...instanceFamilies],
       instanceSizes: nested ? undefined : [...BARE_METAL_SIZES],
-      capacityTypes: [...capacityTypes],
-      subnetSelectorTerms: subnetValues,
-      securityGroupSelectorTerms: securityGroupValues,
-      rootVolumeSize: `${rootVolumeGib}Gi`,
-      rootVolumeKmsKeyId: props.rootVolumeEncryptionKey?.keyArn,
-      tags: props.tags ? { ...props.tags } : undefined,
-      nodeLabels: { ...labels, [VM_HOST_LABEL]: 'true', [VM_HOST_VIRTUALIZATION_LABEL]: virtualization },
+      capacityTypes: settings.capacityTypes,
+      subnetSelectorTerms: settings.subnetSelectorTerms,
+      securityGroupSelectorTerms: settings.securityGroupSelectorTerms,
+      rootVolumeSize: settings.rootVolumeSize,
+      rootVolumeKmsKeyId: settings.rootVolumeKmsKeyId,
+      tags: settings.tags,
+      nodeLabels: { ...settings.labels, [VM_HOST_LABEL]: 'true', [VM_HOST_VIRTUALIZATION_LABEL]: virtualization },
       taints: taintValues,
-      expireAfter: expireAfterValue,
-      consolidateAfter: consolidateAfterValue,
-      budgets: budgetValues,
-      cpuLimit,
-      memoryLimit: `${memoryLimitGib}Gi`,
-      weight: props.weight,
+      expireAfter: settings.expireAfter,
+      consolidateAfter: settings.consolidateAfter,
+      budgets: settings.budgets,
+      cpuLimit: settings.cpuLimit,
+      memoryLimit: settings.memoryLimit,
+      weight: settings.weight,
     });
     // The manifest lives under the cluster (where kubectl runs): a path-derived id keeps it unique.
     this.manifest = cluster.addCdk8sChart(`VmHostPool${Names.uniqueId(this)}`, this.chart);
