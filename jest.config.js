@@ -6,6 +6,8 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   coveragePathIgnorePatterns: ['/node_modules/', '/constructs/imports/'],
 };

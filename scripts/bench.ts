@@ -25,10 +25,10 @@ const TARGETS: Array<{ name: string; entry: string }> = [
   { name: 'examples/eks-blueprints', entry: 'examples/eks-blueprints/app.ts' },
 ];
 
-// The child synthesizes into a temporary directory and prints its own peak RSS.
+// The child synthesizes into CDK_OUTDIR (a temporary directory the parent removes) and prints
+// its own peak RSS.
 const CHILD = `
 const start = process.hrtime.bigint();
-process.env.CDK_OUTDIR = require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'bench-'));
 require('ts-node').register({ transpileOnly: true });
 require(process.argv[1]);
 const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -48,12 +48,14 @@ for (const target of TARGETS) {
   const times: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
     const result = spawnSync(process.execPath, ['-e', CHILD, path.join(ROOT, target.entry)], {
       cwd: ROOT,
       encoding: 'utf8',
-      // What the CDK CLI hands the app: cdk.json's context.
-      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(CONTEXT) },
+      // What the CDK CLI hands the app: cdk.json's context and an output directory.
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(CONTEXT), CDK_OUTDIR: outdir },
     });
+    fs.rmSync(outdir, { recursive: true, force: true });
     if (result.status !== 0) {
       console.error(result.stderr);
       process.exit(1);
