@@ -4,10 +4,6 @@ import {
   Ec2NodeClass,
   Ec2NodeClassSpecAmiFamily,
   Ec2NodeClassSpecAmiSelectorTerms,
-  Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType,
-  Ec2NodeClassSpecMetadataOptionsHttpEndpoint,
-  Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6,
-  Ec2NodeClassSpecMetadataOptionsHttpTokens,
   Ec2NodeClassSpecSecurityGroupSelectorTerms,
   Ec2NodeClassSpecSubnetSelectorTerms,
 } from '../imports/karpenter.k8s.aws';
@@ -20,6 +16,7 @@ import {
   NodePoolSpecTemplateSpecRequirementsOperator,
   NodePoolSpecTemplateSpecTaints,
 } from '../imports/karpenter.sh';
+import { encryptedGp3Root, imdsV2Only } from './private/node-class-defaults';
 import { LABEL_ARCH, LABEL_OS, LABEL_WINDOWS_BUILD } from './windows-version';
 
 /** Root device of the EKS Windows AMIs (Linux AMIs use `/dev/xvda`). */
@@ -118,23 +115,9 @@ export class WindowsNodePoolChart extends Chart {
         subnetSelectorTerms: props.subnetSelectorTerms,
         securityGroupSelectorTerms: props.securityGroupSelectorTerms,
         // IMDSv2 only, one hop: pods cannot reach the node role's credentials.
-        metadataOptions: {
-          httpEndpoint: Ec2NodeClassSpecMetadataOptionsHttpEndpoint.ENABLED,
-          httpProtocolIPv6: Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.DISABLED,
-          httpPutResponseHopLimit: 1,
-          httpTokens: Ec2NodeClassSpecMetadataOptionsHttpTokens.REQUIRED,
-        },
+        metadataOptions: imdsV2Only(),
         // Windows images are large (several GiB per base layer): the root volume holds them.
-        blockDeviceMappings: [{
-          deviceName: WINDOWS_ROOT_DEVICE,
-          ebs: {
-            volumeType: Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType.GP3,
-            volumeSize: props.rootVolumeSize,
-            encrypted: true,
-            kmsKeyId: props.rootVolumeKmsKeyId,
-            deleteOnTermination: true,
-          },
-        }],
+        blockDeviceMappings: [encryptedGp3Root(WINDOWS_ROOT_DEVICE, props.rootVolumeSize, props.rootVolumeKmsKeyId)],
         tags: props.tags,
       },
     });

@@ -2,11 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   Ec2NodeClass,
-  Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType,
   Ec2NodeClassSpecCpuOptionsNestedVirtualization,
-  Ec2NodeClassSpecMetadataOptionsHttpEndpoint,
-  Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6,
-  Ec2NodeClassSpecMetadataOptionsHttpTokens,
   Ec2NodeClassSpecSecurityGroupSelectorTerms,
   Ec2NodeClassSpecSubnetSelectorTerms,
 } from '../imports/karpenter.k8s.aws';
@@ -19,6 +15,7 @@ import {
   NodePoolSpecTemplateSpecRequirementsOperator,
   NodePoolSpecTemplateSpecTaints,
 } from '../imports/karpenter.sh';
+import { encryptedGp3Root, imdsV2Only } from '../karpenter/private/node-class-defaults';
 
 /** Root device of the EKS AL2023 AMIs. */
 export const AL2023_ROOT_DEVICE = '/dev/xvda';
@@ -118,24 +115,10 @@ export class VmHostPoolChart extends Chart {
           : undefined,
         // IMDSv2 only, one hop: pods (virt-launcher included) cannot reach the node role's
         // credentials; nothing on AL2023 pods needs IMDS.
-        metadataOptions: {
-          httpEndpoint: Ec2NodeClassSpecMetadataOptionsHttpEndpoint.ENABLED,
-          httpProtocolIPv6: Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.DISABLED,
-          httpPutResponseHopLimit: 1,
-          httpTokens: Ec2NodeClassSpecMetadataOptionsHttpTokens.REQUIRED,
-        },
+        metadataOptions: imdsV2Only(),
         // The root volume holds container images, including golden images that CDI pulls
         // through the node (`pullMethod: node`), which are several GiB each.
-        blockDeviceMappings: [{
-          deviceName: AL2023_ROOT_DEVICE,
-          ebs: {
-            volumeType: Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType.GP3,
-            volumeSize: props.rootVolumeSize,
-            encrypted: true,
-            kmsKeyId: props.rootVolumeKmsKeyId,
-            deleteOnTermination: true,
-          },
-        }],
+        blockDeviceMappings: [encryptedGp3Root(AL2023_ROOT_DEVICE, props.rootVolumeSize, props.rootVolumeKmsKeyId)],
         tags: props.tags,
       },
     });
