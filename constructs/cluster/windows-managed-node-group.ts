@@ -8,9 +8,9 @@ import { validateInteger, validateNonEmpty } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { WINDOWS_2025_MIN_KUBERNETES, WINDOWS_BUILDS } from '../common/versions';
+import { WINDOWS_ROOT_DEVICE } from '../common/well-known';
 
 /** Root volume device of the EKS optimized Windows AMIs. */
-const WINDOWS_ROOT_DEVICE = '/dev/sda1';
 /** Windows Server Core with the container images it caches needs this much disk at least. */
 const MIN_ROOT_VOLUME_GIB = 50;
 /** Label prefixes the managed node group API rejects (`node.kubernetes.io/...` included). */

@@ -57,3 +57,12 @@ export function wholeGibibytes(prop: string, size: Size, example: string = 'Size
   }
   return gib;
 }
+
+/** A short description of a value of the wrong runtime type, for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array (${JSON.stringify(value).slice(0, 60)})`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object') return `an object (${JSON.stringify(value).slice(0, 60)})`;
+  return `the ${typeof value} ${String(value)}`;
+}

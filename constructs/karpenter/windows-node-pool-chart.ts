@@ -18,9 +18,10 @@ import {
 } from '../imports/karpenter.sh';
 import { encryptedGp3Root, imdsV2Only } from './private/node-class-defaults';
 import { LABEL_ARCH, LABEL_OS, LABEL_WINDOWS_BUILD } from './windows-version';
+import { WINDOWS_ROOT_DEVICE } from '../common/well-known';
 
 /** Root device of the EKS Windows AMIs (Linux AMIs use `/dev/xvda`). */
-export const WINDOWS_ROOT_DEVICE = '/dev/sda1';
+export { WINDOWS_ROOT_DEVICE };
 
 /**
  * Resolved settings of one Windows node pool. Every value is final: `WindowsNodePool` applies

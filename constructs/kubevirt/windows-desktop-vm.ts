@@ -2,6 +2,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { kubernetesNameForUser } from '../common/kubernetes-name';
+import { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT, USER_LABEL } from '../common/well-known';
 import { validateDns1123Label, validateDns1123Subdomain, wholeGibibytes } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import {
@@ -17,14 +18,11 @@ import { USER_DISK_STORAGE_CLASS } from './kubevirt-install-chart';
 import { kubevirtTolerations } from './private/placement';
 import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from './vm-host-placement';
 
-/** Label with the owner of a desktop (a Kubernetes-safe form of the user id). */
-export const DESKTOP_USER_LABEL = 'desktop.io/user-id';
+/** Label with the owner of a desktop (`kubernetesNameForUser` of the user id). */
+export const DESKTOP_USER_LABEL = USER_LABEL;
 /** Label with the VM's name, on the VM, its pod and the RDP Service's selector. */
 export const DESKTOP_VM_LABEL = 'desktop.io/vm';
-/** Karpenter leaves a node alone while a pod with this annotation runs on it. */
-export const DO_NOT_DISRUPT_ANNOTATION = 'karpenter.sh/do-not-disrupt';
-/** RDP port of the desktops. */
-export const RDP_PORT = 3389;
+export { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT };
 
 /** Windows 11's floor: 64 GB of storage, 2 vCPUs. */
 const WINDOWS_11_MIN_DISK_GIB = 64;

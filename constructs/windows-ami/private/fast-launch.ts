@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ValidationError } from '../../common/validation-error';
+import { WINDOWS_ROOT_DEVICE } from '../../common/well-known';
 
 /**
  * What `FastLaunchWindowsAmi` (Image Builder distribution) and `EnableFastLaunch` (EC2 API on
@@ -15,7 +16,7 @@ export const MIN_PARALLEL_LAUNCHES = 6;
 /** Default account quota of parallel launches across all Fast Launch AMIs of a region. */
 export const PARALLEL_LAUNCHES_QUOTA = 40;
 /** Device of the root volume of Windows AMIs. */
-export const WINDOWS_ROOT_DEVICE = '/dev/sda1';
+export { WINDOWS_ROOT_DEVICE };
 
 /** Resolved Fast Launch settings. */
 export interface FastLaunchSettings {
