@@ -15,7 +15,7 @@ import { validateDns1123Label, validateInteger, validateNonEmpty } from '../comm
 import { ValidationError } from '../common/validation-error';
 import { DEFAULT_KUBERNETES_VERSION, EKS_ADDON_VERSIONS } from '../common/versions';
 import { Karpenter, KarpenterOptions } from '../karpenter/karpenter';
-import { validateIpv4Cidr } from './private/cidr';
+import { validateIpv4Cidr } from '../common/cidr';
 import { BUNDLED_KUBECTL_VERSIONS, bundledKubectlLayer } from './private/kubectl-layer';
 import { StorageClassesChart } from './storage-classes-chart';
 import { KARPENTER_DISCOVERY_TAG } from './windows-cluster-support';
