@@ -525,7 +525,7 @@ export class DesktopCluster extends Construct {
    */
   public addKarpenter(id: string, options: KarpenterOptions = {}): Karpenter {
     if (options.namespace !== undefined && options.namespace !== this.karpenterNamespace) {
-      throw new ValidationError(`${id}.namespace`, `"${options.namespace}" has no Fargate profile; leave it unset (it defaults to "${this.karpenterNamespace}") or install Karpenter with \`new Karpenter(...)\` and your own Fargate profile.`);
+      throw new ValidationError(`addKarpenter(${id}).namespace`, `"${options.namespace}" has no Fargate profile; leave it unset (it defaults to "${this.karpenterNamespace}") or install Karpenter with \`new Karpenter(...)\` and your own Fargate profile.`, this);
     }
     const karpenter = new Karpenter(this, id, {
       ...options,

@@ -43,7 +43,8 @@ export function validateMemoryQuantity(prop: string, value: string, example: str
   const bytes = parseQuantity(value);
   const slip = /^(\d+(\.\d+)?)\s*(m|gb|mb|kb|tb|gi|mi|ki|ti|gib|mib)$/i.exec(value);
   if (bytes === undefined || bytes <= 0 || /m$/.test(value)) {
-    const hint = slip ? ` For ${slip[1]} mebibytes or gibibytes write "${slip[1]}Mi" or "${slip[1]}Gi" (binary suffixes are Ki, Mi, Gi, Ti; "m" means milli).` : '';
+    const unit = slip ? `${slip[3][0].toUpperCase()}i` : '';
+    const hint = slip ? ` Did you mean "${slip[1]}${unit}"? (binary suffixes are Ki, Mi, Gi, Ti; a lowercase "m" means milli)` : '';
     throw new ValidationError(prop, `"${value}" is not a positive memory quantity; use e.g. "${example}".${hint}`);
   }
   if (bytes < 2 ** 20) {

@@ -230,3 +230,15 @@ export function validateKubernetesVersion(prop: string, value: unknown): void {
     throw new ValidationError(prop, `"${value}" is not a Kubernetes minor version; use "major.minor", e.g. "1.35".`);
   }
 }
+
+/** Namespaces Kubernetes itself creates and owns. */
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'default'];
+
+/**
+ * Fails when a construct would create (and so, on removal, delete) a namespace Kubernetes
+ * owns: removing the construct would try to delete `kube-system` and everything in it.
+ */
+export function validateOwnedNamespace(prop: string, namespace: string, createNamespace: boolean): void {
+  if (Token.isUnresolved(namespace) || !createNamespace || !SYSTEM_NAMESPACES.includes(namespace)) return;
+  throw new ValidationError(prop, `is "${namespace}" with namespace creation on; the namespace would belong to this construct and be deleted with it. Use a namespace of your own, or set createNamespace: false.`);
+}

@@ -1,7 +1,9 @@
 import { Token } from 'aws-cdk-lib';
+import { isStringMap } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { Ec2NodeClassSpecAmiFamily, Ec2NodeClassSpecAmiSelectorTerms } from '../imports/karpenter.k8s.aws';
+import { isWindowsVersion } from './private/node-pool-validation';
 import { WindowsVersion } from './windows-version';
 
 /**
@@ -100,6 +102,8 @@ export abstract class WindowsAmi {
    * @param windowsVersion  Windows Server version of the AMIs
    */
   public static fromTags(tags: Record<string, string>, windowsVersion: WindowsVersion): WindowsAmi {
+    isStringMap("{ 'desktop.io/ami': 'windows-2022' }")('WindowsAmi.fromTags(tags)', tags);
+    isWindowsVersion()('WindowsAmi.fromTags(windowsVersion)', windowsVersion);
     return new TaggedWindowsAmi(tags, windowsVersion, undefined);
   }
 
