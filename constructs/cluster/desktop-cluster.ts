@@ -11,8 +11,12 @@ import * as cdk8s from 'cdk8s';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
 import { createServiceAccountRole } from '../common/eks-cluster';
-import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, isArrayOf, isBoolean, isConstruct, isEnumMember, isInstanceOf, isNumber, isShape, isString, PropCheck, required,
+  validateDns1123Label, validateInteger, validateKubernetesVersion, validateNonEmpty,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { DEFAULT_KUBERNETES_VERSION, EKS_ADDON_VERSIONS } from '../common/versions';
 import { Karpenter, KarpenterOptions } from '../karpenter/karpenter';
 import { validateIpv4Cidr } from '../common/cidr';
@@ -227,6 +231,7 @@ export interface DesktopClusterProps {
  *
  * Karpenter can be installed once {@link systemReady} is: CoreDNS must run before it.
  */
+@reportsConstructPath
 export class DesktopCluster extends Construct {
   /** The EKS cluster. */
   public readonly cluster: eks.Cluster;
@@ -261,6 +266,8 @@ export class DesktopCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: DesktopClusterProps = {}) {
     super(scope, id);
+    checkProps('DesktopCluster', props, DESKTOP_CLUSTER_PROP_TYPES);
+    if (props.kubernetesVersion !== undefined) validateKubernetesVersion('DesktopCluster.kubernetesVersion', props.kubernetesVersion.version);
 
     // ---- defaults -------------------------------------------------------------------------
     const kubernetesVersion = props.kubernetesVersion ?? eks.KubernetesVersion.of(DEFAULT_KUBERNETES_VERSION);
@@ -412,6 +419,7 @@ export class DesktopCluster extends Construct {
 
     // ---- EKS managed add-ons ----------------------------------------------------------------
     // Windows nodes need the VPC CNI's Windows IPAM (a string "true", as the add-on schema wants).
+    claimUnique(this.cluster, 'EKS add-on', 'vpc-cni', this, 'DesktopCluster', VPC_CNI_FIX);
     this.vpcCni = this.addAddon('VpcCni', 'vpc-cni', addonVersion('vpcCni'), { enableWindowsIpam: 'true' });
     this.addAddon('KubeProxy', 'kube-proxy', addonVersion('kubeProxy'));
     // The cluster creates this add-on lazily (and would again if someone asked for it): use its
@@ -566,6 +574,36 @@ export class DesktopCluster extends Construct {
     }
   }
 }
+
+/** How to fix a second `vpc-cni` add-on on one cluster (shared with WindowsClusterSupport). */
+export const VPC_CNI_FIX = 'A cluster holds one add-on of a name: a DesktopCluster already installs vpc-cni with Windows IPAM on, so give WindowsClusterSupport manageVpcCni: false (or leave WindowsClusterSupport out: DesktopCluster does all it does).';
+
+const ROLE: PropCheck = isConstruct('an IAM role (iam.IRole)');
+const ADDON_VERSION_TYPE = isString("'v1.21.1-eksbuild.1'");
+
+/** Runtime types of `DesktopClusterProps` (values from cdk.json arrive as anything). */
+const DESKTOP_CLUSTER_PROP_TYPES: Record<string, PropCheck> = {
+  vpc: isConstruct('an ec2.IVpc, e.g. ec2.Vpc.fromLookup(...) or new ec2.Vpc(...)'),
+  availabilityZones: isArrayOf(isString("'us-east-1a'"), "['us-east-1a', 'us-east-1b', 'us-east-1c']"),
+  natGateways: isNumber('3'),
+  clusterName: isString("'desktops'"),
+  kubernetesVersion: isInstanceOf(eks.KubernetesVersion, "eks.KubernetesVersion.of('1.35') (aws-eks-v2)"),
+  kubectlLayer: isConstruct('a lambda.ILayerVersion, e.g. new KubectlV35Layer(this, \'Kubectl\')'),
+  publicEndpointCidrs: isArrayOf(isString("'203.0.113.0/24'"), "['203.0.113.0/24']"),
+  clusterLogging: isArrayOf(isEnumMember(eks.ClusterLoggingTypes as unknown as Record<string, string>, 'eks.ClusterLoggingTypes'), '[eks.ClusterLoggingTypes.AUDIT]'),
+  secretsEncryptionKey: isConstruct('a kms.IKey'),
+  adminRoles: isArrayOf(ROLE, "[iam.Role.fromRoleName(this, 'Admin', 'Admin')]"),
+  systemNamespaces: isArrayOf(isString("'guacamole'"), "['guacamole']"),
+  addonVersions: isShape({
+    vpcCni: ADDON_VERSION_TYPE, coreDns: ADDON_VERSION_TYPE, kubeProxy: ADDON_VERSION_TYPE, podIdentityAgent: ADDON_VERSION_TYPE,
+    ebsCsi: ADDON_VERSION_TYPE, efsCsi: ADDON_VERSION_TYPE, mountpointS3Csi: ADDON_VERSION_TYPE,
+  }, "{ vpcCni: 'v1.21.1-eksbuild.1' }"),
+  albController: isBoolean(),
+  efsCsi: isBoolean(),
+  mountpointS3Csi: isShape({ buckets: required(isArrayOf(isConstruct('an s3.IBucket'), '[bucket]')) }, '{ buckets: [bucket] }'),
+  volumeEncryptionKey: isConstruct('a kms.IKey'),
+  windowsManagedNodeGroup: isShape({}, "{ windowsVersion: '2022' }"),
+};
 
 /** What the EBS CSI controller needs to create and attach volumes encrypted with `key`. */
 function grantEbsVolumeKey(role: iam.IRole, key: kms.IKey): void {
