@@ -2,8 +2,10 @@ import { Annotations, Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
-import { validateDns1123Label, validateNonEmpty } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import { checkProps, isArrayOf, isConstruct, isEnumMember, isShape, isString, required, validateDns1123Label, validateNonEmpty } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
+import { NODE_POOL_NAME_FIX } from '../karpenter/windows-node-pool';
 import { compareVersions } from '../common/version-compare';
 import { NESTED_VIRTUALIZATION_MIN_KARPENTER } from '../common/versions';
 import { IKarpenter } from '../karpenter/karpenter-reference';
@@ -170,6 +172,7 @@ export interface IVmHostPool extends IConstruct {
  * `desktop.io/vm-host=true:NoSchedule` so that only VM workloads land there, and consolidated
  * only when empty. `placement` tells pods how to get there.
  */
+@reportsConstructPath
 export class VmHostPool extends Construct implements IVmHostPool {
   /** The cluster the hosts join. */
   public readonly cluster: IEksCluster;
@@ -193,6 +196,13 @@ export class VmHostPool extends Construct implements IVmHostPool {
   constructor(scope: Construct, id: string, props: VmHostPoolProps) {
     super(scope, id);
     const p = 'VmHostPool';
+    checkProps(p, props, {
+      karpenter: required(isConstruct('a Karpenter installation')),
+      virtualization: isEnumMember(VmHostVirtualization, 'VmHostVirtualization'),
+      name: isString("'vm-hosts-nested'"),
+      instanceFamilies: isArrayOf(isString("'m8i'"), "['c8i', 'm8i', 'r8i']"),
+      additionalTaints: isArrayOf(isShape({}, "{ key: 'example.com/dedicated', effect: TaintEffect.NO_SCHEDULE }"), '[]'),
+    });
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
 
@@ -224,6 +234,8 @@ export class VmHostPool extends Construct implements IVmHostPool {
       }
     }
     const taintValues = renderTaints(`${p}.additionalTaints`, [VM_HOST_TAINT], additionalTaints);
+    // Two host pools of one virtualization get one default name: the check catches them too.
+    claimUnique(cluster, 'NodePool', name, this, `${p}.name`, NODE_POOL_NAME_FIX.replace('pools of one Windows version', 'host pools of one virtualization'));
     if (settings.capacityTypes.includes(CapacityType.SPOT)) {
       Annotations.of(this).addWarningV2('windows-desktops:vmHostSpot',
         'VmHostPool allows Spot capacity: a Spot interruption stops every desktop on the host with two minutes\' notice. Prefer CapacityType.ON_DEMAND for desktops.');

@@ -1,10 +1,15 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { kubernetesNameForUser } from '../common/kubernetes-name';
 import { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT, USER_LABEL } from '../common/well-known';
-import { validateDns1123Label, validateDns1123Subdomain, wholeGibibytes } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, describeValue, isBoolean, isEnumMember, isInstanceOf, isShape, isString, isStringMap, PropCheck, required,
+  validateDns1123Label, validateDns1123Subdomain, wholeGibibytes,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import {
   Disk,
   Volume,
@@ -13,7 +18,7 @@ import {
 } from '../imports/kubevirt.io';
 import { validateLabelValue, validateQualifiedName } from '../karpenter/private/node-pool-validation';
 import { DesktopSize, MIN_WINDOWS_MEMORY_GIB } from './desktop-size';
-import { GoldenImageReference } from './golden-image';
+import { GoldenImage, GoldenImageReference } from './golden-image';
 import { USER_DISK_STORAGE_CLASS } from './kubevirt-install-chart';
 import { kubevirtTolerations } from './private/placement';
 import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from './vm-host-placement';
@@ -185,6 +190,17 @@ export interface WindowsDesktopVmProps {
  * A pure cdk8s construct, usable in any chart: a CDK app applies it with
  * `KubeVirt.addCdk8sChart()`, a session service can stamp one per user.
  */
+/** A `DesktopSize`; a plain `{ vcpus, memoryGiB }` (from JSON) is pointed at `DesktopSize.custom`. */
+const DESKTOP_SIZE: PropCheck = (prop, value) => {
+  if (value instanceof DesktopSize) return;
+  const plain = typeof value === 'object' && value !== null ? value as { vcpus?: unknown; memoryGiB?: unknown } : undefined;
+  const how = plain !== undefined && plain.vcpus !== undefined
+    ? `DesktopSize.custom(${String(plain.vcpus)}, ${String(plain.memoryGiB ?? '<memoryGiB>')})`
+    : 'DesktopSize.MEDIUM (or DesktopSize.custom(vcpus, memoryGiB))';
+  throw new ValidationError(prop, `is ${describeValue(value)}, not a DesktopSize; give ${how}.`);
+};
+
+@reportsConstructPath
 export class WindowsDesktopVm extends Construct {
   /** Name of the VirtualMachine. */
   public readonly vmName: string;
@@ -206,6 +222,26 @@ export class WindowsDesktopVm extends Construct {
   constructor(scope: Construct, id: string, props: WindowsDesktopVmProps) {
     super(scope, id);
     const p = 'WindowsDesktopVm';
+    checkProps(p, props, {
+      name: required(isString("'alice-desktop'")),
+      userId: required(isString("'alice@example.com'")),
+      goldenImage: required(isShape({ dataSourceName: required(isString("'windows-11'")), namespace: required(isString("'desktop-images'")) }, 'a GoldenImage')),
+      namespace: isString("'desktops'"),
+      size: DESKTOP_SIZE,
+      runStrategy: isEnumMember(RunStrategy, 'RunStrategy'),
+      windows11: isBoolean(),
+      secureBoot: isBoolean(),
+      tpm: isBoolean(),
+      rootDiskSize: isInstanceOf(Size, 'an aws-cdk-lib Size, e.g. Size.gibibytes(64)'),
+      rootDiskStorageClassName: isString("'gp3'"),
+      userDiskSize: isInstanceOf(Size, 'an aws-cdk-lib Size, e.g. Size.gibibytes(50)'),
+      userDiskStorageClassName: isString("'gp3-retain'"),
+      sysprepSecretName: isString("'sysprep'"),
+      cloudbaseInitSecretName: isString("'cloudbase-init'"),
+      placement: isShape({}, 'vmHostPool.placement'),
+      labels: isStringMap("{ 'example.com/team': 'desktops' }"),
+      shutdownGracePeriod: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.minutes(3)'),
+    });
 
     // Defaults.
     const name = props.name;
@@ -231,6 +267,14 @@ export class WindowsDesktopVm extends Construct {
     const userLabel = kubernetesNameForUser(`${p}.userId`, props.userId);
     validateDns1123Label(`${p}.goldenImage.dataSourceName`, props.goldenImage.dataSourceName);
     validateDns1123Label(`${p}.goldenImage.namespace`, props.goldenImage.namespace);
+    // KubeVirt clones the golden image only into namespaces its clone role binds.
+    const cloneNamespaces = props.goldenImage instanceof GoldenImage ? props.goldenImage.cloneNamespaces : undefined;
+    const vmNamespace = namespace ?? Chart.of(this).namespace;
+    if (cloneNamespaces !== undefined && vmNamespace !== undefined && !cloneNamespaces.includes(vmNamespace)) {
+      throw new ValidationError(`${p}.namespace`, `is "${vmNamespace}", but golden image ${(props.goldenImage as GoldenImage).node.path} lets only ${cloneNamespaces.map((n) => `"${n}"`).join(', ')} clone it; the root disk would never be created. Add "${vmNamespace}" to the golden image's cloneNamespaces.`);
+    }
+    claimUnique(this.node.root, 'desktop', `${vmNamespace ?? '(chart namespace)'}/${name}`, this, `${p}.name`,
+      'Its VirtualMachine, disks and RDP Service would replace the first desktop\'s: give each desktop its own `name` in a namespace.');
     if (size.memoryGiB < MIN_WINDOWS_MEMORY_GIB) {
       throw new ValidationError(`${p}.size`, `has ${size.memoryGiB} GiB of memory; Windows needs at least ${MIN_WINDOWS_MEMORY_GIB} GiB (e.g. DesktopSize.SMALL).`);
     }
