@@ -155,3 +155,40 @@ function fieldValue(text: string, spec: CronField): number | string {
   const names = spec.names ? ` or the three-letter names ${spec.names.map((n) => n.toUpperCase()).join(', ')}` : '';
   return `"${text}" is not a ${spec.name} value (${spec.min}-${spec.max}${names})`;
 }
+
+/**
+ * The longest time in days between two runs of a valid five-field schedule or macro, rounded
+ * up to whole days where a day-of-week list decides it; an upper bound for day-of-month and
+ * month lists (31 and 366 days). Used to compare a restart schedule with a rotation period.
+ */
+export function maxCronIntervalDays(schedule: string): number {
+  const macro: Record<string, number> = { '@hourly': 1 / 24, '@daily': 1, '@midnight': 1, '@weekly': 7, '@monthly': 31, '@yearly': 366, '@annually': 366 };
+  const text = schedule.trim();
+  if (text in macro) return macro[text];
+  if (text.startsWith('@every ')) return (parseGoDuration(text.slice(7).trim()) ?? 0) / 86400;
+  const [, , dom, month, dow] = text.split(/\s+/);
+  const all = (field: string) => field === '*' || field === '?';
+  if (!all(month)) return 366;
+  if (!all(dom)) return 31;
+  if (all(dow)) return 1;
+  const days = [...expandField(dow, STANDARD_FIELDS[4])].sort((a, b) => a - b);
+  if (days.length === 0) return 7;
+  return Math.max(...days.map((d, i) => (i + 1 < days.length ? days[i + 1] - d : days[0] + 7 - d)));
+}
+
+/** The values a valid field selects. */
+function expandField(field: string, spec: CronField): Set<number> {
+  const values = new Set<number>();
+  for (const part of field.split(',')) {
+    const [range, stepText] = part.split('/');
+    const step = stepText === undefined ? 1 : Number(stepText);
+    let [from, to] = [spec.min, spec.max];
+    if (range !== '*' && range !== '?') {
+      const bounds = range.split('-').map((b) => fieldValue(b, spec) as number);
+      from = bounds[0];
+      to = bounds.length > 1 ? bounds[1] : (stepText === undefined ? bounds[0] : spec.max);
+    }
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return values;
+}

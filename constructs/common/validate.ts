@@ -242,3 +242,18 @@ export function validateOwnedNamespace(prop: string, namespace: string, createNa
   if (Token.isUnresolved(namespace) || !createNamespace || !SYSTEM_NAMESPACES.includes(namespace)) return;
   throw new ValidationError(prop, `is "${namespace}" with namespace creation on; the namespace would belong to this construct and be deleted with it. Use a namespace of your own, or set createNamespace: false.`);
 }
+
+/** Fails unless `value` is an absolute `https://` URL with a host (identity provider endpoints, image URLs). */
+export function validateHttpsUrl(prop: string, value: string): void {
+  if (Token.isUnresolved(value)) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || url.protocol !== 'https:' || url.hostname === '' || /\s/.test(value)) {
+    const fix = url?.protocol === 'http:' ? `use "https://${value.slice('http://'.length)}"` : 'use an absolute https:// URL, e.g. "https://idp.example.com/oauth2/authorize"';
+    throw new ValidationError(prop, `"${value}" is not an https:// URL; ${fix} (tokens and signing keys must not travel in clear text).`);
+  }
+}
