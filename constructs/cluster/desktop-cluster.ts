@@ -1,4 +1,4 @@
-import { Annotations, Fn, Names, Tags, Token } from 'aws-cdk-lib';
+import { Fn, Names, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { CfnAddon } from 'aws-cdk-lib/aws-eks';
@@ -24,6 +24,7 @@ import { BUNDLED_KUBECTL_VERSIONS, bundledKubectlLayer } from './private/kubectl
 import { StorageClassesChart } from './storage-classes-chart';
 import { KARPENTER_DISCOVERY_TAG } from './windows-cluster-support';
 import { WindowsManagedNodeGroup, WindowsManagedNodeGroupOptions } from './windows-managed-node-group';
+import { addWarning } from '../common/warnings';
 
 /** Namespace of the Karpenter controller (on Fargate). */
 const KARPENTER_NAMESPACE = 'karpenter';
@@ -318,7 +319,7 @@ export class DesktopCluster extends Construct {
     if (publicEndpointCidrs.length > 0) {
       publicEndpointCidrs.forEach((cidr, i) => validateIpv4Cidr(`DesktopCluster.publicEndpointCidrs[${i}]`, cidr));
       if (publicEndpointCidrs.includes('0.0.0.0/0')) {
-        Annotations.of(this).addWarningV2('eks-windows-desktops:publicEndpointFromAnywhere',
+        addWarning(this, 'publicEndpointFromAnywhere',
           'publicEndpointCidrs contains 0.0.0.0/0: the Kubernetes API endpoint is reachable from the whole internet. List your own CIDR blocks instead.');
       }
     }
@@ -344,7 +345,7 @@ export class DesktopCluster extends Construct {
       ...(efsCsi ? ['efsCsi' as const] : []), ...(props.mountpointS3Csi !== undefined ? ['mountpointS3Csi' as const] : [])];
     const unpinned = installed.filter((key) => addonVersion(key) === undefined);
     if (unpinned.length > 0) {
-      Annotations.of(this).addWarningV2('eks-windows-desktops:unpinnedAddons',
+      addWarning(this, 'unpinnedAddons',
         `EKS add-on versions are pinned for Kubernetes ${DEFAULT_KUBERNETES_VERSION} only; on ${version}, ${unpinned.join(', ')} get EKS's default version, which can change between deployments. Set them in addonVersions.`);
     }
     if (props.mountpointS3Csi !== undefined) {
@@ -569,7 +570,7 @@ export class DesktopCluster extends Construct {
       }
     }
     if (untagged.length > 0) {
-      Annotations.of(this).addWarningV2(`eks-windows-desktops:untagged${kind === 'private' ? 'Private' : 'Public'}Subnets`,
+      addWarning(this, `untagged${kind === 'private' ? 'Private' : 'Public'}Subnets`,
         `Cannot tag imported ${kind} subnets ${untagged.join(', ')}: add the tags ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')} to them yourself (Karpenter and load balancers find subnets by them).`);
     }
   }

@@ -1,4 +1,4 @@
-import { Annotations, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { CfnAddon } from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import { IEksCluster } from '../common/eks-cluster';
 import { claimUnique } from '../common/uniqueness';
 import { checkProps, isArrayOf, isBoolean, isConstruct, isString, required } from '../common/validate';
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
+import { addWarning } from '../common/warnings';
 
 /** Tag Karpenter's EC2NodeClasses select subnets by (see `WindowsNodePool.subnetSelectorTerms`). */
 export const KARPENTER_DISCOVERY_TAG = 'karpenter.sh/discovery';
@@ -112,7 +113,7 @@ export class WindowsClusterSupport extends Construct {
     if (props.clusterRole) {
       props.clusterRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKSVPCResourceController'));
     } else {
-      Annotations.of(this).addWarningV2('eks-windows-desktops:vpcResourceControllerPolicy',
+      addWarning(this, 'vpcResourceControllerPolicy',
         'No clusterRole given: make sure the cluster role has the AmazonEKSVPCResourceController managed policy, which Windows IPAM needs.');
     }
 
@@ -122,7 +123,7 @@ export class WindowsClusterSupport extends Construct {
       else untagged.push(Token.isUnresolved(subnet.subnetId) ? '(unknown id)' : subnet.subnetId);
     }
     if (untagged.length > 0) {
-      Annotations.of(this).addWarningV2('eks-windows-desktops:untaggedSubnets',
+      addWarning(this, 'untaggedSubnets',
         `Cannot tag imported subnets ${untagged.join(', ')}: tag them ${KARPENTER_DISCOVERY_TAG}=${props.karpenterDiscoveryName} yourself, or give the node pools subnetSelectorTerms.`);
     }
   }

@@ -1,4 +1,4 @@
-import { Annotations, Names, Size, Token } from 'aws-cdk-lib';
+import { Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
@@ -20,6 +20,7 @@ import { renderTaints } from '../karpenter/private/node-pool-validation';
 import { resolvePoolSettings } from '../karpenter/private/pool-settings';
 import { VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
 import { VmHostPoolChart } from './vm-host-pool-chart';
+import { addWarning } from '../common/warnings';
 
 /**
  * Instance families that support EC2 nested virtualization (8th generation Intel: C8i, M8i,
@@ -237,7 +238,7 @@ export class VmHostPool extends Construct implements IVmHostPool {
     // Two host pools of one virtualization get one default name: the check catches them too.
     claimUnique(cluster, 'NodePool', name, this, `${p}.name`, NODE_POOL_NAME_FIX.replace('pools of one Windows version', 'host pools of one virtualization'));
     if (settings.capacityTypes.includes(CapacityType.SPOT)) {
-      Annotations.of(this).addWarningV2('windows-desktops:vmHostSpot',
+      addWarning(this, 'vmHostSpot',
         'VmHostPool allows Spot capacity: a Spot interruption stops every desktop on the host with two minutes\' notice. Prefer CapacityType.ON_DEMAND for desktops.');
     }
 
