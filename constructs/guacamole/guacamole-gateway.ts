@@ -18,6 +18,7 @@ import {
 } from '../common/validate';
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { EXTERNAL_SECRETS_CHART_REPOSITORY, EXTERNAL_SECRETS_CHART_VERSION } from '../common/versions';
+import { GUACD_PORT, RDP_PORT } from '../common/well-known';
 import { GuacamoleAuthentication } from './guacamole-authentication';
 import { DRIVE_PATH, GuacamoleChart } from './guacamole-chart';
 import { GuacamoleDatabase, GuacamoleDatabaseProps } from './guacamole-database';
@@ -430,7 +431,7 @@ export class GuacamoleGateway extends Construct {
       description: 'Guacamole pods (security groups for pods): web app from the load balancer, guacd from the web app',
       allowAllOutbound: true,
     });
-    podSecurityGroup.addIngressRule(podSecurityGroup, ec2.Port.tcp(4822), 'guacd from the Guacamole web app');
+    podSecurityGroup.addIngressRule(podSecurityGroup, ec2.Port.tcp(GUACD_PORT), 'guacd from the Guacamole web app');
     const clusterSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'ClusterSecurityGroup', cluster.clusterSecurityGroupId, { mutable: true });
     // The pods do not carry the cluster security group (members of it may reach each other on
     // every port, which would let any pod send the identity header to the web app), so the
@@ -442,7 +443,7 @@ export class GuacamoleGateway extends Construct {
     desktopSecurityGroupIds.forEach((sgId, i) => {
       const target = sgId === cluster.clusterSecurityGroupId ? clusterSecurityGroup
         : ec2.SecurityGroup.fromSecurityGroupId(this, `DesktopSecurityGroup${i}`, sgId, { mutable: true });
-      target.addIngressRule(podSecurityGroup, ec2.Port.tcp(3389), 'RDP from guacd');
+      target.addIngressRule(podSecurityGroup, ec2.Port.tcp(RDP_PORT), 'RDP from guacd');
     });
 
     const loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
