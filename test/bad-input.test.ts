@@ -31,6 +31,7 @@ import { VmHostPool, VmHostPoolProps } from '../constructs/kubevirt/vm-host-pool
 import { WindowsDesktopVm, WindowsDesktopVmProps } from '../constructs/kubevirt/windows-desktop-vm';
 import { EnableFastLaunch } from '../constructs/windows-ami/enable-fast-launch';
 import { FastLaunchWindowsAmi, FastLaunchWindowsAmiProps } from '../constructs/windows-ami/fast-launch-windows-ami';
+import { WindowsDesktopsStack, WindowsDesktopsStackProps } from '../lib/windows-desktops-stack';
 import { CERTIFICATE_ARN, HOSTNAME, importedCluster } from './guacamole/guacamole-fixtures';
 import { FakeKarpenter } from './support/eks-fixtures';
 
@@ -329,6 +330,10 @@ const CASES: BadInput[] = [
   { issueClass: 6, name: 'a zero CPU slot', act: (w) => w.warm({ slotCpu: '0' }), path: 'Test/Desktops/Warm', prop: 'WarmCapacity.slotCpu', fix: 'positive CPU quantity' },
   { issueClass: 6, name: 'pool errors name the nested construct path', act: (w) => w.pool({ name: 'Windows_2022' }), path: POOL, prop: 'WindowsNodePool.name', fix: 'DNS-1123 label' },
   { issueClass: 6, name: 'a bad taint value names the pool', act: (w) => w.pool({ additionalTaints: [{ key: 'example.com/team', value: 'a b', effect: bad('NoSchedule') }] }), path: POOL, prop: 'WindowsNodePool.additionalTaints[0].value', fix: 'at most 63 letters' },
+
+  { issueClass: 6, name: 'reference stack: an admin role name instead of an ARN', act: (w) => new WindowsDesktopsStack(w.app, 'WindowsDesktops', { gatewayHostname: HOSTNAME, gatewayCertificateArn: CERTIFICATE_ARN, adminRoleArns: ['Admin'] }), path: 'WindowsDesktops', prop: 'WindowsDesktopsStack.adminRoleArns[0]', fix: '"arn:aws:iam::123456789012:role/Admin"' },
+  { issueClass: 1, name: 'reference stack: gatewayHostname missing from cdk.json', act: (w) => new WindowsDesktopsStack(w.app, 'WindowsDesktops', bad<WindowsDesktopsStackProps>({ gatewayCertificateArn: CERTIFICATE_ARN })), path: 'WindowsDesktops', prop: 'WindowsDesktopsStack.gatewayHostname', fix: 'give a value' },
+  { issueClass: 1, name: 'reference stack: availabilityZones as one string', act: (w) => new WindowsDesktopsStack(w.app, 'WindowsDesktops', { gatewayHostname: HOSTNAME, gatewayCertificateArn: CERTIFICATE_ARN, availabilityZones: bad('us-east-1a,us-east-1b') }), path: 'WindowsDesktops', prop: 'WindowsDesktopsStack.availabilityZones', fix: 'give an array' },
 
   // ---- 7. one vocabulary: one rule, one answer in every construct --------------------------
   { issueClass: 7, name: 'CIDR with host bits on the cluster endpoint', act: (w) => w.desktopCluster({ publicEndpointCidrs: ['10.0.0.7/24'] }), path: 'Test/Desktops/Cluster', prop: 'DesktopCluster.publicEndpointCidrs[0]', fix: 'use the network address "10.0.0.0/24"' },
