@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/pod-security';
 import { LABEL_OS } from './windows-version';
 
 /** A change of the number of warm slots at a recurring time. */
@@ -177,12 +178,7 @@ export class WarmCapacityChart extends Chart {
                   restartPolicy: 'OnFailure',
                   nodeSelector: { [LABEL_OS]: 'linux' },
                   enableServiceLinks: false,
-                  securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: SCALER_UID,
-                    runAsGroup: SCALER_UID,
-                    seccompProfile: { type: 'RuntimeDefault' },
-                  },
+                  securityContext: restrictedPodSecurityContext(SCALER_UID),
                   containers: [{
                     name: 'kubectl',
                     image: props.scalerImage,
@@ -194,11 +190,7 @@ export class WarmCapacityChart extends Chart {
                       requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
                       limits: { memory: k8s.Quantity.fromString('128Mi') },
                     },
-                    securityContext: {
-                      allowPrivilegeEscalation: false,
-                      readOnlyRootFilesystem: true,
-                      capabilities: { drop: ['ALL'] },
-                    },
+                    securityContext: restrictedContainerSecurityContext(),
                   }],
                   volumes: [{ name: 'tmp', emptyDir: {} }],
                 },

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
+import { restrictedPodSecurityContext } from '../common/pod-security';
 import * as cdi from '../imports/cdi.kubevirt.io';
 import * as kubevirt from '../imports/kubevirt.io';
 import { contentHash } from './private/content-hash';
@@ -254,12 +255,7 @@ export class KubeVirtInstallChart extends Chart {
           spec: {
             serviceAccountName: serviceAccount.name,
             restartPolicy: 'OnFailure',
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: RUN_AS,
-              runAsGroup: RUN_AS,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: restrictedPodSecurityContext(RUN_AS),
             nodeSelector: { ...props.placement.nodeSelector },
             tolerations: coreTolerations(props.placement),
             initContainers: steps.slice(0, -1).map(container),
