@@ -21,7 +21,7 @@ import { DesktopSize, MIN_WINDOWS_MEMORY_GIB } from './desktop-size';
 import { GoldenImage, GoldenImageReference } from './golden-image';
 import { USER_DISK_STORAGE_CLASS } from './kubevirt-install-chart';
 import { kubevirtTolerations } from './private/placement';
-import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from './vm-host-placement';
+import { DEFAULT_VM_HOST_PLACEMENT, VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
 
 /** Label with the owner of a desktop (`kubernetesNameForUser` of the user id). */
 export const DESKTOP_USER_LABEL = USER_LABEL;
@@ -267,6 +267,11 @@ export class WindowsDesktopVm extends Construct {
     const userLabel = kubernetesNameForUser(`${p}.userId`, props.userId);
     validateDns1123Label(`${p}.goldenImage.dataSourceName`, props.goldenImage.dataSourceName);
     validateDns1123Label(`${p}.goldenImage.namespace`, props.goldenImage.namespace);
+    // A VM host carries the VM host taint: a placement that selects hosts must tolerate it.
+    const toleratesHostTaint = (placement.toleratedTaints ?? []).some((t) => t.key === VM_HOST_TAINT.key && t.effect === VM_HOST_TAINT.effect);
+    if (placement.nodeSelector?.[VM_HOST_LABEL] !== undefined && !toleratesHostTaint) {
+      throw new ValidationError(`${p}.placement`, `selects VM hosts (${VM_HOST_LABEL}) but does not tolerate their taint ${VM_HOST_TAINT.key}=${VM_HOST_TAINT.value}:${VM_HOST_TAINT.effect}, so the VM would never be scheduled. Pass the host pool's own placement (vmHostPool.placement), which lists every taint its hosts carry.`);
+    }
     // KubeVirt clones the golden image only into namespaces its clone role binds.
     const cloneNamespaces = props.goldenImage instanceof GoldenImage ? props.goldenImage.cloneNamespaces : undefined;
     const vmNamespace = namespace ?? Chart.of(this).namespace;
