@@ -30,6 +30,7 @@ import { KubeVirt } from '../constructs/kubevirt/kubevirt';
 import { VmHostPool, VmHostPoolProps } from '../constructs/kubevirt/vm-host-pool';
 import { WindowsDesktopVm, WindowsDesktopVmProps } from '../constructs/kubevirt/windows-desktop-vm';
 import { EnableFastLaunch } from '../constructs/windows-ami/enable-fast-launch';
+import { ImageComponent } from '../constructs/windows-ami/image-component';
 import { FastLaunchWindowsAmi, FastLaunchWindowsAmiProps } from '../constructs/windows-ami/fast-launch-windows-ami';
 import { WindowsDesktopsStack, WindowsDesktopsStackProps } from '../lib/windows-desktops-stack';
 import { CERTIFICATE_ARN, HOSTNAME, importedCluster } from './guacamole/guacamole-fixtures';
@@ -194,6 +195,8 @@ const CASES: BadInput[] = [
   { issueClass: 1, name: "disruption budget reasons: ['drifted']", act: (w) => w.pool({ disruptionBudgets: [{ nodes: '1', reasons: bad(['drifted']) }] }), path: POOL, prop: 'WindowsNodePool.disruptionBudgets[0].reasons[0]', fix: 'DisruptionReason.DRIFTED' },
   { issueClass: 1, name: 'ami: a plain object', act: (w) => w.pool({ ami: bad({ alias: 'windows2022@latest' }) }), path: POOL, prop: 'WindowsNodePool.ami', fix: 'WindowsAmi.alias()' },
   { issueClass: 1, name: 'WindowsAmi.fromTags with a number tag value', act: () => WindowsAmi.fromTags(bad({ 'desktop.io/ami': 2022 }), WindowsVersion.WINDOWS_2022), path: undefined, prop: 'WindowsAmi.fromTags(tags)["desktop.io/ami"]', fix: 'give a string value' },
+  { issueClass: 1, name: 'WindowsAmi.fromFastLaunchAmi with an AMI id', act: () => WindowsAmi.fromFastLaunchAmi(bad('ami-0123456789abcdef0')), path: undefined, prop: 'WindowsAmi.fromFastLaunchAmi(source)', fix: 'give a FastLaunchWindowsAmi' },
+  { issueClass: 1, name: 'ImageComponent.awsManaged with a number version', act: () => ImageComponent.awsManaged('update-windows', bad(1)), path: undefined, prop: 'ImageComponent.awsManaged(version)', fix: "'x.x.x'" },
   { issueClass: 1, name: 'Karpenter.kubernetesVersion: the number 1.3 (JSON 1.30)', act: (w) => w.karpenterInstall({ kubernetesVersion: bad(1.3) }), path: 'Test/Desktops/Karpenter', prop: 'Karpenter.kubernetesVersion', fix: "'1.30'" },
   { issueClass: 1, name: "Karpenter.replicas: '2'", act: (w) => w.karpenterInstall({ replicas: bad('2') }), path: 'Test/Desktops/Karpenter', prop: 'Karpenter.replicas', fix: 'give a number' },
   { issueClass: 1, name: "Karpenter.nodeAccess: 'access-entry'", act: (w) => w.karpenterInstall({ nodeAccess: bad('access-entry') }), path: 'Test/Desktops/Karpenter', prop: 'Karpenter.nodeAccess', fix: 'NodeAccess.ACCESS_ENTRY' },

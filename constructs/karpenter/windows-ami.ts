@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { isStringMap } from '../common/validate';
+import { describeValue, isStringMap } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { Ec2NodeClassSpecAmiFamily, Ec2NodeClassSpecAmiSelectorTerms } from '../imports/karpenter.k8s.aws';
@@ -89,6 +89,11 @@ export abstract class WindowsAmi {
    * @param source  e.g. a `FastLaunchWindowsAmi`
    */
   public static fromFastLaunchAmi(source: IWindowsAmiSource): WindowsAmi {
+    const prop = 'WindowsAmi.fromFastLaunchAmi(source)';
+    if (typeof source !== 'object' || source === null || !(source.windowsVersion instanceof WindowsVersion)) {
+      throw new ValidationError(prop, `is ${describeValue(source)}; give a FastLaunchWindowsAmi (or an object with windowsVersion, kubernetesVersion and amiSelectorTags).`);
+    }
+    isStringMap("{ 'desktop.io/ami': 'windows-2022' }")(`${prop}.amiSelectorTags`, source.amiSelectorTags);
     return new TaggedWindowsAmi(source.amiSelectorTags, source.windowsVersion, source.kubernetesVersion);
   }
 
