@@ -6,7 +6,7 @@ import { kubernetesNameForUser } from '../common/kubernetes-name';
 import { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT, USER_LABEL } from '../common/well-known';
 import { claimUnique } from '../common/uniqueness';
 import {
-  checkProps, describeValue, isBoolean, isEnumMember, isInstanceOf, isShape, isString, isStringMap, PropCheck, required,
+  checkProps, describeValue, isArrayOf, isBoolean, isEnumMember, isInstanceOf, isShape, isString, isStringMap, PropCheck, required,
   validateDns1123Label, validateDns1123Subdomain, wholeGibibytes,
 } from '../common/validate';
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
@@ -238,7 +238,10 @@ export class WindowsDesktopVm extends Construct {
       userDiskStorageClassName: isString("'gp3-retain'"),
       sysprepSecretName: isString("'sysprep'"),
       cloudbaseInitSecretName: isString("'cloudbase-init'"),
-      placement: isShape({}, 'vmHostPool.placement'),
+      placement: isShape({
+        nodeSelector: required(isStringMap("{ 'desktop.io/vm-host': 'true' }")),
+        toleratedTaints: required(isArrayOf(isShape({ key: required(isString("'desktop.io/vm-host'")), effect: required(isString("'NoSchedule'")) }, 'VM_HOST_TAINT'), '[VM_HOST_TAINT]')),
+      }, 'vmHostPool.placement'),
       labels: isStringMap("{ 'example.com/team': 'desktops' }"),
       shutdownGracePeriod: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.minutes(3)'),
     });
