@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/pod-security';
 import { LABEL_OS } from './windows-version';
+import { APP_INSTANCE_LABEL, APP_NAME_LABEL } from '../common/well-known';
 
 /** A change of the number of warm slots at a recurring time. */
 export interface WarmCapacityScale {
@@ -84,7 +85,7 @@ export class WarmCapacityChart extends Chart {
 
   constructor(scope: Construct, id: string, props: WarmCapacityChartProps) {
     super(scope, id);
-    const labels = { 'app.kubernetes.io/name': 'warm-capacity', 'app.kubernetes.io/instance': props.name };
+    const labels = { [APP_NAME_LABEL]: 'warm-capacity', [APP_INSTANCE_LABEL]: props.name };
 
     if (props.createNamespace) {
       new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: props.namespace, labels } });

@@ -9,13 +9,14 @@ import {
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { DataSource, DataVolume, V1Beta1StorageSpecAccessModes } from '../imports/cdi.kubevirt.io';
 import { GoldenImageSource } from './golden-image-source';
+import { LABEL_DOMAIN } from '../common/well-known';
 
 /** Default namespace of golden images. */
 export const GOLDEN_IMAGE_NAMESPACE = 'desktop-images';
 /** Asks CDI to bind the claim at once even on a `WaitForFirstConsumer` class (gp3). */
 export const IMMEDIATE_BIND_ANNOTATION = 'cdi.kubevirt.io/storage.bind.immediate.requested';
 /** Label of a golden image's objects. */
-export const GOLDEN_IMAGE_LABEL = 'desktop.io/golden-image';
+export const GOLDEN_IMAGE_LABEL = `${LABEL_DOMAIN}/golden-image`;
 
 /** Smallest golden image volume: Windows 10/Server installs need about 20 GiB, updates more. */
 const MIN_IMAGE_GIB = 32;

@@ -7,6 +7,7 @@ import * as kubevirt from '../imports/kubevirt.io';
 import { contentHash } from './private/content-hash';
 import { cdiNodePlacement, coreTolerations, kubevirtNodePlacement } from './private/placement';
 import { VmHostPlacement } from './vm-host-placement';
+import { APP_NAME_LABEL, APP_PART_OF_LABEL } from '../common/well-known';
 
 /** Namespace the KubeVirt release manifest installs into (fixed by upstream). */
 export const KUBEVIRT_NAMESPACE = 'kubevirt';
@@ -106,7 +107,7 @@ export class KubeVirtInstallChart extends Chart {
     super(scope, id);
     const ns = props.installerNamespace;
     const name = 'kubevirt-installer';
-    const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'windows-desktops' };
+    const labels = { [APP_NAME_LABEL]: name, [APP_PART_OF_LABEL]: 'windows-desktops' };
 
     // The custom resources, from the typed bindings. Applied by the Job: their CRDs only
     // exist once the operator manifests are in.

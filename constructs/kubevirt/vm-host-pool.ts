@@ -21,6 +21,7 @@ import { resolvePoolSettings } from '../karpenter/private/pool-settings';
 import { VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
 import { VmHostPoolChart } from './vm-host-pool-chart';
 import { addWarning } from '../common/warnings';
+import { LABEL_DOMAIN } from '../common/well-known';
 
 /**
  * Instance families that support EC2 nested virtualization (8th generation Intel: C8i, M8i,
@@ -49,7 +50,7 @@ export const BARE_METAL_FAMILIES: readonly string[] = Object.freeze([
 export const BARE_METAL_SIZES: readonly string[] = Object.freeze(['metal', 'metal-16xl', 'metal-24xl', 'metal-32xl', 'metal-48xl', 'metal-96xl']);
 
 /** Node label telling which kind of KVM a host has (`nested` or `metal`). */
-export const VM_HOST_VIRTUALIZATION_LABEL = 'desktop.io/vm-host-virtualization';
+export const VM_HOST_VIRTUALIZATION_LABEL = `${LABEL_DOMAIN}/vm-host-virtualization`;
 
 /**
  * How the hosts get hardware virtualization (`/dev/kvm`).

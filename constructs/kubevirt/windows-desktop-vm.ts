@@ -3,7 +3,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { kubernetesNameForUser } from '../common/kubernetes-name';
-import { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT, USER_LABEL } from '../common/well-known';
+import { DO_NOT_DISRUPT_ANNOTATION, LABEL_DOMAIN, RDP_PORT, USER_LABEL } from '../common/well-known';
 import { claimUnique } from '../common/uniqueness';
 import {
   checkProps, describeValue, isArrayOf, isBoolean, isEnumMember, isInstanceOf, isShape, isString, isStringMap, PropCheck, required,
@@ -26,7 +26,7 @@ import { DEFAULT_VM_HOST_PLACEMENT, VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacemen
 /** Label with the owner of a desktop (`kubernetesNameForUser` of the user id). */
 export const DESKTOP_USER_LABEL = USER_LABEL;
 /** Label with the VM's name, on the VM, its pod and the RDP Service's selector. */
-export const DESKTOP_VM_LABEL = 'desktop.io/vm';
+export const DESKTOP_VM_LABEL = `${LABEL_DOMAIN}/vm`;
 export { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT };
 
 /** Windows 11's floor: 64 GB of storage, 2 vCPUs. */

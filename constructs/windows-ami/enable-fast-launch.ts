@@ -9,6 +9,7 @@ import { validateEc2Id } from '../common/aws-ids';
 import { checkProps, isConstruct, isNumber, isShape, isString, required } from '../common/validate';
 import { reportsConstructPath } from '../common/validation-error';
 import { createEgressOnlySecurityGroup, createFastLaunchLaunchTemplate, resolveFastLaunchSettings, selectSubnet } from './private/fast-launch';
+import { PURPOSE_TAG } from '../common/well-known';
 
 const FAST_LAUNCH_SERVICE = 'ec2fastlaunch.amazonaws.com';
 
@@ -115,8 +116,8 @@ export class EnableFastLaunch extends Construct {
       subnet,
       securityGroup,
       encryptionKey: props.encryptionKey,
-      resourceTags: { 'desktop.io/purpose': 'fast-launch-pre-provisioning' },
-      templateTags: { 'desktop.io/purpose': 'fast-launch-pre-provisioning' },
+      resourceTags: { [PURPOSE_TAG]: 'fast-launch-pre-provisioning' },
+      templateTags: { [PURPOSE_TAG]: 'fast-launch-pre-provisioning' },
     });
 
     const imageArn = stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: imageId });

@@ -28,12 +28,13 @@ import {
 } from './private/fast-launch';
 import { ImageReference, parseImageReference } from './private/image-reference';
 import { prePullDocument } from './private/prepull-document';
+import { LABEL_DOMAIN, PURPOSE_TAG } from '../common/well-known';
 
 /** Tag keys this library puts on the AMIs it builds. */
-export const AMI_TAG_NAME = 'desktop.io/ami';
-export const AMI_TAG_WINDOWS_BUILD = 'desktop.io/windows-build';
-export const AMI_TAG_WINDOWS_VERSION = 'desktop.io/windows-version';
-export const AMI_TAG_KUBERNETES_VERSION = 'desktop.io/kubernetes-version';
+export const AMI_TAG_NAME = `${LABEL_DOMAIN}/ami`;
+export const AMI_TAG_WINDOWS_BUILD = `${LABEL_DOMAIN}/windows-build`;
+export const AMI_TAG_WINDOWS_VERSION = `${LABEL_DOMAIN}/windows-version`;
+export const AMI_TAG_KUBERNETES_VERSION = `${LABEL_DOMAIN}/kubernetes-version`;
 
 /** Image Builder's service-linked role enables Fast Launch only with launch templates tagged so. */
 const IMAGE_BUILDER_CREATED_BY = { CreatedBy: 'EC2 Image Builder' };
@@ -336,7 +337,7 @@ export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource
     }
     validateAwsCron(`${p}.schedule`, scheduleExpression, "events.Schedule.cron({ minute: '0', hour: '3', weekDay: 'SUN' })");
     for (const key of Object.keys(extraTags)) {
-      if (key.startsWith('desktop.io/') || key.startsWith('aws:')) {
+      if (key.startsWith(`${LABEL_DOMAIN}/`) || key.startsWith('aws:')) {
         throw new ValidationError(`${p}.amiTags`, `tag key "${key}" is reserved (desktop.io/* are set by this construct, aws:* by AWS); use a key of your own.`);
       }
     }
@@ -425,7 +426,7 @@ export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource
       subnet,
       securityGroup,
       encryptionKey: props.encryptionKey,
-      resourceTags: { [AMI_TAG_NAME]: name, 'desktop.io/purpose': 'fast-launch-pre-provisioning' },
+      resourceTags: { [AMI_TAG_NAME]: name, [PURPOSE_TAG]: 'fast-launch-pre-provisioning' },
       templateTags: { ...IMAGE_BUILDER_CREATED_BY, [AMI_TAG_NAME]: name },
     });
 
