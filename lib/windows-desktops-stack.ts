@@ -98,7 +98,7 @@ export class WindowsDesktopsStack extends Stack {
       publicEndpointCidrs: isArrayOf(isString("'203.0.113.0/24'"), "['203.0.113.0/24']"),
       gatewayHostname: required(isString("'desktops.example.com'")),
       gatewayCertificateArn: required(isString("'arn:aws:acm:us-east-1:123456789012:certificate/...'")),
-    });
+    }, { refuseMisspelled: false });
     (props.adminRoleArns ?? []).forEach((arn, i) => parseArn(`WindowsDesktopsStack.adminRoleArns[${i}]`, arn, 'iam', 'arn:aws:iam::123456789012:role/Admin'));
 
     this.desktopCluster = new DesktopCluster(this, 'Desktops', {

@@ -240,6 +240,14 @@ const CASES: BadInput[] = [
   { issueClass: 1, name: 'KarpenterInterruptionQueue.queueName: a number', act: (w) => new KarpenterInterruptionQueue(w.desktops, 'Queue', { queueName: bad(5) }), path: 'Test/Desktops/Queue', prop: 'KarpenterInterruptionQueue.queueName', fix: "'my-cluster'" },
   { issueClass: 1, name: "WindowsRuntimeClasses.windowsVersions: ['2022']", act: (w) => new WindowsRuntimeClasses(w.desktops, 'RuntimeClasses', { cluster: w.cluster, windowsVersions: bad(['2022']) }), path: 'Test/Desktops/RuntimeClasses', prop: 'WindowsRuntimeClasses.windowsVersions[0]', fix: "WindowsVersion.of('2022')" },
 
+  { issueClass: 1, name: 'a misspelled pool option from cdk.json (expireAftr)', act: (w) => w.pool(bad({ expireAftr: '720h' })), path: POOL, prop: 'WindowsNodePool.expireAftr', fix: 'did you mean `expireAfter`?' },
+  { issueClass: 1, name: 'a prop in the wrong case (CapacityTypes)', act: (w) => w.pool(bad({ CapacityTypes: ['spot'] })), path: POOL, prop: 'WindowsNodePool.CapacityTypes', fix: 'did you mean `capacityTypes`?' },
+  { issueClass: 1, name: 'a snake_case prop (slot_cpu)', act: (w) => w.warm(bad({ slot_cpu: '4' })), path: 'Test/Desktops/Warm', prop: 'WarmCapacity.slot_cpu', fix: 'did you mean `slotCpu`?' },
+  { issueClass: 1, name: 'a misspelled cluster prop (clusterNmae)', act: (w) => w.desktopCluster(bad({ clusterNmae: 'desktops' })), path: 'Test/Desktops/Cluster', prop: 'DesktopCluster.clusterNmae', fix: 'did you mean `clusterName`?' },
+  { issueClass: 1, name: 'a misspelled Karpenter prop (kubernetesversion)', act: (w) => w.karpenterInstall(bad({ kubernetesversion: '1.35' })), path: 'Test/Desktops/Karpenter', prop: 'Karpenter.kubernetesversion', fix: 'did you mean `kubernetesVersion`?' },
+  { issueClass: 1, name: 'a misspelled nested budget prop (schedul)', act: (w) => w.pool({ disruptionBudgets: [bad({ nodes: '0', schedul: '@daily' })] }), path: POOL, prop: 'WindowsNodePool.disruptionBudgets[0].schedul', fix: 'did you mean `schedule`?' },
+  { issueClass: 1, name: 'a misspelled gateway prop (adminUser)', act: (w) => w.gateway(bad({ adminUser: ['x'] })), path: 'Test/Desktops/Gateway', prop: 'GuacamoleGateway.adminUser', fix: 'did you mean `adminUsers`?' },
+
   // ---- 2. duplicates across the construct tree -------------------------------------------
   { issueClass: 2, name: 'two Windows pools of one version (one default name)', act: (w) => { w.pool({}, 'Desktops'); w.pool({}, 'Apps'); }, path: 'Test/Desktops/Karpenter/Apps', prop: 'WindowsNodePool.name', fix: 'give each pool its own `name`', mentions: ['NodePool "windows-2022"', 'Test/Desktops/Karpenter/Desktops'] },
   { issueClass: 2, name: 'two Windows pools of one explicit name', act: (w) => { w.pool({ name: 'desktops' }, 'A'); w.pool({ name: 'desktops', windowsVersion: WindowsVersion.WINDOWS_2019 }, 'B'); }, path: 'Test/Desktops/Karpenter/B', prop: 'WindowsNodePool.name', fix: 'its own `name`', mentions: ['Test/Desktops/Karpenter/A'] },

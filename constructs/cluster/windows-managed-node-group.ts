@@ -141,7 +141,7 @@ export class WindowsManagedNodeGroup extends Construct {
       maxSize: isNumber('3'),
       rootVolumeSizeGiB: isNumber('100'),
       labels: isStringMap("{ 'example.com/team': 'desktops' }"),
-    });
+    }, { otherProps: ['kubernetesVersion'] });
     if (props.kubernetesVersion !== undefined) validateKubernetesVersion(`${p}.kubernetesVersion`, props.kubernetesVersion);
 
     const windowsVersion = props.windowsVersion ?? '2022';

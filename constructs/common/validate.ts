@@ -162,12 +162,12 @@ export function isStringMap(example: string): PropCheck {
 }
 
 /** A plain object whose keys are checked by `shape` (nested options such as `recording`). */
-export function isShape(shape: Record<string, PropCheck>, example: string): PropCheck {
+export function isShape(shape: Record<string, PropCheck>, example: string, options?: CheckPropsOptions): PropCheck {
   return (prop, value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw wrongType(prop, value, `give an object, e.g. ${example}`);
     }
-    checkProps(prop, value as Record<string, unknown>, shape);
+    checkProps(prop, value as Record<string, unknown>, shape, options);
   };
 }
 
@@ -183,13 +183,27 @@ export function required(check: PropCheck): PropCheck {
 
 const REQUIRED = new WeakSet<PropCheck>();
 
+/** Options of {@link checkProps}. */
+export interface CheckPropsOptions {
+  /** Props the construct also takes that `shape` does not check (checked elsewhere). */
+  readonly otherProps?: readonly string[];
+  /**
+   * Whether to refuse a prop that is not known but is a near miss of a known one (`expireAftr`,
+   * `ExpireAfter`, `expire_after`): a typo in cdk.json would otherwise be ignored silently and
+   * the default used. Off where `props` may carry other keys (a spread of several options).
+   * @default true
+   */
+  readonly refuseMisspelled?: boolean;
+}
+
 /**
  * Checks the runtime type of each prop listed in `shape` (`undefined` passes unless the check
- * is `required(...)`; `null` never passes: JSON's `null` is not "use the default").
+ * is `required(...)`; `null` never passes: JSON's `null` is not "use the default"), and refuses
+ * unknown props that look like misspellings of known ones.
  *
  * @param prefix  the construct or function name, e.g. `WindowsNodePool`
  */
-export function checkProps(prefix: string, props: unknown, shape: Record<string, PropCheck>): void {
+export function checkProps(prefix: string, props: unknown, shape: Record<string, PropCheck>, options: CheckPropsOptions = {}): void {
   if (typeof props !== 'object' || props === null || Array.isArray(props)) {
     throw new ValidationError(prefix, `props are ${describeValue(props)}; give an object of props.`);
   }
@@ -203,6 +217,40 @@ export function checkProps(prefix: string, props: unknown, shape: Record<string,
     if (value === undefined && !REQUIRED.has(check)) continue;
     check(prop, value);
   }
+  if (options.refuseMisspelled === false || Object.keys(shape).length === 0) return;
+  const known = [...Object.keys(shape), ...(options.otherProps ?? [])];
+  for (const key of Object.keys(values)) {
+    if (known.includes(key) || values[key] === undefined) continue;
+    const meant = known.find((k) => isNearMiss(key, k));
+    if (meant !== undefined) {
+      throw new ValidationError(`${prefix}.${key}`, `is not a prop of ${prefix}; did you mean \`${meant}\`? (As written it would be ignored and the default used.)`);
+    }
+  }
+}
+
+/**
+ * True when `typed` is probably a misspelling of `known`: equal but for case, '-' and '_', or
+ * one edit away (two for long names), counting a swap of neighbours as one edit.
+ */
+function isNearMiss(typed: string, known: string): boolean {
+  const normal = (k: string) => k.toLowerCase().replace(/[-_]/g, '');
+  if (normal(typed) === normal(known)) return true;
+  const allowed = known.length >= 9 ? 2 : known.length >= 5 ? 1 : 0;
+  return allowed > 0 && Math.abs(typed.length - known.length) <= allowed && editDistance(typed, known) <= allowed;
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 /**

@@ -633,7 +633,8 @@ const GATEWAY_PROP_TYPES = {
   webMemory: isString("'2Gi'"),
   guacdCpu: isString("'2'"),
   guacdMemory: isString("'4Gi'"),
-  database: isShape({ rotationDays: isNumber('30'), readers: isNumber('1'), minCapacity: isNumber('0.5'), maxCapacity: isNumber('4'), backupRetentionDays: isNumber('7'), deletionProtection: isBoolean() }, '{ rotationDays: 30 }'),
+  // GuacamoleDatabase checks the rest of its props (and misspellings) itself.
+  database: isShape({ rotationDays: isNumber('30') }, '{ rotationDays: 30 }', { refuseMisspelled: false }),
   sessionRecording: isBoolean(),
   recordingFileSystem: isConstruct('an efs.IFileSystem'),
   recordingRetention: DURATION('Duration.days(30)'),
@@ -646,6 +647,7 @@ const GATEWAY_PROP_TYPES = {
   secretsRefreshInterval: DURATION('Duration.hours(1)'),
   credentialRestartSchedule: isString("'0 4 * * 0'"),
   desktopSecurityGroupIds: isArrayOf(isString("'sg-0123456789abcdef0'"), "['sg-0123456789abcdef0']"),
+  clusterReady: isShape({}, 'desktopCluster.systemReady'),
 };
 
 /**

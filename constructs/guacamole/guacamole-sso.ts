@@ -70,7 +70,7 @@ export class GuacamoleSso extends Construct {
       domainPrefix: required(isString("'desktops-example'")),
       mfa: isEnumMember(cognito.Mfa as unknown as Record<string, string>, 'cognito.Mfa'),
       threatProtection: isBoolean(),
-    });
+    }, { otherProps: ['removalPolicy'] });
 
     // Defaults.
     const mfa = props.mfa ?? cognito.Mfa.REQUIRED;

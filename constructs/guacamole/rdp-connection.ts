@@ -196,7 +196,7 @@ export class RdpConnection {
       serviceName: required(isString("'alice-desktop-rdp'")),
       namespace: required(isString("'desktops'")),
       clusterDomain: isString("'cluster.local'"),
-    });
+    }, { otherProps: Object.keys(RDP_CONNECTION_PROP_TYPES) });
     validateDns1123Label('RdpConnection.serviceName', options.serviceName);
     validateDns1123Label('RdpConnection.namespace', options.namespace);
     const { serviceName, namespace, clusterDomain, ...rest } = options;

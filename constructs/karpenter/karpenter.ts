@@ -196,7 +196,7 @@ export class Karpenter extends Construct implements IKarpenter {
       replicas: isNumber('2'),
       helmValues: isShape({}, '{ logLevel: \'debug\' }'),
       interruptionQueueName: isString("'my-cluster'"),
-    });
+    }, { otherProps: ['kubernetesVersion'] });
     if (props.kubernetesVersion !== undefined) validateKubernetesVersion('Karpenter.kubernetesVersion', props.kubernetesVersion);
 
     // Defaults.

@@ -18,7 +18,7 @@ import {
   NodeTaint,
 } from './node-pool-types';
 import { isWindowsVersion, renderTaints } from './private/node-pool-validation';
-import { resolvePoolSettings } from './private/pool-settings';
+import { POOL_OPTION_TYPES, resolvePoolSettings } from './private/pool-settings';
 import { WindowsAmi } from './windows-ami';
 import { WindowsNodePoolChart } from './windows-node-pool-chart';
 import { WINDOWS_NODE_TAINT, WindowsVersion } from './windows-version';
@@ -172,7 +172,7 @@ export class WindowsNodePool extends Construct {
       minInstanceGeneration: isNumber('6'),
       consolidationPolicy: isEnumMember(ConsolidationPolicy, 'ConsolidationPolicy'),
       additionalTaints: isArrayOf(isShape({}, "{ key: 'example.com/dedicated', effect: TaintEffect.NO_SCHEDULE }"), "[{ key: 'example.com/dedicated', effect: TaintEffect.NO_SCHEDULE }]"),
-    });
+    }, { otherProps: Object.keys(POOL_OPTION_TYPES) });
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
 

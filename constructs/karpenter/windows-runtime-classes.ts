@@ -55,7 +55,7 @@ export class WindowsRuntimeClasses extends Construct {
     checkProps(p, props, {
       cluster: required(isConstruct('an EKS cluster')),
       windowsVersions: required(isArrayOf(isWindowsVersion(), '[WindowsVersion.WINDOWS_2022]')),
-    });
+    }, { otherProps: ['kubernetesVersion'] });
     if (props.kubernetesVersion !== undefined) validateKubernetesVersion(`${p}.kubernetesVersion`, props.kubernetesVersion);
     const versions = [...props.windowsVersions];
 

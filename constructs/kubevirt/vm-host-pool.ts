@@ -17,7 +17,7 @@ import {
   NodeTaint,
 } from '../karpenter/node-pool-types';
 import { renderTaints } from '../karpenter/private/node-pool-validation';
-import { resolvePoolSettings } from '../karpenter/private/pool-settings';
+import { POOL_OPTION_TYPES, resolvePoolSettings } from '../karpenter/private/pool-settings';
 import { VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
 import { VmHostPoolChart } from './vm-host-pool-chart';
 import { addWarning } from '../common/warnings';
@@ -204,7 +204,7 @@ export class VmHostPool extends Construct implements IVmHostPool {
       name: isString("'vm-hosts-nested'"),
       instanceFamilies: isArrayOf(isString("'m8i'"), "['c8i', 'm8i', 'r8i']"),
       additionalTaints: isArrayOf(isShape({}, "{ key: 'example.com/dedicated', effect: TaintEffect.NO_SCHEDULE }"), '[]'),
-    });
+    }, { otherProps: Object.keys(POOL_OPTION_TYPES) });
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
 

@@ -225,7 +225,7 @@ export class WindowsDesktopVm extends Construct {
     checkProps(p, props, {
       name: required(isString("'alice-desktop'")),
       userId: required(isString("'alice@example.com'")),
-      goldenImage: required(isShape({ dataSourceName: required(isString("'windows-11'")), namespace: required(isString("'desktop-images'")) }, 'a GoldenImage')),
+      goldenImage: required(isShape({ dataSourceName: required(isString("'windows-11'")), namespace: required(isString("'desktop-images'")) }, 'a GoldenImage', { refuseMisspelled: false })),
       namespace: isString("'desktops'"),
       size: DESKTOP_SIZE,
       runStrategy: isEnumMember(RunStrategy, 'RunStrategy'),

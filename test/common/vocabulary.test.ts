@@ -8,7 +8,7 @@ import { parseGoDuration, parseKarpenterDuration } from '../../constructs/common
 import { parseQuantity, validateCpuQuantity, validateMemoryQuantity } from '../../constructs/common/quantity';
 import { validateTimeZone } from '../../constructs/common/time-zone';
 import { claimUnique } from '../../constructs/common/uniqueness';
-import { validateKubernetesVersion } from '../../constructs/common/validate';
+import { checkProps, isString, validateKubernetesVersion } from '../../constructs/common/validate';
 import { reportsConstructPath, ValidationError } from '../../constructs/common/validation-error';
 
 /**
@@ -168,5 +168,18 @@ describe('construct paths and duplicates', () => {
     claimUnique(owner, 'NodePool', 'b', second, 'Pool.name', 'Rename one.');
     expect(() => claimUnique(owner, 'NodePool', 'a', second, 'Pool.name', 'Rename one.'))
       .toThrow('Test/Second: Pool.name: NodePool "a" is already defined by Test/First (in Test/Cluster). Rename one.');
+  });
+});
+
+describe('misspelled props', () => {
+  const shape = { expireAfter: isString("'720h'"), name: isString("'a'"), consolidateAfter: isString("'30s'") };
+  test.each([['expireAftr', 'expireAfter'], ['ExpireAfter', 'expireAfter'], ['expire_after', 'expireAfter'], ['consolidateAftre', 'consolidateAfter']])('%s is refused as a near miss of %s', (typed, meant) => {
+    expect(() => checkProps('Pool', { [typed]: 'x' }, shape)).toThrow(`Pool.${typed}: is not a prop of Pool; did you mean \`${meant}\`?`);
+  });
+  test.each(['nam', 'tags', 'expiry', 'other'])('%s is left alone (not close enough to a short or known name)', (typed) => {
+    expect(() => checkProps('Pool', { [typed]: 'x' }, shape)).not.toThrow();
+  });
+  test('off where the props are a spread of several options', () => {
+    expect(() => checkProps('Pool', { expireAftr: 'x' }, shape, { refuseMisspelled: false })).not.toThrow();
   });
 });

@@ -120,7 +120,8 @@ function isInstanceOfKey(): PropCheck {
  * @param p  prop prefix of the pool's messages, e.g. `WindowsNodePool`
  */
 export function resolvePoolSettings(p: string, karpenter: IKarpenter, options: PoolSettingsOptions, defaults: PoolSettingsDefaults): PoolSettings {
-  checkProps(p, options, POOL_OPTION_TYPES);
+  // The pool checks misspelled props against all its props; this table is only a part of them.
+  checkProps(p, options, POOL_OPTION_TYPES, { refuseMisspelled: false });
   const cluster = karpenter.cluster;
   const capacityTypes = options.capacityTypes ?? defaults.capacityTypes;
   const cpuLimit = options.cpuLimit ?? defaults.cpuLimit;
