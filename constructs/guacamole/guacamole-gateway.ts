@@ -12,6 +12,7 @@ import * as eksv1 from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { parseArn, validateEc2Id } from '../common/aws-ids';
 import { maxCronIntervalDays } from '../common/cron';
+import { claimUnique } from '../common/uniqueness';
 import {
   checkProps, isArrayOf, isBoolean, isConstruct, isInstanceOf, isNumber, isShape, isString, required,
   validateDns1123Label, validateInteger, validateOwnedNamespace,
@@ -423,6 +424,13 @@ export class GuacamoleGateway extends Construct {
     }
     desktopSecurityGroupIds.forEach((sg, i) => validateEc2Id(`GuacamoleGateway.desktopSecurityGroupIds[${i}]`, sg, 'sg'));
     validateGatewayCluster(cluster, installExternalSecrets ? [namespace, externalSecretsNamespace] : [namespace]);
+    // The chart creates its namespace; the operator is one Helm release per cluster.
+    claimUnique(cluster, 'Namespace', namespace, this, 'GuacamoleGateway.namespace',
+      'Only one construct may create (and, when removed, delete) a namespace: give each gateway its own namespace.');
+    if (installExternalSecrets) {
+      claimUnique(cluster, 'Helm release', `${externalSecretsNamespace}/${EXTERNAL_SECRETS_RELEASE}`, this, 'GuacamoleGateway.installExternalSecrets',
+        'The External Secrets Operator is installed once per cluster: set installExternalSecrets: false on the second gateway.');
+    }
     requireOidcProvider('GuacamoleGateway.cluster', cluster);
 
     // ---- network --------------------------------------------------------------------------

@@ -273,6 +273,7 @@ export class WarmCapacity extends Construct {
       }
     }
     const cluster = pool.karpenter.cluster;
+    if (createNamespace) claimUnique(cluster, 'Namespace', namespace, this, `${p}.namespace`, 'Only one construct may create (and, when removed, delete) a namespace: set createNamespace: false on all but one of them, or give each its own namespace.');
     claimUnique(pool, 'WarmCapacity', '', this, `${p}.pool`,
       'A pool takes one WarmCapacity (two would each keep their own placeholders and CronJobs fighting over one pool): merge them, with scaleSchedules for different times.');
     claimUnique(cluster, 'PriorityClass', name, this, `${p}.name`, 'PriorityClasses are cluster-wide: give each WarmCapacity its own `name`.');

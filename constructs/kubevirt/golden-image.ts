@@ -147,6 +147,7 @@ export class GoldenImage extends Construct implements GoldenImageReference {
     validateDns1123Label(`${p}.name`, name);
     validateDns1123Label(`${p}.namespace`, namespace);
     validateOwnedNamespace(`${p}.namespace`, namespace, createNamespace);
+    if (createNamespace) claimUnique(this.node.root, 'Namespace', namespace, this, `${p}.namespace`, 'Only one construct may create (and, when removed, delete) a namespace: set createNamespace: false on all but one of them, or give each its own namespace.');
     claimUnique(this.node.root, 'golden image', `${namespace}/${name}`, this, `${p}.name`,
       'Its DataVolume, DataSource and clone role would replace the first one\'s: give each golden image its own `name` (or namespace).');
     const gib = wholeGibibytes(`${p}.size`, size, 'Size.gibibytes(64)');
