@@ -412,7 +412,6 @@ export class GuacamoleGateway extends Construct {
       validateCron('GuacamoleGateway.recordingPruneSchedule', pruneSchedule);
     }
     validateDns1123Label('GuacamoleGateway.externalSecretsNamespace', externalSecretsNamespace);
-    validateOwnedNamespace('GuacamoleGateway.externalSecretsNamespace', externalSecretsNamespace, installExternalSecrets);
     validateInteger('GuacamoleGateway.secretsRefreshInterval', refreshSeconds, 60, 86400);
     validateCron('GuacamoleGateway.credentialRestartSchedule', restartSchedule);
     // Multi-user rotation keeps the previous password valid for one more period only: the web
