@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cdk8s from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
@@ -16,6 +17,7 @@ import { DesktopSize } from '../constructs/kubevirt/desktop-size';
 import { GoldenImage } from '../constructs/kubevirt/golden-image';
 import { GoldenImageSource } from '../constructs/kubevirt/golden-image-source';
 import { KubeVirt } from '../constructs/kubevirt/kubevirt';
+import { VmGuestLicensing } from '../constructs/kubevirt/vm-guest-licensing';
 import { VmHostPool } from '../constructs/kubevirt/vm-host-pool';
 import { RunStrategy, WindowsDesktopVm } from '../constructs/kubevirt/windows-desktop-vm';
 import { FastLaunchWindowsAmi } from '../constructs/windows-ami/fast-launch-windows-ami';
@@ -52,6 +54,13 @@ export interface WindowsDesktopsStackProps extends StackProps {
    * ARN of the ACM certificate for `gatewayHostname`, in the stack's region.
    */
   readonly gatewayCertificateArn: string;
+  /**
+   * Licensing basis of the Windows guests on the VM hosts. The sample desktop is Windows 11,
+   * which needs the customer's own licenses (per-user Windows VDA E3/E5) on hardware dedicated
+   * to the customer, hence the default. See the README section "Licensing of VM desktops".
+   * @default VmGuestLicensing.dedicatedInstances() - bare-metal Dedicated Instances
+   */
+  readonly vmGuestLicensing?: VmGuestLicensing;
 }
 
 /** Namespace of the sample desktop VM. */
@@ -72,8 +81,10 @@ export class WindowsDesktopsStack extends Stack {
   public readonly windows2022Ami: FastLaunchWindowsAmi;
   /** One desktop-sized slot kept warm on the Windows 2022 pool. */
   public readonly warmCapacity: WarmCapacity;
-  /** Linux KVM hosts (EC2 nested virtualization) for desktop VMs. */
+  /** Linux KVM hosts for desktop VMs (bare-metal Dedicated Instances unless `vmGuestLicensing` says otherwise). */
   public readonly vmHosts: VmHostPool;
+  /** ECR repository the golden Windows 11 image is pushed to (the sample desktop is cloned from it). */
+  public readonly goldenImageRepository: ecr.Repository;
   /** KubeVirt + CDI, installed at deploy time from their pinned releases. */
   public readonly kubevirt: KubeVirt;
   /** The desktop VM template: a halted Windows 11 VM cloned from the golden image. */
@@ -124,17 +135,30 @@ export class WindowsDesktopsStack extends Stack {
     });
 
     // Full Windows desktops: KubeVirt VMs on Linux KVM hosts (Windows containers have no GUI).
-    this.vmHosts = new VmHostPool(this, 'VmHosts', { karpenter: this.karpenter });
+    this.vmHosts = new VmHostPool(this, 'VmHosts', {
+      karpenter: this.karpenter,
+      guestLicensing: props.vmGuestLicensing ?? VmGuestLicensing.dedicatedInstances(),
+    });
+    // No vmStateStorageClass: the cluster's default class (gp3) then holds TPM/EFI state with
+    // ReadWriteOnce; naming the class would make KubeVirt ask EBS for ReadWriteMany.
     this.kubevirt = new KubeVirt(this, 'KubeVirt', {
       cluster: this.desktopCluster.cluster,
       hostPool: this.vmHosts,
-      vmStateStorageClass: this.desktopCluster.storageClassName,
     });
     const desktops = new cdk8s.Chart(new cdk8s.App(), 'Desktops');
     new k8s.KubeNamespace(desktops, 'Namespace', { metadata: { name: DESKTOP_NAMESPACE } });
+    // The golden image comes from a repository of this stack; until an image is pushed there
+    // (README: "Golden images"), CDI retries the import and the sample desktop stays halted.
+    this.goldenImageRepository = new ecr.Repository(this, 'GoldenImageRepository', {
+      repositoryName: 'golden/windows11',
+      imageScanOnPush: true,
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      encryption: ecr.RepositoryEncryption.KMS,
+      lifecycleRules: [{ description: 'Keep the last 5 golden images', maxImageCount: 5 }],
+    });
     const windows11 = new GoldenImage(desktops, 'Windows11', {
       name: 'windows11',
-      source: GoldenImageSource.registry(`${this.account}.dkr.ecr.${this.region}.amazonaws.com/golden/windows11:2026-11`),
+      source: GoldenImageSource.registry(this.goldenImageRepository.repositoryUriForTag('2026-11')),
     });
     this.desktopTemplate = new WindowsDesktopVm(desktops, 'SampleDesktop', {
       name: 'sample-desktop',

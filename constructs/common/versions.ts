@@ -42,6 +42,10 @@ export const WINDOWS_2025_MIN_KUBERNETES = '1.35';
 
 /** EC2 nested virtualization in `EC2NodeClass.spec.cpuOptions` exists from this Karpenter. */
 export const NESTED_VIRTUALIZATION_MIN_KARPENTER = '1.13.0';
+/** First Karpenter with `NodeOverlay` (karpenter.sh/v1alpha1, feature gate `nodeOverlay`), checked in the v1.7.0 chart and CRDs. */
+export const NODE_OVERLAY_MIN_KARPENTER = '1.7.0';
+/** First Karpenter with the `karpenter.k8s.aws/instance-tenancy` requirement (Dedicated Instances), checked in v1.9.0 pkg/apis/v1/labels.go. */
+export const DEDICATED_TENANCY_MIN_KARPENTER = '1.9.0';
 
 /**
  * KubeVirt and CDI, installed at deploy time from the operator manifests of these GitHub

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -179,6 +179,9 @@ export class Karpenter extends Construct implements IKarpenter {
   /** The `karpenter` Helm release (installed after the `karpenter-crd` release). */
   public readonly controller: Construct;
 
+  /** Whether a pool needs NodeOverlays (set by `enableNodeOverlay()`, read when the Helm values are rendered). */
+  private nodeOverlay = false;
+
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
 
@@ -276,7 +279,7 @@ export class Karpenter extends Construct implements IKarpenter {
       wait: true,
       // Each Fargate pod starts on a fresh micro-VM: allow more than Helm's 5-minute default.
       timeout: Duration.minutes(10),
-      values: mergeValues(values, props.helmValues ?? {}),
+      values: withLazyFeatureGates(mergeValues(values, props.helmValues ?? {}), () => this.nodeOverlay),
     });
 
     this.cluster = cluster;
@@ -303,6 +306,18 @@ export class Karpenter extends Construct implements IKarpenter {
   }
 
   /**
+   * Turns on Karpenter's alpha `nodeOverlay` feature gate (Helm value
+   * `settings.featureGates.nodeOverlay`), without which Karpenter ignores `NodeOverlay`
+   * objects. VM host pools call it: their hosts' KubeVirt device resources are declared by a
+   * NodeOverlay.
+   *
+   * @see https://karpenter.sh/docs/concepts/nodeoverlays/
+   */
+  public enableNodeOverlay(): void {
+    this.nodeOverlay = true;
+  }
+
+  /**
    * Adds a Karpenter NodePool + EC2NodeClass for one Windows Server version.
    *
    * @param id  construct id of the pool (a child of this construct)
@@ -311,6 +326,22 @@ export class Karpenter extends Construct implements IKarpenter {
   public addWindowsNodePool(id: string, options: WindowsNodePoolOptions): WindowsNodePool {
     return new WindowsNodePool(this, id, { karpenter: this, ...options });
   }
+}
+
+/**
+ * Renders `settings.featureGates` when the Helm values are synthesized, so that pools added
+ * after the controller can still switch a gate on. Gates given in `helmValues` are kept.
+ */
+function withLazyFeatureGates(values: Record<string, unknown>, nodeOverlay: () => boolean): Record<string, unknown> {
+  const settings = (values.settings ?? {}) as Record<string, unknown>;
+  const given = (settings.featureGates ?? {}) as Record<string, unknown>;
+  const featureGates = Lazy.any({
+    produce: () => {
+      const gates = { ...given, ...(nodeOverlay() ? { nodeOverlay: true } : {}) };
+      return Object.keys(gates).length > 0 ? gates : undefined;
+    },
+  });
+  return { ...values, settings: { ...settings, featureGates } };
 }
 
 function validateVersion(version: string): void {

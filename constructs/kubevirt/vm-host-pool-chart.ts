@@ -7,6 +7,9 @@ import {
   Ec2NodeClassSpecSubnetSelectorTerms,
 } from '../imports/karpenter.k8s.aws';
 import {
+  NodeOverlay,
+  NodeOverlaySpecCapacity,
+  NodeOverlaySpecRequirementsOperator,
   NodePool,
   NodePoolSpecDisruptionBudgets,
   NodePoolSpecDisruptionConsolidationPolicy,
@@ -45,6 +48,14 @@ export interface VmHostPoolChartProps {
   readonly instanceSizes?: string[];
   /** Values of `karpenter.sh/capacity-type`. */
   readonly capacityTypes: string[];
+  /** EC2 tenancy of the hosts (`karpenter.k8s.aws/instance-tenancy`: `default` or `dedicated`). */
+  readonly tenancy: string;
+  /**
+   * Extended resources the hosts offer once their device plugins run (KubeVirt's `/dev/kvm`,
+   * tun, vhost-net), which Karpenter learns from a `NodeOverlay` on this pool.
+   * @default - no NodeOverlay
+   */
+  readonly deviceCapacity?: Record<string, string>;
   /** Subnet selector terms of the EC2NodeClass. */
   readonly subnetSelectorTerms: Ec2NodeClassSpecSubnetSelectorTerms[];
   /** Security group selector terms of the EC2NodeClass. */
@@ -97,6 +108,8 @@ export class VmHostPoolChart extends Chart {
   public readonly nodeClass: Ec2NodeClass;
   /** The NodePool (Kubernetes side: requirements, label, taint, disruption, limits). */
   public readonly nodePool: NodePool;
+  /** The NodeOverlay adding the hosts' device resources to Karpenter's scheduling simulation, when `deviceCapacity` is given. */
+  public readonly deviceOverlay?: NodeOverlay;
 
   constructor(scope: Construct, id: string, props: VmHostPoolChartProps) {
     super(scope, id);
@@ -130,6 +143,8 @@ export class VmHostPoolChart extends Chart {
       // The desktops are x86-64 Windows guests (q35 machine type).
       requirement('kubernetes.io/arch', ['amd64']),
       requirement('karpenter.sh/capacity-type', props.capacityTypes),
+      // Always explicit: shared or dedicated hardware is the guests' licensing basis.
+      requirement('karpenter.k8s.aws/instance-tenancy', [props.tenancy]),
       requirement('karpenter.k8s.aws/instance-family', props.instanceFamilies),
     ];
     if (props.instanceSizes !== undefined) {
@@ -160,5 +175,18 @@ export class VmHostPoolChart extends Chart {
         weight: props.weight,
       },
     });
+
+    if (props.deviceCapacity !== undefined) {
+      // Karpenter only launches a node for a pending pod whose requests fit the instance
+      // type's capacity; device plugin resources appear on the node after virt-handler
+      // starts, so the pool declares them here (alpha: Karpenter's nodeOverlay feature gate).
+      this.deviceOverlay = new NodeOverlay(this, 'DeviceOverlay', {
+        metadata: { name: `${props.nodePoolName}-kubevirt-devices` },
+        spec: {
+          requirements: [{ key: 'karpenter.sh/nodepool', operator: NodeOverlaySpecRequirementsOperator.IN, values: [props.nodePoolName] }],
+          capacity: Object.fromEntries(Object.entries(props.deviceCapacity).map(([k, v]) => [k, NodeOverlaySpecCapacity.fromString(v)])),
+        },
+      });
+    }
   }
 }

@@ -57,6 +57,7 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
     const crds = [
       ['karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.sh_nodepools.yaml'],
       ['karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.sh_nodeclaims.yaml'],
+      ['karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.sh_nodeoverlays.yaml'],
       ['karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.k8s.aws_ec2nodeclasses.yaml'],
     ];
     const result = new Map<string, JsonSchema>();
