@@ -99,3 +99,27 @@ export function createServiceAccountRole(scope: Construct, id: string, cluster: 
     description: `IRSA role of ${namespace}/${serviceAccountName}`,
   });
 }
+
+/**
+ * The AWS Load Balancer Controller that the cluster construct installed (`albController` of
+ * `aws-eks` and `aws-eks-v2` clusters), if any.
+ */
+export function albControllerOf(cluster: IEksCluster): IConstruct | undefined {
+  const candidate = (cluster as IEksCluster & { readonly albController?: IConstruct }).albController;
+  return candidate !== undefined && Construct.isConstruct(candidate) ? candidate : undefined;
+}
+
+/**
+ * Makes `dependant` (a manifest or Helm release that creates a Service or an Ingress) wait for
+ * the cluster's AWS Load Balancer Controller. The controller's chart registers a mutating
+ * webhook on every Service CREATE and a validating webhook on Ingresses, both failing closed,
+ * and the kubectl handler retries only i/o timeouts: applied before the controller is ready,
+ * such objects are refused. On delete the order reverses, so the controller outlives the
+ * Ingress and removes its ALB.
+ *
+ * @see https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/helm/aws-load-balancer-controller/templates/webhook.yaml
+ */
+export function dependOnAlbController(dependant: IConstruct, cluster: IEksCluster): void {
+  const controller = albControllerOf(cluster);
+  if (controller !== undefined) dependant.node.addDependency(controller);
+}

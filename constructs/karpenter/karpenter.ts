@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
-import { createServiceAccountRole, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
+import { createServiceAccountRole, dependOnAlbController, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
 import { validateDns1123Label, validateInteger } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
@@ -297,6 +297,8 @@ export class Karpenter extends Construct implements IKarpenter {
     // access: a node that starts before its access entry or aws-auth mapping never joins.
     controller.node.addDependency(crds);
     for (const resource of nodeAccessResources) controller.node.addDependency(resource);
+    // The chart creates Services (metrics, webhook): the ALB controller's webhook must be up.
+    dependOnAlbController(controller, cluster);
 
     acknowledgeAwsSolutions(this, {
       'AwsSolutions-IAM4': 'Node roles carry the AWS-managed worker-node, CNI, ECR pull-only and SSM policies, exactly as Karpenter\'s getting-started template does; AWS keeps them in step with EKS.',

@@ -2,7 +2,7 @@ import { Annotations, Duration, Names, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
-import { IEksCluster } from '../common/eks-cluster';
+import { dependOnAlbController, IEksCluster } from '../common/eks-cluster';
 import { validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
@@ -288,6 +288,8 @@ export class KubeVirt extends Construct {
   public addCdk8sChart(id: string, chart: cdk8s.Chart): Construct {
     const manifest = this.cluster.addCdk8sChart(`${Names.uniqueId(this)}${id}`, chart);
     manifest.node.addDependency(this.ready);
+    // Desktops come with Services (RDP): the ALB controller's Service webhook must be up.
+    dependOnAlbController(manifest, this.cluster);
     return manifest;
   }
 }

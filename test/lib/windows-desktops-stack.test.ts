@@ -8,7 +8,9 @@ import { checkTemplateAgainstRegistry } from '../support/cloudformation-schemas'
 import { gvk, KINDS_WITHOUT_SCHEMA } from '../guacamole/guacamole-fixtures';
 import { scanTemplateForSecrets } from '../support/secret-scan';
 import { registerKubeVirtSchemas } from '../support/kubevirt-schemas';
-import { helmReleasesOf, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
+import { helmReleasesOf, KubernetesObject, kubernetesObjectsByResource, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
+import { karpenterAdmissionProblems, NodeOverlayObject, NodePoolObject } from '../support/karpenter-admission';
+import { KubeVirtClusterConfig, renderLauncherPod } from '../support/kubevirt-launcher';
 
 const CONTEXT = cdkJsonContext();
 const ZONES = CONTEXT['windows-desktops:availabilityZones'] as string[];
@@ -59,7 +61,7 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(releases.filter((r) => r.chart.startsWith('karpenter')).map((r) => `${r.chart}@${r.version}`).sort())
       .toEqual(['karpenter-crd@1.14.1', 'karpenter@1.14.1']);
     const objects = kubernetesObjectsOf(template);
-    expect(objects.filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name).sort()).toEqual(['vm-hosts-nested', 'windows-2019', 'windows-2022']);
+    expect(objects.filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name).sort()).toEqual(['vm-hosts-metal', 'windows-2019', 'windows-2022']);
     expect(objects.filter((o) => o.kind === 'RuntimeClass').map((o) => o.metadata?.name).sort()).toEqual(['windows-2019', 'windows-2022']);
     expect(stack.windowsPools.map((p) => p.windowsVersion.build)).toEqual(['10.0.17763', '10.0.20348']);
   });
@@ -121,6 +123,101 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     const context: IPolicyValidationContext & { appConstruct: IConstruct } = { templatePaths: [], appConstruct: stack.node.root };
     const report = new AwsSolutionsAudit().validate(context);
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+
+  test('every desktop launcher pod is admitted by the VM host pool (KubeVirt 1.9 rendering, Karpenter rules, NodeOverlay gate on)', () => {
+    // GIVEN what the stack applies: the KubeVirt CR, the VM host pool and its overlays, the VMs
+    const objects = kubernetesObjectsOf(template);
+    const configMap = objects.find((o) => o.kind === 'ConfigMap' && (o as { data?: Record<string, string> }).data?.['kubevirt.json'] !== undefined) as unknown as { data: Record<string, string> };
+    const kubevirtCr = JSON.parse(configMap.data['kubevirt.json']) as { spec: { configuration: { developerConfiguration: { useEmulation: boolean; featureGates?: string[]; nodeSelectors?: Record<string, string> } } } };
+    const dev = kubevirtCr.spec.configuration.developerConfiguration;
+    const config: KubeVirtClusterConfig = { useEmulation: dev.useEmulation, featureGates: dev.featureGates ?? [], nodeSelectors: dev.nodeSelectors };
+    const pool = objects.find((o) => o.kind === 'NodePool' && o.metadata?.name === stack.vmHosts.nodePoolName) as unknown as NodePoolObject;
+    const overlays = objects.filter((o) => o.kind === 'NodeOverlay') as unknown as NodeOverlayObject[];
+    const karpenterValues = helmReleasesOf(template).find((r) => r.chart === 'karpenter')!.values as { settings: { featureGates?: { nodeOverlay?: boolean } } };
+    const gate = karpenterValues.settings.featureGates?.nodeOverlay === true;
+    const vms = objects.filter((o) => o.kind === 'VirtualMachine');
+    expect(vms.length).toBeGreaterThan(0);
+    // WHEN each VM's launcher pod is rendered THEN Karpenter would launch a host for it
+    expect(gate).toBe(true);
+    for (const vm of vms) {
+      const pod = renderLauncherPod(vm as unknown as Parameters<typeof renderLauncherPod>[0], config);
+      expect(pod.requests['devices.kubevirt.io/kvm']).toBe(1);
+      expect({ vm: pod.vm, problems: karpenterAdmissionProblems(pod, pool, overlays, gate) }).toEqual({ vm: pod.vm, problems: [] });
+    }
+  });
+
+  test('no VM desktop needs a ReadWriteMany volume: TPM/EFI state on the default EBS class, every claim ReadWriteOnce', () => {
+    const objects = kubernetesObjectsOf(template);
+    const configMap = objects.find((o) => o.kind === 'ConfigMap' && (o as { data?: Record<string, string> }).data?.['kubevirt.json'] !== undefined) as unknown as { data: Record<string, string> };
+    // Unset: KubeVirt 1.9 asks the default class for ReadWriteOnce.
+    expect((JSON.parse(configMap.data['kubevirt.json']) as { spec: { configuration: Record<string, unknown> } }).spec.configuration.vmStateStorageClass).toBeUndefined();
+    const defaults = objects.filter((o) => o.kind === 'StorageClass' && (o.metadata?.annotations as Record<string, string> | undefined)?.['storageclass.kubernetes.io/is-default-class'] === 'true');
+    expect(defaults.map((o) => (o as { provisioner?: string }).provisioner)).toEqual(['ebs.csi.aws.com']);
+    const accessModes = (o: KubernetesObject): string[][] => {
+      const spec = o.spec as Record<string, unknown> | undefined;
+      if (o.kind === 'PersistentVolumeClaim') return [(spec?.accessModes as string[]) ?? []];
+      if (o.kind === 'DataVolume') return [((spec?.storage ?? spec?.pvc) as { accessModes?: string[] } | undefined)?.accessModes ?? []];
+      if (o.kind === 'VirtualMachine') return ((spec?.dataVolumeTemplates as Array<{ spec: { storage?: { accessModes?: string[] } } }>) ?? []).map((t) => t.spec.storage?.accessModes ?? []);
+      return [];
+    };
+    // The desktops' objects: VMs, their disks and the golden images (the gateway's recordings
+    // share an EFS volume, ReadWriteMany on purpose, outside KubeVirt).
+    const kubevirtKinds = ['VirtualMachine', 'DataVolume'];
+    const desktopNamespaces = new Set(objects.filter((o) => kubevirtKinds.includes(o.kind)).map((o) => o.metadata?.namespace));
+    const desktopObjects = objects.filter((o) => kubevirtKinds.includes(o.kind) || (o.kind === 'PersistentVolumeClaim' && desktopNamespaces.has(o.metadata?.namespace)));
+    const modes = desktopObjects.map((o) => ({ kind: o.kind, name: o.metadata?.name, modes: accessModes(o) }));
+    expect(modes.length).toBeGreaterThan(2);
+    expect(modes.filter((m) => m.modes.some((list) => list.length === 0 || list.some((mode) => mode !== 'ReadWriteOnce')))).toEqual([]);
+  });
+
+  test('every resource that creates a Service or an Ingress depends on the AWS Load Balancer Controller', () => {
+    const json = template.toJSON() as { Resources: Record<string, { Type: string; DependsOn?: string[]; Properties?: Record<string, unknown> }> };
+    const albChartId = Object.keys(json.Resources).find((id) => json.Resources[id].Type === 'Custom::AWSCDK-EKS-HelmChart' && json.Resources[id].Properties?.Chart === 'aws-load-balancer-controller')!;
+    expect(albChartId).toBeDefined();
+    const byResource = kubernetesObjectsByResource(template);
+    const manifestsWithServices = Object.keys(byResource).filter((id) => byResource[id].some((o) => o.kind === 'Service' || o.kind === 'Ingress'));
+    // Every Helm release but the controller's own creates Services (webhooks, metrics).
+    const otherCharts = Object.keys(json.Resources).filter((id) => json.Resources[id].Type === 'Custom::AWSCDK-EKS-HelmChart' && id !== albChartId);
+    expect(manifestsWithServices.length).toBeGreaterThanOrEqual(2); // gateway, desktops
+    expect(otherCharts.length).toBeGreaterThanOrEqual(3); // karpenter-crd, karpenter, external-secrets
+    const missing = [...manifestsWithServices, ...otherCharts.filter((id) => json.Resources[id].Properties?.Chart !== 'karpenter-crd')]
+      .filter((id) => !(json.Resources[id].DependsOn ?? []).includes(albChartId));
+    expect(missing).toEqual([]);
+    // The CRD-only chart creates no Service; it still comes before the controller that does.
+    const karpenterId = otherCharts.find((id) => json.Resources[id].Properties?.Chart === 'karpenter')!;
+    expect(json.Resources[karpenterId].DependsOn).toEqual(expect.arrayContaining([albChartId]));
+  });
+
+  test('the VM hosts are Dedicated Instances on bare metal, their licensing basis tagged', () => {
+    const objects = kubernetesObjectsOf(template);
+    const pool = objects.find((o) => o.kind === 'NodePool' && o.metadata?.name === stack.vmHosts.nodePoolName) as unknown as NodePoolObject;
+    const requirements = Object.fromEntries(pool.spec.template.spec.requirements.map((r) => [r.key, r.values]));
+    expect(requirements['karpenter.k8s.aws/instance-tenancy']).toEqual(['dedicated']);
+    expect(requirements['karpenter.k8s.aws/instance-size']).toEqual(expect.arrayContaining(['metal']));
+    const nodeClass = objects.find((o) => o.kind === 'EC2NodeClass' && o.metadata?.name === stack.vmHosts.nodeClassName) as unknown as { spec: { tags: Record<string, string>; cpuOptions?: unknown } };
+    expect(nodeClass.spec.tags['desktop.io/guest-licensing']).toBe('customer licenses on EC2 Dedicated Instances');
+    expect(nodeClass.spec.cpuOptions).toBeUndefined();
+  });
+
+  test('the VM network of the desktops lies outside the VPC', () => {
+    const vpcCidr = (Object.values(template.findResources('AWS::EC2::VPC'))[0].Properties as { CidrBlock: string }).CidrBlock;
+    const toRange = (cidr: string): [number, number] => {
+      const [address, prefix] = cidr.split('/');
+      const start = address.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+      return [start, start + 2 ** (32 - Number(prefix)) - 1];
+    };
+    const vms = kubernetesObjectsOf(template).filter((o) => o.kind === 'VirtualMachine') as unknown as Array<{ spec: { template: { spec: { networks: Array<{ pod?: { vmNetworkCIDR?: string } }> } } } }>;
+    const [vpcStart, vpcEnd] = toRange(vpcCidr);
+    for (const vm of vms) {
+      const cidr = vm.spec.template.spec.networks[0].pod?.vmNetworkCIDR;
+      expect(cidr).toBeDefined();
+      const [start, end] = toRange(cidr!);
+      expect(end < vpcStart || start > vpcEnd).toBe(true);
+    }
+    // KubeVirt's own default would have been inside the VPC (a public subnet).
+    const [dStart] = toRange('10.0.2.0/24');
+    expect(dStart >= vpcStart && dStart <= vpcEnd).toBe(true);
   });
 
   test('snapshot', () => {

@@ -185,3 +185,11 @@ export function helmReleasesOf(template: Template): HelmRelease[] {
     values: r.Properties.Values ? JSON.parse(flatten(r.Properties.Values)) : {},
   }));
 }
+
+/** The Kubernetes objects each kubectl-applied resource of a template holds, by logical id. */
+export function kubernetesObjectsByResource(template: Template): Record<string, KubernetesObject[]> {
+  const json = template.toJSON() as { Resources?: Record<string, { Type: string }> };
+  const resourceTypes = Object.fromEntries(Object.entries(json.Resources ?? {}).map(([id, r]) => [id, r.Type]));
+  const resources = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
+  return Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, JSON.parse(flatten(r.Properties.Manifest, resourceTypes)) as KubernetesObject[]]));
+}
