@@ -91,6 +91,13 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     template.hasOutput('SampleDesktopConnection', { Value: Match.stringLikeRegexp('sample-desktop-rdp\\.desktops\\.svc') });
   });
 
+  test('the sample connection accepts the desktop\'s self-signed certificate by trust on first use, validation not turned off', () => {
+    const output = template.findOutputs('SampleDesktopConnection').SampleDesktopConnection.Value as string;
+    const parameters = (JSON.parse(output) as { parameters: Record<string, string> }).parameters;
+    expect(parameters['cert-tofu']).toBe('true');
+    expect(parameters['ignore-cert']).toBe('false');
+  });
+
   test('no plaintext secret or default credential in the template, its manifests or Helm values', () => {
     expect(scanTemplateForSecrets(template)).toEqual([]);
   });
