@@ -1,7 +1,8 @@
-import { CfnJson, Duration } from 'aws-cdk-lib';
+import { CfnJson, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeControlTower } from './acknowledge';
 import { ValidationError } from './validation-error';
 
 /**
@@ -94,6 +95,13 @@ export function createServiceAccountRole(scope: Construct, id: string, cluster: 
       [`${provider.openIdConnectProviderIssuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccountName}`,
     },
   });
+  // CfnJson resolves through a singleton provider of aws-cdk-lib at stack level.
+  const cfnUtils = Stack.of(scope).node.tryFindChild('AWSCDKCfnUtilsProviderCustomResourceProvider');
+  if (cfnUtils !== undefined) {
+    acknowledgeControlTower(cfnUtils, {
+      lambda_inside_vpc_check: 'aws-cdk-lib\'s CfnJson provider only turns JSON into a CloudFormation value during deployment; it calls no service and reaches no network resource.',
+    });
+  }
   return new iam.Role(scope, id, {
     assumedBy: new iam.OpenIdConnectPrincipal(provider).withConditions({ StringEquals: conditions }),
     description: `IRSA role of ${namespace}/${serviceAccountName}`,

@@ -461,6 +461,7 @@ export class GuacamoleGateway extends Construct {
     });
     acknowledgeAwsSolutions(this.database, {
       'AwsSolutions-RDS6': 'Guacamole\'s JDBC module signs in with a password: IAM database authentication is not supported by it. The password is generated and rotated by Secrets Manager.',
+      'AwsSolutions-IAM4': 'The RDS enhanced monitoring role carries the AWS-managed AmazonRDSEnhancedMonitoringRole policy, as RDS documents; AWS keeps it in step with the service.',
     });
     if (allowedCidrs.includes('0.0.0.0/0')) {
       acknowledgeAwsSolutions(loadBalancerSecurityGroup, {

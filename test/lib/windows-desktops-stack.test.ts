@@ -6,6 +6,7 @@ import { WindowsDesktopsStack } from '../../lib/windows-desktops-stack';
 import { cdkJsonContext, projectApp } from '../support/app';
 import { checkTemplateAgainstRegistry } from '../support/cloudformation-schemas';
 import { gvk, KINDS_WITHOUT_SCHEMA } from '../guacamole/guacamole-fixtures';
+import { runControlTowerAudit } from '../support/control-tower-audit';
 import { scanTemplateForSecrets } from '../support/secret-scan';
 import { registerKubeVirtSchemas } from '../support/kubevirt-schemas';
 import { helmReleasesOf, KubernetesObject, kubernetesObjectsByResource, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
@@ -225,6 +226,32 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     // KubeVirt's own default would have been inside the VPC (a public subnet).
     const [dStart] = toRange('10.0.2.0/24');
     expect(dStart >= vpcStart && dStart <= vpcEnd).toBe(true);
+  });
+
+  test('AWS Control Tower proactive controls (cfn-guard): no finding without a stated reason', () => {
+    // A fresh app: the audit synthesizes it to files, which cfn-guard reads.
+    const app = projectApp();
+    new WindowsDesktopsStack(app, 'WindowsDesktops', {
+      env: { account: '123456789012', region: 'us-east-1' },
+      availabilityZones: ZONES,
+      gatewayHostname: CONTEXT['windows-desktops:gatewayHostname'] as string,
+      gatewayCertificateArn: CONTEXT['windows-desktops:gatewayCertificateArn'] as string,
+    });
+    const report = runControlTowerAudit(app);
+    expect(report.rulesChecked).toBeGreaterThan(100);
+    expect(report.open).toEqual([]);
+    // Every acknowledgment carries its reason; the plugin's unattributed entries belong to rules
+    // whose every attributed finding is acknowledged.
+    expect(report.acknowledged.every((a) => a.reason.length > 20)).toBe(true);
+    expect(report.acknowledged.map((a) => `${a.rule} ${a.constructPath}`).sort()).toEqual([
+      'lambda_inside_vpc_check WindowsDesktops/AWSCDKCfnUtilsProviderCustomResourceProvider/Handler',
+      'lambda_inside_vpc_check WindowsDesktops/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler',
+      'lambda_inside_vpc_check WindowsDesktops/Desktops/Resource/KubectlProvider/Handler/Resource',
+      'lambda_inside_vpc_check WindowsDesktops/Desktops/Resource/KubectlProvider/Provider/framework-onEvent/Resource',
+      'sqs_dlq_check WindowsDesktops/Desktops/Karpenter/InterruptionQueue/Resource/Resource',
+    ]);
+    const acknowledgedRules = new Set(report.acknowledged.map((a) => a.rule));
+    expect(report.unattributed.filter((rule) => !acknowledgedRules.has(rule))).toEqual([]);
   });
 
   test('snapshot', () => {
