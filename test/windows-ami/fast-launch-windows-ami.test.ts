@@ -225,6 +225,8 @@ describe('FastLaunchWindowsAmi with defaults', () => {
     const launchTemplate = only(template, 'AWS::EC2::LaunchTemplate');
     const data = launchTemplate.LaunchTemplateData as Record<string, Json>;
     expect(data.MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+    // AWS Control Tower CT.EC2.PR.10: detailed monitoring.
+    expect(data.Monitoring).toEqual({ Enabled: true });
     expect(data.NetworkInterfaces).toEqual([{
       DeviceIndex: 0,
       SubnetId: privateSubnet,
