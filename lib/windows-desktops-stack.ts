@@ -159,6 +159,7 @@ export class WindowsDesktopsStack extends Stack {
     const windows11 = new GoldenImage(desktops, 'Windows11', {
       name: 'windows11',
       source: GoldenImageSource.registry(this.goldenImageRepository.repositoryUriForTag('2026-11')),
+      cloneNamespaces: [DESKTOP_NAMESPACE],
     });
     this.desktopTemplate = new WindowsDesktopVm(desktops, 'SampleDesktop', {
       name: 'sample-desktop',
