@@ -21,6 +21,7 @@ import { VmGuestLicensing } from '../constructs/kubevirt/vm-guest-licensing';
 import { VmHostPool } from '../constructs/kubevirt/vm-host-pool';
 import { RunStrategy, WindowsDesktopVm } from '../constructs/kubevirt/windows-desktop-vm';
 import { FastLaunchWindowsAmi } from '../constructs/windows-ami/fast-launch-windows-ami';
+import { PAUSE_IMAGE } from '../constructs/common/versions';
 
 /**
  * Props of the reference stack.
@@ -77,7 +78,7 @@ export class WindowsDesktopsStack extends Stack {
   public readonly karpenter: Karpenter;
   /** One Karpenter pool per Windows Server version: 2019 on the EKS-optimized alias, 2022 on a Fast Launch AMI. */
   public readonly windowsPools: WindowsNodePool[];
-  /** Image Builder pipeline of the Windows 2022 Fast Launch AMI, with one pre-pulled image. */
+  /** Image Builder pipeline of the Windows 2022 Fast Launch AMI, with the warm-capacity pause image pre-pulled. */
   public readonly windows2022Ami: FastLaunchWindowsAmi;
   /** One desktop-sized slot kept warm on the Windows 2022 pool. */
   public readonly warmCapacity: WarmCapacity;
@@ -111,14 +112,18 @@ export class WindowsDesktopsStack extends Stack {
 
     const windows2019 = this.karpenter.addWindowsNodePool('Windows2019', { windowsVersion: WindowsVersion.WINDOWS_2019 });
 
-    // Windows 2022 nodes boot from a weekly-rebuilt Fast Launch AMI with the Server Core base
-    // image already in containerd, so the first desktop pod does not pull gigabytes.
+    // Windows 2022 nodes boot from a weekly-rebuilt AMI with the workload images of this stack
+    // already in containerd. The EKS-optimized AMI caches the Server Core base image itself;
+    // the pause image of the warm-capacity placeholders is what this stack adds.
+    // Fast Launch is enabled on the AMI, but Karpenter sends explicit block device mappings,
+    // which EC2 reportedly serves from the AMI's own snapshot instead of the pre-provisioned
+    // ones (README: "Fast Launch and Karpenter").
     this.windows2022Ami = new FastLaunchWindowsAmi(this, 'Windows2022Ami', {
       vpc: this.desktopCluster.vpc,
       name: 'windows-2022-desktops',
       windowsVersion: WindowsVersion.WINDOWS_2022,
       kubernetesVersion: this.desktopCluster.kubernetesVersion,
-      prePulledImages: ['mcr.microsoft.com/windows/servercore:ltsc2022'],
+      prePulledImages: [PAUSE_IMAGE],
     });
     const windows2022 = this.karpenter.addWindowsNodePool('Windows2022', {
       windowsVersion: WindowsVersion.WINDOWS_2022,

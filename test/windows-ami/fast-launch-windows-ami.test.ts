@@ -449,6 +449,15 @@ describe('FastLaunchWindowsAmi names', () => {
     // THEN
     Annotations.fromStack(stack).hasWarning('/Test/Ami', Match.stringLikeRegexp('maxParallelLaunches is 50, above the default quota of 40'));
   });
+
+  test('pre-pulling a base image the EKS-optimized AMI already caches is a warning', () => {
+    const { stack, vpc } = stackWithVpc();
+    new FastLaunchWindowsAmi(stack, 'Ami', { vpc, name: 'cached', windowsVersion: WindowsVersion.WINDOWS_2022, kubernetesVersion: '1.35', prePulledImages: [SERVERCORE, 'registry.k8s.io/pause:3.10.2'] });
+    Annotations.fromStack(stack).hasWarning('/Test/Ami', Match.stringLikeRegexp('lists mcr\\.microsoft\\.com/windows/servercore:ltsc2022, which EKS-optimized Windows AMIs already cache'));
+    const other = stackWithVpc();
+    new FastLaunchWindowsAmi(other.stack, 'Ami', { vpc: other.vpc, name: 'workload', windowsVersion: WindowsVersion.WINDOWS_2022, kubernetesVersion: '1.35', prePulledImages: ['registry.k8s.io/pause:3.10.2'] });
+    Annotations.fromStack(other.stack).hasNoWarning('/Test/Ami', Match.stringLikeRegexp('already cache'));
+  });
 });
 
 describe('FastLaunchWindowsAmi rejects bad input', () => {
