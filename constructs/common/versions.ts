@@ -79,6 +79,11 @@ export const PAUSE_WINDOWS_2025_MIN_VERSION = '3.10.2';
 export const GUACAMOLE_VERSION = '1.6.0';
 export const GUACAMOLE_IMAGE = `guacamole/guacamole:${GUACAMOLE_VERSION}`;
 export const GUACD_IMAGE = `guacamole/guacd:${GUACAMOLE_VERSION}`;
+/**
+ * AWS CLI v2 image (public ECR) that fetches the database master secret for the schema Job
+ * only, through IRSA, so the master credentials never become a long-lived Kubernetes Secret.
+ */
+export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
 /** PostgreSQL client that applies the Guacamole schema (psql ≥ 15 for `\getenv`). */
 export const POSTGRES_CLIENT_IMAGE = 'postgres:17.6-alpine';
 /** External Secrets Operator Helm chart (serves `external-secrets.io/v1`). */

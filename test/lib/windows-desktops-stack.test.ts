@@ -110,7 +110,7 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     // folder: the guacamole tests check them field by field.
     const withSchema = objects.filter((o) => !KINDS_WITHOUT_SCHEMA.includes(gvk(o)));
     expect(objects.filter((o) => KINDS_WITHOUT_SCHEMA.includes(gvk(o))).map((o) => o.kind).sort())
-      .toEqual(['ExternalSecret', 'ExternalSecret', 'ExternalSecret', 'SecretStore', 'SecurityGroupPolicy']);
+      .toEqual(['ExternalSecret', 'ExternalSecret', 'SecretStore', 'SecurityGroupPolicy']);
     expect(withSchema.length).toBeGreaterThan(20);
     expect(validateKubernetesObjects(withSchema)).toEqual([]);
   });
