@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cdk8s from 'cdk8s';
@@ -11,6 +12,7 @@ import { newStack, v2Cluster } from '../karpenter/karpenter-fixtures';
 import { karpenterAdmissionProblems, NodeOverlayObject, NodePoolObject } from '../support/karpenter-admission';
 import { KubeVirtClusterConfig, renderLauncherPod } from '../support/kubevirt-launcher';
 import { helmReleasesOf, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
+import { referencePath } from '../support/reference';
 import { FakeKarpenter, stackWithV2Cluster, synthChart, TEST_LICENSING } from './kubevirt-test-support';
 
 /** The KubeVirt CR this library installs: no emulation, no feature gates. */
@@ -86,6 +88,33 @@ describe('virt-launcher pods of desktop VMs on a VM host pool (KubeVirt 1.9 rend
         capacity: { 'devices.kubevirt.io/kvm': '1000', 'devices.kubevirt.io/tun': '1000', 'devices.kubevirt.io/vhost-net': '1000' },
       },
     }));
+  });
+
+  test('the NodeOverlay meets the CRD\'s CEL rules (v1.14.1), checked one by one', () => {
+    // The schema test above cannot run CEL; these are the CRD's x-kubernetes-validations of
+    // NodeOverlay, each restated in TypeScript. The CRD must still contain them verbatim.
+    const crd = referencePath('karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.sh_nodeoverlays.yaml');
+    if (crd === undefined) return;
+    const text = fs.readFileSync(crd, 'utf8');
+    const rules = [
+      "self.all(x, !(x in ['cpu', 'memory', 'ephemeral-storage', 'pods']))",
+      'self in ["karpenter.sh/capacity-type", "karpenter.sh/nodepool"] || !self.find("^([^/]+)").endsWith("karpenter.sh")',
+      'self != "kubernetes.io/hostname"',
+      "self.all(x, x.operator == ''In'' ? x.values.size() != 0 : true)",
+      "self.all(x, x.operator == ''NotIn'' ? x.values.size() != 0 : true)",
+      "!has(self.price) || !has(self.priceAdjustment)",
+    ];
+    for (const rule of rules) expect(text).toContain(rule);
+    const overlay = synthChart(hostPool().chart).find((o) => o.kind === 'NodeOverlay') as unknown as NodeOverlayObject & { spec: { price?: string; priceAdjustment?: string } };
+    // capacity: extended resources only
+    expect(Object.keys(overlay.spec.capacity ?? {}).filter((k) => ['cpu', 'memory', 'ephemeral-storage', 'pods'].includes(k))).toEqual([]);
+    for (const r of overlay.spec.requirements) {
+      const domain = /^([^/]+)/.exec(r.key)![1];
+      expect(['karpenter.sh/capacity-type', 'karpenter.sh/nodepool'].includes(r.key) || !domain.endsWith('karpenter.sh')).toBe(true);
+      expect(r.key).not.toBe('kubernetes.io/hostname');
+      if (r.operator === 'In' || r.operator === 'NotIn') expect((r.values ?? []).length).toBeGreaterThan(0);
+    }
+    expect(overlay.spec.price !== undefined && overlay.spec.priceAdjustment !== undefined).toBe(false);
   });
 
   describe('the check can fail (what a pool without this fix gets)', () => {

@@ -82,6 +82,15 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(objects.filter((o) => o.kind === 'DataSource').map((o) => o.metadata?.name)).toEqual(['windows11']);
   });
 
+  test('the sample golden image comes from an ECR repository the stack creates', () => {
+    const [repoId] = Object.keys(template.findResources('AWS::ECR::Repository', { Properties: { RepositoryName: 'golden/windows11', ImageTagMutability: 'IMMUTABLE' } }));
+    expect(repoId).toBeDefined();
+    const manifests = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
+    const withDataVolume = Object.values(manifests).map((r) => JSON.stringify(r.Properties.Manifest)).find((m) => m.includes('DataVolume'))!;
+    // The registry URL is built from the repository's own attributes.
+    expect(withDataVolume).toContain(repoId);
+  });
+
   test('deploys the Guacamole gateway behind an HTTPS ALB, with Aurora encrypted and private', () => {
     const objects = kubernetesObjectsOf(template);
     expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata?.name)).toEqual(expect.arrayContaining(['guacamole-guacd', 'guacamole-web']));
