@@ -214,6 +214,11 @@ export interface FastLaunchWindowsAmiProps {
  * Enabling Fast Launch is asynchronous: for a while after each build, nodes launch at standard
  * speed until EC2 has created the pre-provisioned snapshots.
  *
+ * Karpenter (v1.14.1) always sends block device mappings for Windows nodes, and with explicit
+ * mappings EC2 reportedly builds the root volume from the AMI's own snapshot, not from a
+ * pre-provisioned one (aws/karpenter-provider-aws#9014): through Karpenter, count on the
+ * pre-pulled images, not on Fast Launch (README, "Fast Launch and Karpenter").
+ *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/win-ami-config-fast-launch.html
  * @see https://docs.aws.amazon.com/eks/latest/userguide/eks-optimized-windows-ami.html
  */

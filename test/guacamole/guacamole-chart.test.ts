@@ -202,7 +202,7 @@ describe('GuacamoleChart (Cognito at the ALB, recording)', () => {
     const pod = podTemplateOf(job);
     // The master secret is read from Secrets Manager by the Job itself (IRSA of the secrets
     // reader) into an in-memory volume, and deleted once read.
-    expect(pod.spec.serviceAccountName).toBe('guacamole-secrets');
+    expect((pod.spec as { serviceAccountName?: string }).serviceAccountName).toBe('guacamole-secrets');
     const fetch = pod.spec.initContainers![0];
     expect(fetch.image).toMatch(/^public\.ecr\.aws\/aws-cli\/aws-cli:2\.\d+\.\d+$/);
     expect(fetch.command![2]).toContain('aws secretsmanager get-secret-value --secret-id "$MASTER_SECRET_ARN"');
