@@ -48,8 +48,12 @@ export interface VmHostPoolChartProps {
   readonly instanceSizes?: string[];
   /** Values of `karpenter.sh/capacity-type`. */
   readonly capacityTypes: string[];
-  /** EC2 tenancy of the hosts (`karpenter.k8s.aws/instance-tenancy`: `default` or `dedicated`). */
-  readonly tenancy: string;
+  /**
+   * EC2 tenancy of the hosts (`karpenter.k8s.aws/instance-tenancy`: `default` or `dedicated`,
+   * Karpenter ≥ 1.9).
+   * @default - no tenancy requirement (shared tenancy)
+   */
+  readonly tenancy?: string;
   /**
    * Extended resources the hosts offer once their device plugins run (KubeVirt's `/dev/kvm`,
    * tun, vhost-net), which Karpenter learns from a `NodeOverlay` on this pool.
@@ -143,10 +147,12 @@ export class VmHostPoolChart extends Chart {
       // The desktops are x86-64 Windows guests (q35 machine type).
       requirement('kubernetes.io/arch', ['amd64']),
       requirement('karpenter.sh/capacity-type', props.capacityTypes),
-      // Always explicit: shared or dedicated hardware is the guests' licensing basis.
-      requirement('karpenter.k8s.aws/instance-tenancy', [props.tenancy]),
       requirement('karpenter.k8s.aws/instance-family', props.instanceFamilies),
     ];
+    if (props.tenancy !== undefined) {
+      // Explicit: shared or dedicated hardware is the guests' licensing basis.
+      requirements.splice(3, 0, requirement('karpenter.k8s.aws/instance-tenancy', [props.tenancy]));
+    }
     if (props.instanceSizes !== undefined) {
       requirements.push(requirement('karpenter.k8s.aws/instance-size', props.instanceSizes));
     }

@@ -270,7 +270,9 @@ export class VmHostPool extends Construct implements IVmHostPool {
       instanceFamilies: [...instanceFamilies],
       instanceSizes: nested ? undefined : [...BARE_METAL_SIZES],
       capacityTypes: settings.capacityTypes,
-      tenancy: guestLicensing.tenancy,
+      // Karpenter before 1.9 knows no tenancy requirement (its CRD refuses the key); its
+      // launches are shared tenancy anyway, which is what a shared basis asks for.
+      tenancy: dedicated || !karpenterVersionKnown || compareVersions(karpenter.version, DEDICATED_TENANCY_MIN_KARPENTER) >= 0 ? guestLicensing.tenancy : undefined,
       subnetSelectorTerms: settings.subnetSelectorTerms,
       securityGroupSelectorTerms: settings.securityGroupSelectorTerms,
       rootVolumeSize: settings.rootVolumeSize,

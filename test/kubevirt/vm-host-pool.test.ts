@@ -323,6 +323,9 @@ describe('VmHostPool guest licensing (a typed choice, no silent default)', () =>
   test('Dedicated Instances need Karpenter 1.9, NodeOverlays Karpenter 1.7', () => {
     const old = new FakeKarpenter(stack, 'Karpenter18', { cluster, version: '1.8.2' });
     expect(make({ guestLicensing: VmGuestLicensing.dedicatedInstances() }, old)).toThrow(/VmHostPool\.karpenter\.version: is '1\.8\.2'; Dedicated Instances .* need Karpenter 1\.9\.0 or later/);
+    // A shared basis on Karpenter 1.8 (no tenancy key in its CRDs) leaves the requirement out.
+    const shared18 = make({ guestLicensing: TEST_LICENSING, virtualization: VmHostVirtualization.BARE_METAL }, old)();
+    expect(requirementsOf(single<{ spec: NodePoolSpec }>(synthChart(shared18.chart), 'NodePool'))['karpenter.k8s.aws/instance-tenancy']).toBeUndefined();
     const older = new FakeKarpenter(stack, 'Karpenter16', { cluster, version: '1.6.0' });
     expect(make({ guestLicensing: TEST_LICENSING, virtualization: VmHostVirtualization.BARE_METAL }, older)).toThrow(/VmHostPool\.karpenter\.version: is '1\.6\.0'; .*NodeOverlay, which needs Karpenter 1\.7\.0 or later/);
   });
