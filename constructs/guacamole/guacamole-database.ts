@@ -162,7 +162,7 @@ export class GuacamoleDatabase extends Construct implements ec2.IConnectable {
       throw new ValidationError('GuacamoleDatabase.minCapacity', `${minCapacity} is above maxCapacity ${maxCapacity}; lower minCapacity or raise maxCapacity.`);
     }
     validateInteger('GuacamoleDatabase.readers', readers, 0, 15);
-    if (monitoringInterval.isUnresolved() || ![0, 1, 5, 10, 15, 30, 60].includes(monitoringInterval.toSeconds())) {
+    if (!(monitoringInterval instanceof Duration) || monitoringInterval.isUnresolved() || ![0, 1, 5, 10, 15, 30, 60].includes(monitoringInterval.toSeconds())) {
       throw new ValidationError('GuacamoleDatabase.monitoringInterval', 'must be 0 (off), 1, 5, 10, 15, 30 or 60 seconds (the intervals RDS enhanced monitoring accepts), e.g. Duration.seconds(60).');
     }
     validateInteger('GuacamoleDatabase.backupRetentionDays', backupRetentionDays, 1, 35);

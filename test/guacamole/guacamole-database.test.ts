@@ -134,6 +134,10 @@ describe('GuacamoleDatabase options and bad input', () => {
     const stack = newStack();
     expect(() => new GuacamoleDatabase(stack, 'Database', { vpc: vpcOf(stack), monitoringInterval: Duration.seconds(20) }))
       .toThrow(/GuacamoleDatabase\.monitoringInterval: must be 0 \(off\), 1, 5, 10, 15, 30 or 60 seconds/);
+    // From JSON (e.g. cdk.json) it arrives as a plain number.
+    const other = newStack();
+    expect(() => new GuacamoleDatabase(other, 'Database', { vpc: vpcOf(other), monitoringInterval: 60 as unknown as Duration }))
+      .toThrow(/GuacamoleDatabase\.monitoringInterval: must be 0 \(off\)/);
   });
 
   test('provisioned instances, no reader, retain, IAM auth, 7-day rotation', () => {
