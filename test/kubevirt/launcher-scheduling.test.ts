@@ -8,7 +8,7 @@ import { VmHostPool, VmHostPoolProps, VmHostVirtualization } from '../../constru
 import { VmHostPoolChart } from '../../constructs/kubevirt/vm-host-pool-chart';
 import { DesktopSize } from '../../constructs/kubevirt/desktop-size';
 import { WindowsDesktopVm, WindowsDesktopVmProps } from '../../constructs/kubevirt/windows-desktop-vm';
-import { newStack, v2Cluster } from '../karpenter/karpenter-fixtures';
+import { newStack, unknownValuePaths, upstreamChartValues, v2Cluster } from '../karpenter/karpenter-fixtures';
 import { karpenterAdmissionProblems, NodeOverlayObject, NodePoolObject } from '../support/karpenter-admission';
 import { KubeVirtClusterConfig, renderLauncherPod } from '../support/kubevirt-launcher';
 import { helmReleasesOf, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
@@ -169,6 +169,8 @@ describe('Karpenter feature gate for NodeOverlays', () => {
     new VmHostPool(stack, 'VmHosts', { karpenter, guestLicensing: VmGuestLicensing.dedicatedInstances() });
     // THEN (the key exists in the v1.14.1 chart's values.yaml: settings.featureGates.nodeOverlay)
     expect((karpenterValues(stack).settings as Record<string, unknown>).featureGates).toEqual({ nodeOverlay: true });
+    const upstream = upstreamChartValues();
+    if (upstream !== undefined) expect(unknownValuePaths(karpenterValues(stack), upstream)).toEqual([]);
   });
 
   test('without VM host pools the gate stays at the chart default; gates given in helmValues are kept', () => {
