@@ -1,0 +1,498 @@
+import { Duration, Names, Size, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as cdk8s from 'cdk8s';
+import { Construct } from 'constructs';
+import { kubernetesNameForUser } from '../common/kubernetes-name';
+import { describeValue, validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
+import { ValidationError } from '../common/validation-error';
+import { HOST_PROCESS_IMAGE, PAUSE_IMAGE } from '../common/versions';
+import { RDP_PORT } from '../common/well-known';
+import { RdpConnection, RdpConnectionProps } from '../guacamole/rdp-connection';
+import { IKarpenter } from '../karpenter/karpenter-reference';
+import { CapacityType, KarpenterDuration, SubnetSelectorTerm } from '../karpenter/node-pool-types';
+import { renderKarpenterDuration, renderSubnetSelectorTerms, validateNodeClassTags } from '../karpenter/private/node-pool-validation';
+import { WindowsVersion } from '../karpenter/windows-version';
+import { NodeDesktopAmi } from './node-desktop-ami';
+import { NodeDesktopDirectory } from './node-desktop-directory';
+import { NodeDesktopIsolation, NodeDesktopIsolationMode } from './node-desktop-isolation';
+import { userNodePoolName } from './node-desktop-node-pool';
+import { NodeDesktopProfiles, NodeDesktopProfilesKind } from './node-desktop-profiles';
+import { sessionName } from './node-desktop-session';
+import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
+import { NodeDesktopsChart } from './node-desktops-chart';
+import { SESSION_SCRIPT_ENV, SessionAccountKind } from './session-script';
+
+/** Windows Server releases offered as desktops (Full EKS-optimized AMIs, current support). */
+const DESKTOP_WINDOWS_YEARS = ['2022', '2025'];
+/** Longest pool name: per-user NodePool names (`<pool>-<user name>`) must keep the user's hash. */
+const MAX_POOL_NAME = 30;
+/** Most warm desktop nodes (each is a running instance paid by the hour). */
+const MAX_WARM_DESKTOPS = 50;
+/** Most users with a NodePool each (Karpenter is not tested with thousands: #5228). */
+const MAX_PER_USER_POOLS = 500;
+
+/** TCP and UDP ports a domain member needs towards its domain controllers. */
+const DIRECTORY_PORTS: Array<[string, ec2.Port]> = [
+  ['DNS', ec2.Port.tcp(53)], ['DNS', ec2.Port.udp(53)],
+  ['Kerberos', ec2.Port.tcp(88)], ['Kerberos', ec2.Port.udp(88)],
+  ['RPC endpoint mapper', ec2.Port.tcp(135)],
+  ['LDAP', ec2.Port.tcp(389)], ['LDAP', ec2.Port.udp(389)],
+  ['SMB (SYSVOL, Netlogon)', ec2.Port.tcp(445)],
+  ['Kerberos password change', ec2.Port.tcp(464)], ['Kerberos password change', ec2.Port.udp(464)],
+  ['LDAPS', ec2.Port.tcp(636)],
+  ['Global catalog', ec2.Port.tcpRange(3268, 3269)],
+  ['RPC dynamic ports', ec2.Port.tcpRange(49152, 65535)],
+];
+
+/** A user who may have a node desktop. */
+export interface NodeDesktopUser {
+  /** The user's id from the identity provider, e.g. `alice@example.com`. */
+  readonly userId: string;
+  /**
+   * EC2 instance types of this user's desktop (per-user isolation only).
+   * @default - the pool's `instanceTypes`
+   */
+  readonly instanceTypes?: string[];
+}
+
+/** What desktop nodes may reach besides the cluster. */
+export interface NodeDesktopEgress {
+  /**
+   * HTTPS and HTTP to any address (through the VPC's NAT gateways): the EKS, ECR and S3
+   * endpoints the node needs unless the VPC has endpoints for them, and the web for users.
+   * @default true
+   */
+  readonly internet?: boolean;
+  /**
+   * CIDRs of the domain controllers (AD ports: DNS, Kerberos, LDAP, SMB, RPC).
+   * @default - the directory's DNS server addresses when a directory is set, else none
+   */
+  readonly directoryCidrs?: string[];
+  /**
+   * CIDRs of SMB file servers (FSx for Windows File Server), TCP 445.
+   * @default - none
+   */
+  readonly fileShareCidrs?: string[];
+}
+
+/** Props of {@link NodeDesktops}. */
+export interface NodeDesktopsProps {
+  /** The Karpenter installation that launches the desktop nodes. */
+  readonly karpenter: IKarpenter;
+
+  /** Per-user isolation of the nodes: a NodePool per user, or one shared pool. */
+  readonly isolation: NodeDesktopIsolation;
+
+  /**
+   * The security group of the gateway's guacd pods (`GuacamoleGateway.podSecurityGroup`): the
+   * only source allowed to reach RDP on desktop nodes.
+   */
+  readonly rdpClientSecurityGroup: ec2.ISecurityGroup;
+
+  /**
+   * Windows Server release of the desktops (2022 or 2025; 2025 needs Karpenter ≥ 1.9 and
+   * Kubernetes ≥ 1.35).
+   * @default WindowsVersion.WINDOWS_2022
+   */
+  readonly windowsVersion?: WindowsVersion;
+
+  /**
+   * Name of the pool: name of its EC2NodeClass and shared NodePool, prefix of per-user
+   * NodePools, value of the `desktop.io/node-desktop` taint (1 to 30 characters, DNS-1123 label).
+   * @default 'node-desktops'
+   */
+  readonly name?: string;
+
+  /**
+   * Namespace of the session pods and Services (created, Pod Security `privileged`: session pods
+   * are HostProcess pods; users never get access to it).
+   * @default - the pool's name
+   */
+  readonly namespace?: string;
+
+  /**
+   * Users known at synth time. In per-user mode each gets a NodePool; in both modes their ids
+   * are checked (mappable, no duplicates) and `rdpConnectionFor()` knows them. Sessions of other
+   * users are created at run time by the session controller (with `sessionTemplate`).
+   * @default - none
+   */
+  readonly users?: NodeDesktopUser[];
+
+  /**
+   * AMI of the nodes, always Windows Server with Desktop Experience.
+   * @default NodeDesktopAmi.eksOptimizedFull()
+   */
+  readonly ami?: NodeDesktopAmi;
+
+  /**
+   * Purchase option. `SPOT` needs `acceptSpotDataLoss: true`: a Spot interruption ends the
+   * desktop with a two-minute notice, losing unsaved work and, without FSLogix profiles, every
+   * file on the node.
+   * @default CapacityType.ON_DEMAND
+   */
+  readonly capacityType?: CapacityType;
+
+  /**
+   * Confirms that Spot desktops may be interrupted with unsaved work lost.
+   * @default false
+   */
+  readonly acceptSpotDataLoss?: boolean;
+
+  /**
+   * EC2 instance types of the desktops (x86-64; Karpenter picks the cheapest available).
+   * @default ['m7i.large', 'm6i.large', 'm7a.large', 'm6a.large'] - 2 vCPUs, 8 GiB
+   */
+  readonly instanceTypes?: string[];
+
+  /**
+   * Hard limit of a session: the node's `expireAfter` (forceful in Karpenter v1, even with
+   * `karpenter.sh/do-not-disrupt`).
+   * @default Duration.hours(12)
+   */
+  readonly maxSessionDuration?: Duration;
+
+  /**
+   * How long an empty desktop node (its session pod deleted) lives before Karpenter removes it.
+   * @default Duration.minutes(1)
+   */
+  readonly emptyNodeTtl?: Duration;
+
+  /**
+   * Pre-booted, unassigned desktop nodes (shared isolation only). A session claims one
+   * (`claimWarmNode`) instead of waiting for a launch. Each is a running instance.
+   * @default 0
+   */
+  readonly warmDesktops?: number;
+
+  /**
+   * The Active Directory users sign in with (needed for RDS SALs through License Manager and for
+   * FSLogix on FSx).
+   * @default - local accounts, one per node, password from a per-session Secret
+   */
+  readonly directory?: NodeDesktopDirectory;
+
+  /**
+   * Where profiles and files live.
+   * @default NodeDesktopProfiles.ephemeral()
+   */
+  readonly profiles?: NodeDesktopProfiles;
+
+  /**
+   * What desktop nodes may reach besides the cluster.
+   * @default - HTTPS/HTTP to the internet; the directory when set
+   */
+  readonly egress?: NodeDesktopEgress;
+
+  /**
+   * CIDRs that Windows Firewall on the node lets reach RDP (the security group already admits
+   * only the gateway's pods; this is the second layer).
+   * @default - the VPC's CIDR
+   */
+  readonly rdpSourceCidrs?: string[];
+
+  /**
+   * Root volume size (gp3, encrypted), whole GiB from 60 to 16384.
+   * @default Size.gibibytes(100)
+   */
+  readonly rootVolumeSize?: Size;
+
+  /**
+   * Customer managed key of the root volumes.
+   * @default - the account's default EBS key
+   */
+  readonly rootVolumeEncryptionKey?: kms.IKey;
+
+  /**
+   * Subnets of the nodes.
+   * @default - subnets tagged `karpenter.sh/discovery: <cluster name>`
+   */
+  readonly subnetSelectorTerms?: SubnetSelectorTerm[];
+
+  /**
+   * Tags of the instances and volumes.
+   * @default - none beyond Karpenter's
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Node desktops: each user's Windows Server desktop is a whole EC2 instance with Desktop
+ * Experience, launched by Karpenter for that user alone, prepared by a HostProcess session
+ * pod, reached by the Guacamole gateway over RDP with NLA, and removed after the session.
+ *
+ * This construct creates the AWS side (a security group for desktop nodes: RDP from the
+ * gateway's guacd pods only) and applies the Kubernetes side (`NodeDesktopsChart`: namespace,
+ * EC2NodeClass, NodePools per user or shared, warm nodes). Sessions themselves are per-user
+ * objects created at run time, never through CloudFormation: the session controller renders them
+ * with `new NodeDesktopSession(chart, id, { template: nodeDesktops.sessionTemplate, userId })`
+ * (and, in per-user mode for users not listed here, `new NodeDesktopNodePool(chart, id,
+ * userNodePoolProps(template, userId))`) in a bare cdk8s Chart.
+ */
+export class NodeDesktops extends Construct {
+  /** Name of the pool. */
+  public readonly name: string;
+  /** The Karpenter installation that launches the nodes. */
+  public readonly karpenter: IKarpenter;
+  /** Namespace of the sessions. */
+  public readonly namespace: string;
+  /** Windows Server release of the desktops. */
+  public readonly windowsVersion: WindowsVersion;
+  /** The isolation mode. */
+  public readonly isolationMode: NodeDesktopIsolationMode;
+  /** Security group of the desktop nodes. */
+  public readonly nodeSecurityGroup: ec2.SecurityGroup;
+  /** What every session shares: the input of the session renderers. */
+  public readonly sessionTemplate: NodeDesktopSessionTemplate;
+  /** The chart with the namespace, EC2NodeClass and NodePools (also usable for GitOps). */
+  public readonly chart: NodeDesktopsChart;
+  /** The Kubernetes manifest that applies `chart`. */
+  public readonly manifest: Construct;
+
+  private readonly users: Map<string, string>;
+
+  constructor(scope: Construct, id: string, props: NodeDesktopsProps) {
+    super(scope, id);
+    const p = 'NodeDesktops';
+    const karpenter = props.karpenter;
+    const cluster = karpenter.cluster;
+
+    // Defaults.
+    const windowsVersion = props.windowsVersion ?? WindowsVersion.WINDOWS_2022;
+    const name = props.name ?? 'node-desktops';
+    const namespace = props.namespace ?? name;
+    const isolation = props.isolation;
+    const users = props.users ?? [];
+    const ami = props.ami ?? NodeDesktopAmi.eksOptimizedFull();
+    const capacityType = props.capacityType ?? CapacityType.ON_DEMAND;
+    const instanceTypes = props.instanceTypes ?? ['m7i.large', 'm6i.large', 'm7a.large', 'm6a.large'];
+    const warmDesktops = props.warmDesktops ?? 0;
+    const profiles = props.profiles ?? NodeDesktopProfiles.ephemeral();
+    const directory = props.directory;
+    const rootVolumeSize = props.rootVolumeSize ?? Size.gibibytes(100);
+    const rdpSourceCidrs = props.rdpSourceCidrs ?? [cluster.vpc.vpcCidrBlock];
+
+    // Validation (every message carries this construct's path).
+    const v = ValidationError.within(this, () => {
+      if (!(windowsVersion instanceof WindowsVersion) || !DESKTOP_WINDOWS_YEARS.includes(windowsVersion.year)) {
+        const what = windowsVersion instanceof WindowsVersion ? `${windowsVersion}` : describeValue(windowsVersion);
+        throw new ValidationError(`${p}.windowsVersion`, `is ${what}; node desktops run Windows Server 2022 or 2025 with Desktop Experience. Use WindowsVersion.WINDOWS_2022 or WindowsVersion.WINDOWS_2025.`);
+      }
+      windowsVersion.checkSupportedBy(`${p}.karpenter`, karpenter);
+      if (!(isolation instanceof NodeDesktopIsolation)) {
+        throw new ValidationError(`${p}.isolation`, `is ${describeValue(isolation)}; use NodeDesktopIsolation.nodePoolPerUser() or NodeDesktopIsolation.sharedPool().`);
+      }
+      validateDns1123Label(`${p}.name`, name);
+      if (name.length > MAX_POOL_NAME) {
+        throw new ValidationError(`${p}.name`, `"${name}" has ${name.length} characters; use at most ${MAX_POOL_NAME}, so that per-user NodePool names keep the user's hash.`);
+      }
+      validateDns1123Label(`${p}.namespace`, namespace);
+      if (capacityType !== CapacityType.ON_DEMAND && capacityType !== CapacityType.SPOT) {
+        throw new ValidationError(`${p}.capacityType`, `is ${describeValue(capacityType)}; use CapacityType.ON_DEMAND or CapacityType.SPOT.`);
+      }
+      if (capacityType === CapacityType.SPOT && props.acceptSpotDataLoss !== true) {
+        throw new ValidationError(`${p}.capacityType`, 'is CapacityType.SPOT, but acceptSpotDataLoss is not true; a Spot interruption ends the desktop with two minutes\' notice and loses unsaved work '
+          + '(and every file when profiles are ephemeral). Set acceptSpotDataLoss: true to accept that, or use CapacityType.ON_DEMAND.');
+      }
+      validateInstanceTypes(`${p}.instanceTypes`, instanceTypes);
+      validateInteger(`${p}.warmDesktops`, warmDesktops, 0, MAX_WARM_DESKTOPS);
+      if (warmDesktops > 0 && isolation.mode !== NodeDesktopIsolationMode.SHARED_POOL) {
+        throw new ValidationError(`${p}.warmDesktops`, `is ${warmDesktops}, but warm desktops need NodeDesktopIsolation.sharedPool(): a warm node cannot move into a user's own NodePool. Use the shared pool, or set warmDesktops: 0.`);
+      }
+      if (isolation.maxDesktops !== undefined) validateInteger(`${p}.isolation.maxDesktops`, isolation.maxDesktops, 1, 10000);
+      directory?.validate(`${p}.directory`);
+      profiles.validate(`${p}.profiles`);
+      if (profiles.kind === NodeDesktopProfilesKind.FSLOGIX && directory === undefined) {
+        throw new ValidationError(`${p}.profiles`, 'use FSLogix profiles on a share, which authorizes users by their directory identity, but no directory is set; set `directory` (AWS Managed Microsoft AD or self-managed AD), or use NodeDesktopProfiles.ephemeral().');
+      }
+      validateNonEmpty(`${p}.rdpSourceCidrs`, rdpSourceCidrs, 'give the CIDRs of the gateway\'s subnets (default: the VPC\'s CIDR).');
+      if (props.tags) validateNodeClassTags(`${p}.tags`, props.tags);
+      const rootGib = wholeGibibytes(`${p}.rootVolumeSize`, rootVolumeSize);
+      if (rootGib < 60 || rootGib > 16384) {
+        throw new ValidationError(`${p}.rootVolumeSize`, `is ${rootGib} GiB; a Windows Server Full node needs 60 GiB to 16384 GiB (the Full AMI alone takes about 30), e.g. Size.gibibytes(100).`);
+      }
+      const userNames = validateUsers(`${p}.users`, users, isolation.mode);
+      return {
+        rootGib,
+        userNames,
+        amiSelection: ami.bind(`${p}.ami`, windowsVersion, karpenter.kubernetesVersion),
+        expireAfter: renderKarpenterDuration(`${p}.maxSessionDuration`, KarpenterDuration.of(props.maxSessionDuration ?? Duration.hours(12)), false),
+        consolidateAfter: renderKarpenterDuration(`${p}.emptyNodeTtl`, KarpenterDuration.of(props.emptyNodeTtl ?? Duration.minutes(1)), true),
+        subnetSelectorTerms: renderSubnetSelectorTerms(`${p}.subnetSelectorTerms`, props.subnetSelectorTerms ?? [{ tags: { 'karpenter.sh/discovery': cluster.clusterName } }]),
+      };
+    });
+
+    // Two pools of one cluster must not share names (NodePools, EC2NodeClass, namespace, taint).
+    for (const other of Stack.of(this).node.findAll()) {
+      if (other instanceof NodeDesktops && other !== this && other.karpenter.cluster === cluster && (other.name === name || other.namespace === namespace)) {
+        throw new ValidationError(`${p}.name`, `"${name}" (namespace "${namespace}") is already used by the node desktops at ${other.node.path} in the same cluster; give each NodeDesktops its own name and namespace.`, this);
+      }
+    }
+
+    // The desktop nodes' own security group: RDP from guacd only, the cluster, and the chosen egress.
+    this.nodeSecurityGroup = this.createNodeSecurityGroup(props, directory);
+
+    // What every session shares.
+    const E = SESSION_SCRIPT_ENV;
+    const environment: Record<string, string> = {};
+    if (directory) {
+      const d = directory.options;
+      environment[E.domainName] = d.domainName;
+      environment[E.domainNetBiosName] = d.netBiosName;
+      environment[E.domainDnsServers] = d.dnsServers.join(',');
+      if (d.organizationalUnit !== undefined) environment[E.domainOrganizationalUnit] = d.organizationalUnit;
+    }
+    if (profiles.kind === NodeDesktopProfilesKind.FSLOGIX) environment[E.profileShare] = profiles.share!;
+    this.sessionTemplate = {
+      poolName: name,
+      nodeClassName: name,
+      isolationMode: isolation.mode,
+      windowsBuild: windowsVersion.build,
+      capacityTypes: [capacityType],
+      instanceTypes: [...instanceTypes],
+      expireAfter: v.expireAfter,
+      consolidateAfter: v.consolidateAfter,
+      namespace,
+      hostProcessImage: HOST_PROCESS_IMAGE,
+      script: {
+        account: directory ? SessionAccountKind.DOMAIN : SessionAccountKind.LOCAL,
+        organizationalUnit: directory?.options.organizationalUnit !== undefined,
+        fsLogixProfileSizeMb: profiles.kind === NodeDesktopProfilesKind.FSLOGIX ? profiles.maxSizeGiB! * 1024 : undefined,
+      },
+      rdpSources: rdpSourceCidrs.join(','),
+      environment,
+      joinSecretName: directory?.options.joinSecretName,
+      sessionCpu: '100m',
+      sessionMemory: '256Mi',
+    };
+
+    this.chart = new NodeDesktopsChart(new cdk8s.App(), 'NodeDesktops', {
+      template: this.sessionTemplate,
+      nodeRoleName: karpenter.windowsNodeRole.roleName,
+      amiSelectorTerms: v.amiSelection.amiSelectorTerms,
+      amiFamily: v.amiSelection.amiFamily,
+      subnetSelectorTerms: v.subnetSelectorTerms,
+      securityGroupSelectorTerms: [{ id: this.nodeSecurityGroup.securityGroupId }],
+      rootVolumeSize: `${v.rootGib}Gi`,
+      rootVolumeKmsKeyId: props.rootVolumeEncryptionKey?.keyArn,
+      tags: props.tags ? { ...props.tags } : undefined,
+      users: users.map((u) => ({ userId: u.userId, instanceTypes: u.instanceTypes ? [...u.instanceTypes] : undefined })),
+      maxDesktops: isolation.maxDesktops ?? 1,
+      warmDesktops,
+      placeholderImage: PAUSE_IMAGE,
+      createNamespace: true,
+    });
+    this.manifest = cluster.addCdk8sChart(`NodeDesktops${Names.uniqueId(this)}`, this.chart);
+
+    this.name = name;
+    this.karpenter = karpenter;
+    this.namespace = namespace;
+    this.windowsVersion = windowsVersion;
+    this.isolationMode = isolation.mode;
+    this.users = v.userNames;
+
+    this.manifest.node.addDependency(karpenter.controller);
+  }
+
+  /** Names of the per-user NodePools (per-user mode), in the order of `users`. */
+  public get userNodePoolNames(): string[] {
+    if (this.isolationMode !== NodeDesktopIsolationMode.NODE_POOL_PER_USER) return [];
+    return [...this.users.keys()].map((userId) => userNodePoolName(this.sessionTemplate, userId));
+  }
+
+  /**
+   * The gateway connection to `userId`'s desktop, through the session's Service (certificate
+   * handling as for VM desktops: verified unless `ignoreCert` says otherwise).
+   */
+  public rdpConnectionFor(userId: string, options: Omit<RdpConnectionProps, 'hostname'>): RdpConnection {
+    return RdpConnection.toNodeDesktop({ ...options, serviceName: sessionName(userId), namespace: this.namespace });
+  }
+
+  private createNodeSecurityGroup(props: NodeDesktopsProps, directory: NodeDesktopDirectory | undefined): ec2.SecurityGroup {
+    const cluster = props.karpenter.cluster;
+    const sg = new ec2.SecurityGroup(this, 'NodeSecurityGroup', {
+      vpc: cluster.vpc,
+      description: 'Node desktops: RDP from the gateway only',
+      allowAllOutbound: false,
+    });
+    const clusterSg = ec2.SecurityGroup.fromSecurityGroupId(this, 'ClusterSecurityGroup', cluster.clusterSecurityGroupId, { mutable: true });
+    sg.addIngressRule(props.rdpClientSecurityGroup, ec2.Port.tcp(RDP_PORT), 'RDP from the gateway\'s guacd pods');
+    sg.addIngressRule(clusterSg, ec2.Port.tcp(10250), 'kubelet API from the control plane');
+    sg.addEgressRule(clusterSg, ec2.Port.tcp(443), 'Kubernetes API');
+    sg.addEgressRule(clusterSg, ec2.Port.tcp(53), 'Cluster DNS');
+    sg.addEgressRule(clusterSg, ec2.Port.udp(53), 'Cluster DNS');
+    clusterSg.addIngressRule(sg, ec2.Port.tcp(443), 'Kubernetes API from desktop nodes');
+    clusterSg.addIngressRule(sg, ec2.Port.tcp(53), 'Cluster DNS from desktop nodes');
+    clusterSg.addIngressRule(sg, ec2.Port.udp(53), 'Cluster DNS from desktop nodes');
+
+    const egress = props.egress ?? {};
+    if (egress.internet ?? true) {
+      sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS (EKS, ECR, S3, web)');
+      sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP (Windows Update, web)');
+    }
+    const directoryCidrs = egress.directoryCidrs ?? directory?.options.dnsServers.map((ip) => `${ip}/32`) ?? [];
+    directoryCidrs.forEach((cidr, i) => {
+      ValidationError.within(this, () => validateCidr(`NodeDesktops.egress.directoryCidrs[${i}]`, cidr));
+      for (const [what, port] of DIRECTORY_PORTS) sg.addEgressRule(ec2.Peer.ipv4(cidr), port, `Directory: ${what}`);
+    });
+    (egress.fileShareCidrs ?? []).forEach((cidr, i) => {
+      ValidationError.within(this, () => validateCidr(`NodeDesktops.egress.fileShareCidrs[${i}]`, cidr));
+      sg.addEgressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(445), 'SMB file shares (profiles)');
+    });
+    return sg;
+  }
+}
+
+function validateInstanceTypes(prop: string, instanceTypes: string[]): void {
+  if (!Array.isArray(instanceTypes)) {
+    throw new ValidationError(prop, `is ${describeValue(instanceTypes)}; give a list of EC2 instance types, e.g. ['m7i.large'].`);
+  }
+  validateNonEmpty(prop, instanceTypes, "give at least one EC2 instance type, e.g. ['m7i.large'].");
+  instanceTypes.forEach((type, i) => {
+    if (typeof type !== 'string' || !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(type)) {
+      throw new ValidationError(`${prop}[${i}]`, `is ${describeValue(type)}; give an EC2 instance type such as 'm7i.large'.`);
+    }
+    // Graviton families carry a 'g' after the generation (m7g, c7gn, r6gd, t4g); a1 is Arm too.
+    if (/^(a1|[a-z]+\d+[a-z-]*g[a-z-]*)$/.test(type.split('.')[0])) {
+      throw new ValidationError(`${prop}[${i}]`, `'${type}' is a Graviton (Arm) type; Windows desktops need x86-64, e.g. 'm7i.large'.`);
+    }
+  });
+}
+
+function validateUsers(prop: string, users: NodeDesktopUser[], mode: NodeDesktopIsolationMode): Map<string, string> {
+  if (!Array.isArray(users)) {
+    throw new ValidationError(prop, `is ${describeValue(users)}; give a list of users, e.g. [{ userId: 'alice@example.com' }].`);
+  }
+  if (mode === NodeDesktopIsolationMode.NODE_POOL_PER_USER && users.length > MAX_PER_USER_POOLS) {
+    throw new ValidationError(prop, `lists ${users.length} users, each with a NodePool; Karpenter is not tested with that many NodePools (aws/karpenter-provider-aws#5228). Use NodeDesktopIsolation.sharedPool() above ${MAX_PER_USER_POOLS} users.`);
+  }
+  const names = new Map<string, string>();
+  const byName = new Map<string, string>();
+  users.forEach((user, i) => {
+    const userName = kubernetesNameForUser(`${prop}[${i}].userId`, user?.userId);
+    if (names.has(user.userId)) {
+      throw new ValidationError(`${prop}[${i}].userId`, `"${user.userId}" is listed twice; list each user once.`);
+    }
+    const other = byName.get(userName);
+    if (other !== undefined) {
+      throw new ValidationError(`${prop}[${i}].userId`, `"${user.userId}" maps to the same Kubernetes name as "${other}" (${userName}); rename one of the users.`);
+    }
+    if (user.instanceTypes !== undefined) {
+      if (mode !== NodeDesktopIsolationMode.NODE_POOL_PER_USER) {
+        throw new ValidationError(`${prop}[${i}].instanceTypes`, 'is set, but with the shared pool every desktop has the pool\'s instance types; set `instanceTypes` on NodeDesktops, or use NodeDesktopIsolation.nodePoolPerUser().');
+      }
+      validateInstanceTypes(`${prop}[${i}].instanceTypes`, user.instanceTypes);
+    }
+    names.set(user.userId, userName);
+    byName.set(userName, user.userId);
+  });
+  return names;
+}
+
+function validateCidr(prop: string, cidr: string): void {
+  if (Token.isUnresolved(cidr)) return;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+    throw new ValidationError(prop, `"${cidr}" is not an IPv4 CIDR; use e.g. "10.0.0.0/24".`);
+  }
+}
