@@ -9,3 +9,4 @@ export * from './node-desktops';
 export * from './node-desktops-chart';
 export * from './session-script';
 export * from './warm-node-claim';
+export * from './rds-license-server-endpoint';

@@ -173,6 +173,15 @@ export interface NodeDesktopsProps {
   readonly directory?: NodeDesktopDirectory;
 
   /**
+   * RDS license servers for per-user licensing (an RDS SAL per user): the addresses of the
+   * License Manager user-based subscriptions endpoint (`RdsLicenseServerEndpoint`). Needs a
+   * directory and the Remote Desktop Session Host role in the AMI.
+   * @default - no RDS licensing configured (Windows Server allows two administrative sessions)
+   * @see https://docs.aws.amazon.com/license-manager/latest/userguide/user-based-subscriptions.html
+   */
+  readonly rdsLicenseServers?: string[];
+
+  /**
    * Where profiles and files live.
    * @default NodeDesktopProfiles.ephemeral()
    */
@@ -305,6 +314,20 @@ export class NodeDesktops extends Construct {
       if (profiles.kind === NodeDesktopProfilesKind.FSLOGIX && directory === undefined) {
         throw new ValidationError(`${p}.profiles`, 'use FSLogix profiles on a share, which authorizes users by their directory identity, but no directory is set; set `directory` (AWS Managed Microsoft AD or self-managed AD), or use NodeDesktopProfiles.ephemeral().');
       }
+      if (props.rdsLicenseServers !== undefined) {
+        if (!Array.isArray(props.rdsLicenseServers)) {
+          throw new ValidationError(`${p}.rdsLicenseServers`, `is ${describeValue(props.rdsLicenseServers)}; give a list of license server addresses.`);
+        }
+        validateNonEmpty(`${p}.rdsLicenseServers`, props.rdsLicenseServers, 'give the License Manager endpoint\'s license server addresses, or leave the prop unset.');
+        if (directory === undefined) {
+          throw new ValidationError(`${p}.rdsLicenseServers`, 'is set, but no directory is: RDS SALs from AWS License Manager user-based subscriptions are assigned to directory users. Set `directory`, or leave rdsLicenseServers unset.');
+        }
+        props.rdsLicenseServers.forEach((server, i) => {
+          if (typeof server !== 'string' || (!Token.isUnresolved(server) && !/^[A-Za-z0-9.-]+$/.test(server))) {
+            throw new ValidationError(`${p}.rdsLicenseServers[${i}]`, `is ${describeValue(server)}; give a DNS name or IP address of a license server.`);
+          }
+        });
+      }
       validateNonEmpty(`${p}.rdpSourceCidrs`, rdpSourceCidrs, 'give the CIDRs of the gateway\'s subnets (default: the VPC\'s CIDR).');
       if (props.tags) validateNodeClassTags(`${p}.tags`, props.tags);
       const rootGib = wholeGibibytes(`${p}.rootVolumeSize`, rootVolumeSize);
@@ -343,6 +366,7 @@ export class NodeDesktops extends Construct {
       if (d.organizationalUnit !== undefined) environment[E.domainOrganizationalUnit] = d.organizationalUnit;
     }
     if (profiles.kind === NodeDesktopProfilesKind.FSLOGIX) environment[E.profileShare] = profiles.share!;
+    if (props.rdsLicenseServers !== undefined) environment[E.rdsLicenseServers] = props.rdsLicenseServers.join(',');
     this.sessionTemplate = {
       poolName: name,
       nodeClassName: name,
@@ -358,6 +382,7 @@ export class NodeDesktops extends Construct {
         account: directory ? SessionAccountKind.DOMAIN : SessionAccountKind.LOCAL,
         organizationalUnit: directory?.options.organizationalUnit !== undefined,
         fsLogixProfileSizeMb: profiles.kind === NodeDesktopProfilesKind.FSLOGIX ? profiles.maxSizeGiB! * 1024 : undefined,
+        rdsLicensing: props.rdsLicenseServers !== undefined,
       },
       rdpSources: rdpSourceCidrs.join(','),
       environment,

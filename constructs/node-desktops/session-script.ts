@@ -33,6 +33,8 @@ export const SESSION_SCRIPT_ENV = {
   joinPassword: 'DESKTOP_JOIN_PASSWORD',
   /** UNC path of the FSLogix profile share, e.g. `\\fs.corp.example.com\share\profiles`. */
   profileShare: 'DESKTOP_PROFILE_SHARE',
+  /** Comma-separated RDS license servers (the License Manager user-based subscriptions endpoint). */
+  rdsLicenseServers: 'DESKTOP_RDS_LICENSE_SERVERS',
 } as const;
 
 /** Where the script marks the desktop as ready; the session pod's readiness probe checks it. */
@@ -62,6 +64,13 @@ export interface SessionScriptOptions {
    * @default - no profile containers: the profile lives and dies with the node
    */
   readonly fsLogixProfileSizeMb?: number;
+  /**
+   * Use per-user RDS licensing from the license servers in `DESKTOP_RDS_LICENSE_SERVERS` (RDS
+   * SALs through AWS License Manager user-based subscriptions). Needs the Remote Desktop Session
+   * Host role in the AMI (installing it needs a restart, so it belongs in the image build).
+   * @default false
+   */
+  readonly rdsLicensing?: boolean;
 }
 
 /** Well-known SIDs, so the script works on every display language of Windows. */
@@ -193,6 +202,20 @@ export function renderSessionScript(options: SessionScriptOptions): string {
     'New-NetFirewallRule -Name \'desktop-rdp-from-gateway\' -DisplayName \'RDP from the desktop gateway\' '
       + `-Direction Inbound -Action Allow -Protocol TCP -LocalPort ${RDP_PORT} -RemoteAddress $rdpSources | Out-Null`,
   );
+
+  if (options.rdsLicensing ?? false) {
+    lines.push(
+      '',
+      '# Per-user RDS licensing (an RDS SAL per user, from the License Manager endpoint).',
+      'if (-not (Get-WindowsFeature -Name RDS-RD-Server).Installed) {',
+      '  throw \'The Remote Desktop Session Host role is not installed on this AMI; add RDS-RD-Server to the desktop AMI build.\'',
+      '}',
+      '$rdsPolicy = \'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services\'',
+      'New-Item -Path $rdsPolicy -Force | Out-Null',
+      'New-ItemProperty -Path $rdsPolicy -Name LicensingMode -PropertyType DWord -Value 4 -Force | Out-Null',
+      `New-ItemProperty -Path $rdsPolicy -Name LicenseServers -PropertyType String -Value ${env(E.rdsLicenseServers)} -Force | Out-Null`,
+    );
+  }
 
   if (options.fsLogixProfileSizeMb !== undefined) {
     lines.push(

@@ -198,6 +198,7 @@ describe('NodeDesktops with a shared pool, warm desktops, a directory and FSLogi
       }),
       profiles: NodeDesktopProfiles.fsLogix({ share: '\\\\fs.corp.example.com\\share\\profiles' }),
       egress: { fileShareCidrs: ['10.0.2.0/24'] },
+      rdsLicenseServers: ['10.0.3.10', '10.0.4.10'],
       users: [{ userId: 'alice@example.com' }, { userId: 'bob@example.com' }],
     });
     objects = Testing.synth(nd.chart) as KubernetesObject[];
@@ -248,8 +249,9 @@ describe('NodeDesktops with a shared pool, warm desktops, a directory and FSLogi
       DESKTOP_DOMAIN_DNS_SERVERS: '10.0.0.10,10.0.1.10',
       DESKTOP_DOMAIN_OU: 'OU=Desktops,DC=corp,DC=example,DC=com',
       DESKTOP_PROFILE_SHARE: '\\\\fs.corp.example.com\\share\\profiles',
+      DESKTOP_RDS_LICENSE_SERVERS: '10.0.3.10,10.0.4.10',
     });
-    expect(nd.sessionTemplate.script).toEqual({ account: 'domain', organizationalUnit: true, fsLogixProfileSizeMb: 30720 });
+    expect(nd.sessionTemplate.script).toEqual({ account: 'domain', organizationalUnit: true, fsLogixProfileSizeMb: 30720, rdsLicensing: true });
     expect(nd.sessionTemplate.joinSecretName).toBe('domain-join');
   });
 
@@ -333,6 +335,9 @@ describe('NodeDesktops bad input', () => {
     ['a pool name over 30 characters', { name: 'a'.repeat(31) }, /NodeDesktops\.name: "a{31}" has 31 characters; use at most 30/],
     ['a pool name that is no DNS label', { name: 'Desktops' }, /NodeDesktops\.name: "Desktops" is not a valid Kubernetes name/],
     ['a root volume too small for a Full AMI', { rootVolumeSize: Size.gibibytes(50) }, /NodeDesktops\.rootVolumeSize: is 50 GiB; a Windows Server Full node needs 60 GiB/],
+    ['RDS license servers without a directory', { rdsLicenseServers: ['lic.example.com'] }, /NodeDesktops\.rdsLicenseServers: is set, but no directory is/],
+    ['an empty list of RDS license servers', { directory: directory({}), rdsLicenseServers: [] }, /NodeDesktops\.rdsLicenseServers: is empty/],
+    ['an RDS license server that is no address', { directory: directory({}), rdsLicenseServers: ['https://lic'] }, /NodeDesktops\.rdsLicenseServers\[0\]: is "https:\/\/lic"; give a DNS name or IP address/],
     ['a bad directory CIDR', { egress: { directoryCidrs: ['10.0.0.0/33'] } }, /NodeDesktops\.egress\.directoryCidrs\[0\]: "10\.0\.0\.0\/33" is not an IPv4 CIDR/],
   ])('%s fails with the construct path, the prop and the fix', (_what, props, message) => {
     // GIVEN

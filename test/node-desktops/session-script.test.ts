@@ -137,6 +137,19 @@ describe('session script for directory accounts with FSLogix', () => {
   });
 });
 
+describe('session script with RDS licensing', () => {
+  test('sets per-user licensing with the License Manager servers from the environment, and needs the RDSH role', () => {
+    // GIVEN / WHEN
+    const lines = code(renderSessionScript({ account: SessionAccountKind.DOMAIN, rdsLicensing: true }));
+    // THEN
+    expect(lines).toContain('if (-not (Get-WindowsFeature -Name RDS-RD-Server).Installed) {');
+    expect(lines).toContain('New-ItemProperty -Path $rdsPolicy -Name LicensingMode -PropertyType DWord -Value 4 -Force | Out-Null');
+    expect(lines).toContain(`New-ItemProperty -Path $rdsPolicy -Name LicenseServers -PropertyType String -Value $env:${SESSION_SCRIPT_ENV.rdsLicenseServers} -Force | Out-Null`);
+    expect(lines).toContain("$rdsPolicy = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services'");
+    expect(renderSessionScript({ account: SessionAccountKind.DOMAIN })).not.toMatch(/LicensingMode/);
+  });
+});
+
 describe('encodePowerShell', () => {
   test('is base64 of UTF-16LE, as powershell.exe -EncodedCommand expects', () => {
     // GIVEN / WHEN
