@@ -82,6 +82,9 @@ const SID = {
   system: 'S-1-5-18',
 } as const;
 
+/** The kubelet's API port (logs, exec, metrics), reached by the control plane. */
+const KUBELET_PORT = 10250;
+
 /** IPv6 address of the instance metadata service (Nitro instances). */
 const INSTANCE_METADATA_ADDRESS_V6 = 'fd00:ec2::254';
 
@@ -174,8 +177,11 @@ export function renderSessionScript(options: SessionScriptOptions): string {
   }
   lines.push(
     '',
-    '# Windows Firewall on, so the rules below apply.',
+    '# Windows Firewall on, so the rules below apply; the kubelet API stays reachable (the security',
+    '# group admits only the cluster to it).',
     'Set-NetFirewallProfile -Profile Domain, Private, Public -Enabled True',
+    'Get-NetFirewallRule -Name \'desktop-kubelet\' -ErrorAction SilentlyContinue | Remove-NetFirewallRule',
+    `New-NetFirewallRule -Name 'desktop-kubelet' -DisplayName 'kubelet API' -Direction Inbound -Action Allow -Protocol TCP -LocalPort ${KUBELET_PORT} | Out-Null`,
     '',
     '# The desktop user must never reach the instance metadata service (the node role\'s and',
     '# the kubelet\'s credentials): block it for the user and for every interactive or RDP logon.',

@@ -29,6 +29,8 @@ describe('session script for local accounts', () => {
     const block = lines.findIndex((l) => l.includes('desktop-block-imds') && l.includes('New-NetFirewallRule'));
     expect(on).toBeGreaterThanOrEqual(0);
     expect(on).toBeLessThan(block);
+    // The kubelet API (logs, exec, metrics) keeps working once the firewall is on.
+    expect(lines).toContain("New-NetFirewallRule -Name 'desktop-kubelet' -DisplayName 'kubelet API' -Direction Inbound -Action Allow -Protocol TCP -LocalPort 10250 | Out-Null");
   });
 
   test('turns on RDP with Network Level Authentication and TLS', () => {
