@@ -5,6 +5,7 @@ export * from './node-desktop-node-pool';
 export * from './node-desktop-profiles';
 export * from './node-desktop-session';
 export * from './node-desktop-session-template';
+export * from './node-desktop-user';
 export * from './node-desktops';
 export * from './node-desktops-chart';
 export * from './session-script';

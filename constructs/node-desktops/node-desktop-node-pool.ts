@@ -20,7 +20,7 @@ export interface DesktopNodeTaint {
   /** Taint value. */
   readonly value: string;
   /** Always `NoSchedule`: desktop taints keep pods off, they evict none. */
-  readonly effect: 'NoSchedule';
+  readonly effect: string;
 }
 
 /** Resolved settings of one desktop NodePool. */
@@ -157,7 +157,7 @@ export class NodeDesktopNodePool extends Construct {
           spec: {
             nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: props.nodeClassName },
             requirements,
-            taints: props.taints.map((t) => ({ key: t.key, value: t.value, effect: NodePoolSpecTemplateSpecTaintsEffect.NO_SCHEDULE })),
+            taints: props.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect as NodePoolSpecTemplateSpecTaintsEffect })),
             // Forceful in Karpenter v1: the hard limit of a session, do-not-disrupt or not.
             expireAfter: props.expireAfter,
           },

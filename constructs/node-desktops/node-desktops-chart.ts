@@ -20,6 +20,7 @@ import {
   warmNodePoolProps,
 } from './node-desktop-node-pool';
 import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
+import { NodeDesktopUser } from './node-desktop-user';
 
 /** Value of `desktop.io/component` on warm placeholder pods. */
 export const WARM_PLACEHOLDER_COMPONENT = 'node-desktop-warm';
@@ -51,7 +52,7 @@ export interface NodeDesktopsChartProps {
    */
   readonly tags?: Record<string, string>;
   /** Users with a NodePool of their own (per-user mode; ignored in shared mode), with their own instance types if any. */
-  readonly users: Array<{ readonly userId: string; readonly instanceTypes?: string[] }>;
+  readonly users: NodeDesktopUser[];
   /** Node limit of the shared pool (shared mode). */
   readonly maxDesktops: number;
   /** Warm desktop nodes (shared mode; 0 for none). */

@@ -20,6 +20,7 @@ import { userNodePoolName } from './node-desktop-node-pool';
 import { NodeDesktopProfiles, NodeDesktopProfilesKind } from './node-desktop-profiles';
 import { sessionName } from './node-desktop-session';
 import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
+import { NodeDesktopUser } from './node-desktop-user';
 import { NodeDesktopsChart } from './node-desktops-chart';
 import { SESSION_SCRIPT_ENV, SessionAccountKind } from './session-script';
 
@@ -44,17 +45,6 @@ const DIRECTORY_PORTS: Array<[string, ec2.Port]> = [
   ['Global catalog', ec2.Port.tcpRange(3268, 3269)],
   ['RPC dynamic ports', ec2.Port.tcpRange(49152, 65535)],
 ];
-
-/** A user who may have a node desktop. */
-export interface NodeDesktopUser {
-  /** The user's id from the identity provider, e.g. `alice@example.com`. */
-  readonly userId: string;
-  /**
-   * EC2 instance types of this user's desktop (per-user isolation only).
-   * @default - the pool's `instanceTypes`
-   */
-  readonly instanceTypes?: string[];
-}
 
 /** What desktop nodes may reach besides the cluster. */
 export interface NodeDesktopEgress {

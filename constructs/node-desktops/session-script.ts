@@ -88,6 +88,12 @@ const KUBELET_PORT = 10250;
 /** IPv6 address of the instance metadata service (Nitro instances). */
 const INSTANCE_METADATA_ADDRESS_V6 = 'fd00:ec2::254';
 
+/**
+ * Folders only SYSTEM and Administrators may read: the kubelet's kubeconfig and certificates, the
+ * EKS bootstrap's files, and containerd's state (container specs carry their environment).
+ */
+const LOCKED_FOLDERS = ['C:\\ProgramData\\kubernetes', 'C:\\ProgramData\\Amazon\\EKS', 'C:\\ProgramData\\containerd\\state'];
+
 /** The built-in "Remote Desktop" firewall rule group (allows 3389 from anywhere). */
 const REMOTE_DESKTOP_RULE_GROUP = '@FirewallAPI.dll,-28752';
 
@@ -169,7 +175,9 @@ export function renderSessionScript(options: SessionScriptOptions): string {
   if (options.account === SessionAccountKind.DOMAIN) {
     lines.push(
       '# Nested groups (e.g. Domain Admins) would make the user an administrator all the same.',
-      '$upn = ([adsisearcher]"(&(objectClass=user)(sAMAccountName=$user))").FindOne().Properties[\'userprincipalname\'][0]',
+      '$found = ([adsisearcher]"(&(objectClass=user)(sAMAccountName=$user))").FindOne()',
+      'if ($null -eq $found) { throw "$account is not a user of the domain." }',
+      `$upn = if ($found.Properties.Contains('userprincipalname')) { $found.Properties['userprincipalname'][0] } else { "$user@${env(E.domainName)}" }`,
       `if (([System.Security.Principal.WindowsIdentity]::new($upn)).Groups.Value -contains '${SID.administrators}') {`,
       '  throw "$account is an administrator of this node through a group; use an account without administrative group memberships."',
       '}',
@@ -190,8 +198,9 @@ export function renderSessionScript(options: SessionScriptOptions): string {
     'New-NetFirewallRule -Name \'desktop-block-imds\' -DisplayName \'Block the instance metadata service for desktop users\' '
       + `-Direction Outbound -Action Block -Protocol TCP -RemoteAddress ${INSTANCE_METADATA_ADDRESS}, ${INSTANCE_METADATA_ADDRESS_V6} -LocalUser $imdsPrincipals | Out-Null`,
     '',
-    '# The kubelet\'s configuration and credentials: SYSTEM and Administrators only.',
-    'foreach ($path in @(\'C:\\ProgramData\\kubernetes\', \'C:\\ProgramData\\Amazon\\EKS\')) {',
+    '# The kubelet\'s configuration and credentials, and containerd\'s container specs (which hold',
+    '# the environment of this pod): SYSTEM and Administrators only.',
+    `foreach ($path in @(${LOCKED_FOLDERS.map((f) => `'${f}'`).join(', ')})) {`,
     '  if (Test-Path -Path $path) {',
     `    icacls.exe $path /inheritance:r /grant:r '*${SID.system}:(OI)(CI)F' '*${SID.administrators}:(OI)(CI)F' /T /Q | Out-Null`,
     '    if ($LASTEXITCODE -ne 0) { throw "icacls failed on $path" }',

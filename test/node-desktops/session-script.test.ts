@@ -67,7 +67,7 @@ describe('session script for local accounts', () => {
 
   test('locks the kubelet\'s configuration to SYSTEM and Administrators', () => {
     // THEN
-    expect(lines.join('\n')).toContain("'C:\\ProgramData\\kubernetes'");
+    expect(lines).toContain("foreach ($path in @('C:\\ProgramData\\kubernetes', 'C:\\ProgramData\\Amazon\\EKS', 'C:\\ProgramData\\containerd\\state')) {");
     expect(lines).toContain("    icacls.exe $path /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' /T /Q | Out-Null");
   });
 
