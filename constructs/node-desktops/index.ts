@@ -6,6 +6,7 @@ export * from './node-desktop-profiles';
 export * from './node-desktop-session';
 export * from './node-desktop-session-template';
 export * from './node-desktop-user';
+export * from './node-desktop-user-pools-chart';
 export * from './node-desktops';
 export * from './node-desktops-chart';
 export * from './session-script';

@@ -16,11 +16,9 @@ import { NodeDesktopIsolationMode } from './node-desktop-isolation';
 import {
   NodeDesktopNodePool,
   sharedNodePoolProps,
-  userNodePoolProps,
   warmNodePoolProps,
 } from './node-desktop-node-pool';
 import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
-import { NodeDesktopUser } from './node-desktop-user';
 
 /** Value of `desktop.io/component` on warm placeholder pods. */
 export const WARM_PLACEHOLDER_COMPONENT = 'node-desktop-warm';
@@ -51,8 +49,6 @@ export interface NodeDesktopsChartProps {
    * @default - Karpenter's own
    */
   readonly tags?: Record<string, string>;
-  /** Users with a NodePool of their own (per-user mode; ignored in shared mode), with their own instance types if any. */
-  readonly users: NodeDesktopUser[];
   /** Node limit of the shared pool (shared mode). */
   readonly maxDesktops: number;
   /** Warm desktop nodes (shared mode; 0 for none). */
@@ -65,8 +61,9 @@ export interface NodeDesktopsChartProps {
 
 /**
  * The Kubernetes side of node desktops: the sessions namespace (Pod Security `privileged`, as
- * HostProcess pods need), the EC2NodeClass of the desktop nodes, and their NodePools — one per
- * user, or one shared pool plus a warm pool with its placeholders.
+ * HostProcess pods need), the EC2NodeClass of the desktop nodes, and, with the shared pool, the
+ * shared NodePool plus a warm pool with its placeholders (per-user NodePools are in
+ * `NodeDesktopUserPoolsChart`s).
  */
 export class NodeDesktopsChart extends Chart {
   /** The EC2NodeClass. */
@@ -103,13 +100,8 @@ export class NodeDesktopsChart extends Chart {
       },
     });
 
-    if (t.isolationMode === NodeDesktopIsolationMode.NODE_POOL_PER_USER) {
-      props.users.forEach((user, i) => {
-        const pool = new NodeDesktopNodePool(this, `User${i}`, userNodePoolProps(t, user.userId, user.instanceTypes));
-        this.nodePools[pool.nodePool.name] = pool;
-      });
-      return;
-    }
+    // Per-user NodePools live in their own charts (NodeDesktopUserPoolsChart), in chunks.
+    if (t.isolationMode === NodeDesktopIsolationMode.NODE_POOL_PER_USER) return;
 
     const shared = new NodeDesktopNodePool(this, 'Shared', sharedNodePoolProps(t, props.maxDesktops));
     this.nodePools[shared.nodePool.name] = shared;

@@ -22,12 +22,15 @@ import { sessionName } from './node-desktop-session';
 import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
 import { NodeDesktopUser } from './node-desktop-user';
 import { NodeDesktopsChart } from './node-desktops-chart';
+import { NodeDesktopUserPoolsChart } from './node-desktop-user-pools-chart';
 import { SESSION_SCRIPT_ENV, SessionAccountKind } from './session-script';
 
 /** Windows Server releases offered as desktops (Full EKS-optimized AMIs, current support). */
 const DESKTOP_WINDOWS_YEARS = ['2022', '2025'];
 /** Longest pool name: per-user NodePool names (`<pool>-<user name>`) must keep the user's hash. */
 const MAX_POOL_NAME = 30;
+/** Users per per-user NodePool manifest (about 1.4 kB of JSON each: 40 keep an update request (old and new) near 110 kB). */
+const USER_POOLS_PER_MANIFEST = 40;
 /** Most warm desktop nodes (each is a running instance paid by the hour). */
 const MAX_WARM_DESKTOPS = 50;
 /** Most users with a NodePool each (Karpenter is not tested with thousands: #5228). */
@@ -247,6 +250,10 @@ export class NodeDesktops extends Construct {
   public readonly chart: NodeDesktopsChart;
   /** The Kubernetes manifest that applies `chart`. */
   public readonly manifest: Construct;
+  /** Per-user NodePools (per-user mode), at most 40 users per chart. */
+  public readonly userPoolCharts: NodeDesktopUserPoolsChart[];
+  /** The manifests that apply `userPoolCharts`. */
+  public readonly userPoolManifests: Construct[];
 
   private readonly users: Map<string, string>;
 
@@ -391,13 +398,30 @@ export class NodeDesktops extends Construct {
       rootVolumeSize: `${v.rootGib}Gi`,
       rootVolumeKmsKeyId: props.rootVolumeEncryptionKey?.keyArn,
       tags: props.tags ? { ...props.tags } : undefined,
-      users: users.map((u) => ({ userId: u.userId, instanceTypes: u.instanceTypes ? [...u.instanceTypes] : undefined })),
       maxDesktops: isolation.maxDesktops ?? 1,
       warmDesktops,
       placeholderImage: PAUSE_IMAGE,
       createNamespace: true,
     });
     this.manifest = cluster.addCdk8sChart(`NodeDesktops${Names.uniqueId(this)}`, this.chart);
+
+    // Per-user NodePools, in chunks that keep each kubectl request far below CloudFormation's
+    // 262,144-byte Lambda event limit (an update sends old and new manifests).
+    this.userPoolCharts = [];
+    this.userPoolManifests = [];
+    if (isolation.mode === NodeDesktopIsolationMode.NODE_POOL_PER_USER) {
+      for (let start = 0; start < users.length; start += USER_POOLS_PER_MANIFEST) {
+        const chunk = users.slice(start, start + USER_POOLS_PER_MANIFEST)
+          .map((u) => ({ userId: u.userId, instanceTypes: u.instanceTypes ? [...u.instanceTypes] : undefined }));
+        const index = start / USER_POOLS_PER_MANIFEST;
+        const chart = new NodeDesktopUserPoolsChart(new cdk8s.App(), `UserPools${index}`, { template: this.sessionTemplate, users: chunk });
+        const manifest = cluster.addCdk8sChart(`NodeDesktops${Names.uniqueId(this)}UserPools${index}`, chart);
+        // The EC2NodeClass first: a NodePool without its class is not ready.
+        manifest.node.addDependency(this.manifest);
+        this.userPoolCharts.push(chart);
+        this.userPoolManifests.push(manifest);
+      }
+    }
 
     this.name = name;
     this.karpenter = karpenter;

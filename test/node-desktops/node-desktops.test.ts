@@ -29,8 +29,13 @@ function fixture(kubernetesVersion?: string | null): Fixture {
 }
 
 /** The chart's objects with the node security group's deploy-time id replaced by a sample, for schema checks. */
+/** Every object of the pool: the main chart, then the per-user NodePool charts. */
+function allObjects(nd: NodeDesktops): KubernetesObject[] {
+  return [nd.chart, ...nd.userPoolCharts].flatMap((chart) => Testing.synth(chart) as KubernetesObject[]);
+}
+
 function checkable(nd: NodeDesktops): KubernetesObject[] {
-  return (Testing.synth(nd.chart) as KubernetesObject[]).map((o) => (o.kind !== 'EC2NodeClass' ? o : {
+  return allObjects(nd).map((o) => (o.kind !== 'EC2NodeClass' ? o : {
     ...o, spec: { ...(o.spec as object), securityGroupSelectorTerms: [{ id: SAMPLE_SG }] },
   }));
 }
@@ -60,7 +65,7 @@ describe('NodeDesktops with a NodePool per user', () => {
       rdpClientSecurityGroup: f.guacd,
       users: [{ userId: 'alice@example.com' }, { userId: 'bob@example.com', instanceTypes: ['m7i.xlarge'] }],
     });
-    objects = Testing.synth(nd.chart) as KubernetesObject[];
+    objects = allObjects(nd);
     template = Template.fromStack(f.stack);
   });
 
@@ -122,7 +127,7 @@ describe('NodeDesktops with a NodePool per user', () => {
   test('the manifest is applied after the Karpenter controller, and nothing secret is synthesized', () => {
     // THEN
     const manifests = Object.values(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'))
-      .filter((r) => JSON.stringify(r.Properties.Manifest).includes('\\"kind\\":\\"EC2NodeClass\\"'));
+      .filter((r) => JSON.stringify(r.Properties.Manifest).includes('karpenter.k8s.aws/v1\\",\\"kind\\":\\"EC2NodeClass'));
     expect(manifests).toHaveLength(1);
     const [controllerId] = Object.keys(template.findResources('Custom::AWSCDK-EKS-HelmChart'));
     expect(manifests[0].DependsOn).toContain(controllerId);
@@ -268,6 +273,32 @@ describe('NodeDesktops with a shared pool, warm desktops, a directory and FSLogi
   test('nothing secret is synthesized', () => {
     // THEN
     expect(scanTemplateForSecrets(template)).toEqual([]);
+  });
+});
+
+describe('NodeDesktops with many users in per-user mode', () => {
+  test('splits the user NodePools into manifests of at most 40, each far below the Lambda event limit, after the EC2NodeClass', () => {
+    // GIVEN
+    const f = fixture();
+    const users = Array.from({ length: 120 }, (_, i) => ({ userId: `user-${i}@example.com` }));
+    // WHEN
+    const nd = new NodeDesktops(f.stack, 'Desktops', { karpenter: f.karpenter, isolation: NodeDesktopIsolation.nodePoolPerUser(), rdpClientSecurityGroup: f.guacd, users });
+    const template = Template.fromStack(f.stack);
+    // THEN
+    expect(nd.userPoolCharts.map((c) => (Testing.synth(c) as KubernetesObject[]).length)).toEqual([40, 40, 40]);
+    const manifests = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'))
+      .filter(([, r]) => JSON.stringify(r.Properties.Manifest).includes('\\"kind\\":\\"NodePool\\"'));
+    expect(manifests).toHaveLength(3);
+    const [mainId] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'))
+      .find(([, r]) => JSON.stringify(r.Properties.Manifest).includes('karpenter.k8s.aws/v1\\",\\"kind\\":\\"EC2NodeClass'))!;
+    for (const [, manifest] of manifests) {
+      // An update request carries old and new manifests: twice this, with room for the event's
+      // envelope, must stay under CloudFormation's 262,144-byte limit.
+      expect(JSON.stringify(manifest.Properties).length * 2).toBeLessThan(262144 * 0.5);
+      expect(manifest.DependsOn).toContain(mainId);
+    }
+    expect(nd.userNodePoolNames).toHaveLength(120);
+    expect(new Set(allObjects(nd).filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name)).size).toBe(120);
   });
 });
 

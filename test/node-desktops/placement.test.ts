@@ -77,7 +77,7 @@ function desktops(isolation: NodeDesktopIsolation, warmDesktops = 0): { pools: P
     karpenter, isolation, rdpClientSecurityGroup: guacd, warmDesktops,
     users: [{ userId: 'alice@example.com' }, { userId: 'bob@example.com' }],
   });
-  const objects = Testing.synth(nd.chart) as KubernetesObject[];
+  const objects = [nd.chart, ...nd.userPoolCharts].flatMap((chart) => Testing.synth(chart) as KubernetesObject[]);
   const sessionOf = (userId: string): Pod => {
     const chart = new cdk8s.Chart(new cdk8s.App(), 'session');
     new NodeDesktopSession(chart, 'S', { template: nd.sessionTemplate, userId });
