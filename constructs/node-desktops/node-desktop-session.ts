@@ -21,6 +21,18 @@ import { encodePowerShell, renderSessionScript, SESSION_READY_MARKER, SESSION_SC
 /** Value of `desktop.io/component` on session pods (and what their anti-affinity matches). */
 export const SESSION_COMPONENT = 'node-desktop-session';
 
+/** Limits of the session container (a HostProcess job object on the node). */
+const SESSION_CPU_LIMIT = '1';
+const SESSION_MEMORY_LIMIT = '512Mi';
+
+/**
+ * Name of the Secret whose key `password` is the local account's password of `userId`'s session
+ * (the session controller creates it, with a random password per session).
+ */
+export function sessionPasswordSecretName(userId: string): string {
+  return `${sessionName(userId)}-password`;
+}
+
 /** Windows account names: at most 20 characters, none of `"/\[]:;|=,+*?<>@` (and not only dots or spaces). */
 const WINDOWS_USER_NAME = /^(?=.*[^. ])[^"/\\[\]:;|=,+*?<>@\u0000-\u001f]{1,20}$/;
 
@@ -92,7 +104,7 @@ export class NodeDesktopSession extends Construct {
     if (typeof windowsUserName !== 'string' || !WINDOWS_USER_NAME.test(windowsUserName)) {
       throw new ValidationError('NodeDesktopSession.windowsUserName', `is ${JSON.stringify(windowsUserName)}; a Windows account name has 1 to 20 characters and none of "/\\[]:;|=,+*?<>@.`);
     }
-    const passwordSecretName = props.passwordSecretName ?? `${name}-password`;
+    const passwordSecretName = props.passwordSecretName ?? sessionPasswordSecretName(props.userId);
     validateDns1123Subdomain('NodeDesktopSession.passwordSecretName', passwordSecretName);
 
     const labels = {
@@ -160,10 +172,12 @@ export class NodeDesktopSession extends Construct {
           env,
           resources: {
             requests: { cpu: k8s.Quantity.fromString(t.sessionCpu), memory: k8s.Quantity.fromString(t.sessionMemory) },
-            limits: { cpu: k8s.Quantity.fromString(t.sessionCpu), memory: k8s.Quantity.fromString(t.sessionMemory) },
+            // The script's one-off work (domain join, ACLs) may burst; the desktop itself is not in this job.
+            limits: { cpu: k8s.Quantity.fromString(SESSION_CPU_LIMIT), memory: k8s.Quantity.fromString(SESSION_MEMORY_LIMIT) },
           },
+          // cmd.exe rather than powershell.exe: a probe every 10 s should cost next to nothing.
           readinessProbe: {
-            exec: { command: ['powershell.exe', '-NoProfile', '-NonInteractive', '-Command', `if (-not (Test-Path -Path '${SESSION_READY_MARKER}')) { exit 1 }`] },
+            exec: { command: ['cmd.exe', '/c', `if exist ${SESSION_READY_MARKER} (exit 0) else (exit 1)`] },
             periodSeconds: 10,
           },
         }],

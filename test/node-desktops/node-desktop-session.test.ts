@@ -3,7 +3,7 @@ import { Testing } from 'cdk8s';
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { NodeDesktopIsolationMode } from '../../constructs/node-desktops/node-desktop-isolation';
 import { NodeDesktopNodePool, userNodePoolProps } from '../../constructs/node-desktops/node-desktop-node-pool';
-import { NodeDesktopSession, sessionName } from '../../constructs/node-desktops/node-desktop-session';
+import { NodeDesktopSession, sessionName, sessionPasswordSecretName } from '../../constructs/node-desktops/node-desktop-session';
 import { renderSessionScript, SessionAccountKind } from '../../constructs/node-desktops/session-script';
 import { KubernetesObject, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import { scanForSecrets } from '../support/secret-scan';
@@ -60,6 +60,13 @@ describe('NodeDesktopSession in a bare cdk8s chart (shared pool)', () => {
     expect(pod.spec.automountServiceAccountToken).toBe(false);
   });
 
+  test('is ready once the script has marked the desktop ready, probed cheaply with cmd.exe', () => {
+    // THEN
+    const container = (pod.spec as unknown as { containers: Array<{ readinessProbe: { exec: { command: string[] } }; resources: Record<string, Record<string, string>> }> }).containers[0];
+    expect(container.readinessProbe.exec.command).toEqual(['cmd.exe', '/c', 'if exist C:\\ProgramData\\desktop-session\\ready (exit 0) else (exit 1)']);
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+  });
+
   test('carries karpenter.sh/do-not-disrupt', () => {
     // THEN
     expect((pod.metadata as { annotations: Record<string, string> }).annotations).toEqual({ 'karpenter.sh/do-not-disrupt': 'true' });
@@ -101,6 +108,7 @@ describe('NodeDesktopSession in a bare cdk8s chart (shared pool)', () => {
       name: 'DESKTOP_USER_PASSWORD',
       valueFrom: { secretKeyRef: { name: `nd-${alice}-password`, key: 'password' } },
     });
+    expect(sessionPasswordSecretName('alice@example.com')).toBe(`nd-${alice}-password`);
     expect(env.find((e) => e.name === 'DESKTOP_USER_NAME')).toEqual({ name: 'DESKTOP_USER_NAME', value: 'desktop' });
     expect(env.find((e) => e.name === 'DESKTOP_RDP_SOURCES')).toEqual({ name: 'DESKTOP_RDP_SOURCES', value: '10.0.0.0/16' });
     expect(scanForSecrets(objects)).toEqual([]);
