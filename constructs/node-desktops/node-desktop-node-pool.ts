@@ -101,6 +101,7 @@ export function warmNodePoolProps(template: NodeDesktopSessionTemplate, warmDesk
   return {
     ...commonPoolProps(template),
     name: `${template.poolName}-warm`,
+    expireAfter: template.warmNodeExpireAfter ?? template.expireAfter,
     labels: { [WARM_NODE_KEY]: 'true' },
     taints: [...desktopNodeTaints(template), { key: WARM_NODE_KEY, value: 'true', effect: 'NoSchedule' }],
     // The claim sets the user label on the Node; Karpenter need not know the key.

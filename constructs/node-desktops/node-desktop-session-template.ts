@@ -26,6 +26,13 @@ export interface NodeDesktopSessionTemplate {
   readonly instanceTypes: string[];
   /** Hard session limit: `expireAfter` of the nodes, e.g. `12h`. */
   readonly expireAfter: string;
+  /**
+   * `expireAfter` of warm nodes: the session limit plus the longest a warm node waits unclaimed,
+   * so a session on a node claimed late still gets its full time (the session controller ends
+   * sessions at the limit itself and claims only warm nodes younger than the wait).
+   * @default - no warm nodes
+   */
+  readonly warmNodeExpireAfter?: string;
   /** How soon an empty desktop node is removed, e.g. `1m`. */
   readonly consolidateAfter: string;
   /** Namespace of the session pods and Services. */

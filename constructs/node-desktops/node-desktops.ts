@@ -159,6 +159,14 @@ export interface NodeDesktopsProps {
   readonly warmDesktops?: number;
 
   /**
+   * Longest a warm node waits unclaimed: warm nodes expire after `maxSessionDuration` plus this,
+   * so a session on a node claimed late still gets its full time. The session controller claims
+   * only warm nodes younger than this.
+   * @default Duration.hours(12)
+   */
+  readonly warmNodeMaxWait?: Duration;
+
+  /**
    * The Active Directory users sign in with (needed for RDS SALs through License Manager and for
    * FSLogix on FSx).
    * @default - local accounts, one per node, password from a per-session Secret
@@ -277,6 +285,8 @@ export class NodeDesktops extends Construct {
     const directory = props.directory;
     const rootVolumeSize = props.rootVolumeSize ?? Size.gibibytes(100);
     const rdpSourceCidrs = props.rdpSourceCidrs ?? [cluster.vpc.vpcCidrBlock];
+    const maxSessionDuration = props.maxSessionDuration ?? Duration.hours(12);
+    const warmNodeMaxWait = props.warmNodeMaxWait ?? Duration.hours(12);
 
     // Validation (every message carries this construct's path).
     const v = ValidationError.within(this, () => {
@@ -336,7 +346,10 @@ export class NodeDesktops extends Construct {
         rootGib,
         userNames,
         amiSelection: ami.bind(`${p}.ami`, windowsVersion, karpenter.kubernetesVersion),
-        expireAfter: renderKarpenterDuration(`${p}.maxSessionDuration`, KarpenterDuration.of(props.maxSessionDuration ?? Duration.hours(12)), false),
+        expireAfter: renderKarpenterDuration(`${p}.maxSessionDuration`, KarpenterDuration.of(maxSessionDuration), false),
+        warmNodeExpireAfter: warmDesktops > 0
+          ? renderKarpenterDuration(`${p}.warmNodeMaxWait`, KarpenterDuration.of(maxSessionDuration.plus(warmNodeMaxWait)), false)
+          : undefined,
         consolidateAfter: renderKarpenterDuration(`${p}.emptyNodeTtl`, KarpenterDuration.of(props.emptyNodeTtl ?? Duration.minutes(1)), true),
         subnetSelectorTerms: renderSubnetSelectorTerms(`${p}.subnetSelectorTerms`, props.subnetSelectorTerms ?? [{ tags: { 'karpenter.sh/discovery': cluster.clusterName } }]),
       };
@@ -372,6 +385,7 @@ export class NodeDesktops extends Construct {
       capacityTypes: [capacityType],
       instanceTypes: [...instanceTypes],
       expireAfter: v.expireAfter,
+      warmNodeExpireAfter: v.warmNodeExpireAfter,
       consolidateAfter: v.consolidateAfter,
       namespace,
       hostProcessImage: HOST_PROCESS_IMAGE,

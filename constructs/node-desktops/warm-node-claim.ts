@@ -23,6 +23,9 @@ export interface NodeMergePatch {
  * never claim the same node; then delete the warm placeholder pod on the node (its Deployment
  * puts the next one on a new warm node) and create the user's `NodeDesktopSession`.
  *
+ * Claim only warm nodes younger than `NodeDesktopsProps.warmNodeMaxWait` (their
+ * `creationTimestamp`): warm nodes expire after the session limit plus that wait.
+ *
  * Pure: the session controller calls it at run time.
  *
  * @throws when the node is not warm (already claimed or not a warm desktop node)

@@ -238,6 +238,9 @@ describe('NodeDesktops with a shared pool, warm desktops, a directory and FSLogi
     expect(priority.value).toBeLessThan(0);
     expect(priority.preemptionPolicy).toBe('Never');
     expect((ofKind(objects, 'Deployment')[0].spec as { replicas: number }).replicas).toBe(3);
+    // A node claimed after waiting still gives its session the full 8 h: 8 h + 12 h of waiting.
+    expect(warm.spec.template.spec.expireAfter).toBe('20h');
+    expect(nd.sessionTemplate.warmNodeExpireAfter).toBe('20h');
   });
 
   test('the Windows 2025 Full AMI by SSM parameter', () => {
