@@ -53,7 +53,9 @@ const DIRECTORY_PORTS: Array<[string, ec2.Port]> = [
 export interface NodeDesktopEgress {
   /**
    * HTTPS and HTTP to any address (through the VPC's NAT gateways): the EKS, ECR and S3
-   * endpoints the node needs unless the VPC has endpoints for them, and the web for users.
+   * endpoints the node needs unless the VPC has endpoints for them, the session and placeholder
+   * images (`mcr.microsoft.com`, `registry.k8s.io`; mirror them to ECR with `hostProcessImage`
+   * and `placeholderImage` when this is off), and the web for users.
    * @default true
    */
   readonly internet?: boolean;
@@ -202,6 +204,18 @@ export interface NodeDesktopsProps {
   readonly rdpSourceCidrs?: string[];
 
   /**
+   * Image of the HostProcess session container (any image works: it runs the host's PowerShell).
+   * @default - Microsoft's HostProcess base image (`versions.ts`: HOST_PROCESS_IMAGE)
+   */
+  readonly hostProcessImage?: string;
+
+  /**
+   * Pause image of the warm placeholders; it needs a variant for the nodes' Windows build.
+   * @default - `registry.k8s.io/pause` (`versions.ts`: PAUSE_IMAGE)
+   */
+  readonly placeholderImage?: string;
+
+  /**
    * Root volume size (gp3, encrypted), whole GiB from 60 to 16384.
    * @default Size.gibibytes(100)
    */
@@ -335,6 +349,11 @@ export class NodeDesktops extends Construct {
           }
         });
       }
+      for (const [prop, image] of [['hostProcessImage', props.hostProcessImage], ['placeholderImage', props.placeholderImage]] as const) {
+        if (image !== undefined && (typeof image !== 'string' || (!Token.isUnresolved(image) && !/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:\d+)?(\/[a-z0-9._-]+)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(image)))) {
+          throw new ValidationError(`${p}.${prop}`, `is ${describeValue(image)}; give an image reference with a tag or digest, e.g. "123456789012.dkr.ecr.us-east-1.amazonaws.com/pause:3.10.2".`);
+        }
+      }
       validateNonEmpty(`${p}.rdpSourceCidrs`, rdpSourceCidrs, 'give the CIDRs of the gateway\'s subnets (default: the VPC\'s CIDR).');
       if (props.tags) validateNodeClassTags(`${p}.tags`, props.tags);
       const rootGib = wholeGibibytes(`${p}.rootVolumeSize`, rootVolumeSize);
@@ -388,7 +407,7 @@ export class NodeDesktops extends Construct {
       warmNodeExpireAfter: v.warmNodeExpireAfter,
       consolidateAfter: v.consolidateAfter,
       namespace,
-      hostProcessImage: HOST_PROCESS_IMAGE,
+      hostProcessImage: props.hostProcessImage ?? HOST_PROCESS_IMAGE,
       script: {
         account: directory ? SessionAccountKind.DOMAIN : SessionAccountKind.LOCAL,
         organizationalUnit: directory?.options.organizationalUnit !== undefined,
@@ -414,7 +433,7 @@ export class NodeDesktops extends Construct {
       tags: props.tags ? { ...props.tags } : undefined,
       maxDesktops: isolation.maxDesktops ?? 1,
       warmDesktops,
-      placeholderImage: PAUSE_IMAGE,
+      placeholderImage: props.placeholderImage ?? PAUSE_IMAGE,
       createNamespace: true,
     });
     this.manifest = cluster.addCdk8sChart(`NodeDesktops${Names.uniqueId(this)}`, this.chart);

@@ -372,6 +372,8 @@ describe('NodeDesktops bad input', () => {
     ['RDS license servers without a directory', { rdsLicenseServers: ['lic.example.com'] }, /NodeDesktops\.rdsLicenseServers: is set, but no directory is/],
     ['an empty list of RDS license servers', { directory: directory({}), rdsLicenseServers: [] }, /NodeDesktops\.rdsLicenseServers: is empty/],
     ['an RDS license server that is no address', { directory: directory({}), rdsLicenseServers: ['https://lic'] }, /NodeDesktops\.rdsLicenseServers\[0\]: is "https:\/\/lic"; give a DNS name or IP address/],
+    ['an image without a tag', { hostProcessImage: 'mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image' }, /NodeDesktops\.hostProcessImage: is "mcr\.microsoft\.com\/oss\/kubernetes\/windows-host-process-containers-base-image"; give an image reference with a tag or digest/],
+    ['a placeholder image of the wrong type', { placeholderImage: 3 as unknown as string }, /NodeDesktops\.placeholderImage: is the number 3/],
     ['a bad directory CIDR', { egress: { directoryCidrs: ['10.0.0.0/33'] } }, /NodeDesktops\.egress\.directoryCidrs\[0\]: "10\.0\.0\.0\/33" is not an IPv4 CIDR/],
   ])('%s fails with the construct path, the prop and the fix', (_what, props, message) => {
     // GIVEN
@@ -379,6 +381,30 @@ describe('NodeDesktops bad input', () => {
     // WHEN / THEN
     expect(() => new NodeDesktops(f.stack, 'Desktops', { karpenter: f.karpenter, isolation: NodeDesktopIsolation.sharedPool(), rdpClientSecurityGroup: f.guacd, ...props }))
       .toThrow(new RegExp(`^Test/Desktops: ${message.source}`));
+  });
+
+  test('mirrored images replace the public ones', () => {
+    // GIVEN
+    const f = fixture();
+    // WHEN
+    const nd = new NodeDesktops(f.stack, 'Desktops', {
+      karpenter: f.karpenter, isolation: NodeDesktopIsolation.sharedPool(), rdpClientSecurityGroup: f.guacd, warmDesktops: 1,
+      hostProcessImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/hostprocess:v1.0.0',
+      placeholderImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/pause:3.10.2',
+      egress: { internet: false },
+    });
+    // THEN
+    expect(nd.sessionTemplate.hostProcessImage).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/hostprocess:v1.0.0');
+    const deployment = ofKind(Testing.synth(nd.chart) as KubernetesObject[], 'Deployment')[0];
+    expect(JSON.stringify(deployment)).toContain('123456789012.dkr.ecr.us-east-1.amazonaws.com/pause:3.10.2');
+    // Egress is then only to the cluster (API, DNS): no CIDR rule at all.
+    const template = Template.fromStack(f.stack);
+    const groups = Object.values(template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: 'Node desktops: RDP from the gateway only' } }));
+    expect(((groups[0].Properties.SecurityGroupEgress ?? []) as Array<{ CidrIp?: string }>).filter((e) => e.CidrIp !== undefined && e.CidrIp !== '255.255.255.255/32')).toEqual([]);
+    const sgId = JSON.stringify(f.stack.resolve(nd.nodeSecurityGroup.securityGroupId));
+    const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties).filter((p) => JSON.stringify(p.GroupId) === sgId);
+    expect(egress.map((e) => `${e.IpProtocol}/${e.FromPort}`).sort()).toEqual(['tcp/443', 'tcp/53', 'udp/53']);
+    expect(egress.every((e) => e.DestinationSecurityGroupId !== undefined)).toBe(true);
   });
 
   test('Spot with the data loss accepted is allowed and is the only capacity type', () => {
