@@ -20,6 +20,17 @@ import {
 } from './node-desktop-node-pool';
 import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
 
+/** Key of the session template (JSON of `NodeDesktopSessionTemplate`) in its ConfigMap. */
+export const SESSION_TEMPLATE_KEY = 'template.json';
+
+/**
+ * Name of the ConfigMap (in the pool's namespace) that holds the pool's session template as
+ * JSON, deploy-time values resolved: what the session controller reads to render sessions.
+ */
+export function sessionTemplateConfigMapName(poolName: string): string {
+  return `${poolName}-session-template`;
+}
+
 /** Value of `desktop.io/component` on warm placeholder pods. */
 export const WARM_PLACEHOLDER_COMPONENT = 'node-desktop-warm';
 
@@ -84,6 +95,12 @@ export class NodeDesktopsChart extends Chart {
         },
       });
     }
+
+    // The session template for the session controller, with deploy-time values resolved.
+    new k8s.KubeConfigMap(this, 'SessionTemplate', {
+      metadata: { name: sessionTemplateConfigMapName(t.poolName), namespace: t.namespace, labels: { [APP_PART_OF_LABEL]: t.poolName } },
+      data: { [SESSION_TEMPLATE_KEY]: JSON.stringify(t) },
+    });
 
     this.nodeClass = new Ec2NodeClass(this, 'NodeClass', {
       metadata: { name: t.nodeClassName },

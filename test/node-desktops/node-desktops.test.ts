@@ -73,7 +73,7 @@ describe('NodeDesktops with a NodePool per user', () => {
     // THEN
     expect(schemasAvailable()).toBe(true);
     expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
-      'Namespace/node-desktops', 'EC2NodeClass/node-desktops', `NodePool/node-desktops-${alice}`, `NodePool/node-desktops-${bob}`,
+      'Namespace/node-desktops', 'ConfigMap/node-desktops-session-template', 'EC2NodeClass/node-desktops', `NodePool/node-desktops-${alice}`, `NodePool/node-desktops-${bob}`,
     ]);
     expect(validateKubernetesObjects(checkable(nd))).toEqual([]);
     expect(checkable(nd).flatMap(karpenterCelViolations)).toEqual([]);
@@ -170,6 +170,17 @@ describe('NodeDesktops with a NodePool per user', () => {
     });
   });
 
+  test('publishes the session template for the controller as JSON, deploy-time values resolved by CloudFormation', () => {
+    // THEN
+    const configMap = ofKind(objects, 'ConfigMap')[0] as KubernetesObject & { data: Record<string, string> };
+    expect(configMap.metadata?.namespace).toBe('node-desktops');
+    const parsed = JSON.parse(configMap.data['template.json']) as Record<string, unknown>;
+    expect(parsed).toEqual(JSON.parse(JSON.stringify(nd.sessionTemplate)));
+    // In the template the VPC CIDR (a deploy-time value) is joined into the JSON string.
+    const deployed = kubernetesObjectsOf(template).find((o) => o.kind === 'ConfigMap') as KubernetesObject & { data: Record<string, string> };
+    expect((JSON.parse(deployed.data['template.json']) as { rdpSources: string }).rdpSources).toBe('TOKEN');
+  });
+
   test('rdpConnectionFor gives the gateway the session Service with NLA', () => {
     // WHEN
     const connection = nd.rdpConnectionFor('alice@example.com', { name: 'Alice\'s desktop' });
@@ -213,7 +224,7 @@ describe('NodeDesktops with a shared pool, warm desktops, a directory and FSLogi
   test('renders the shared pool, the warm pool and its placeholders, schema- and CEL-valid', () => {
     // THEN
     expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
-      'Namespace/shared', 'EC2NodeClass/shared', 'NodePool/shared', 'NodePool/shared-warm', 'PriorityClass/shared-warm', 'Deployment/shared-warm',
+      'Namespace/shared', 'ConfigMap/shared-session-template', 'EC2NodeClass/shared', 'NodePool/shared', 'NodePool/shared-warm', 'PriorityClass/shared-warm', 'Deployment/shared-warm',
     ]);
     expect(validateKubernetesObjects(checkable(nd))).toEqual([]);
     expect(checkable(nd).flatMap(karpenterCelViolations)).toEqual([]);
