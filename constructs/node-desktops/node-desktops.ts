@@ -330,6 +330,15 @@ export class NodeDesktops extends Construct {
         throw new ValidationError(`${p}.warmDesktops`, `is ${warmDesktops}, but warm desktops need NodeDesktopIsolation.sharedPool(): a warm node cannot move into a user's own NodePool. Use the shared pool, or set warmDesktops: 0.`);
       }
       if (isolation.maxDesktops !== undefined) validateInteger(`${p}.isolation.maxDesktops`, isolation.maxDesktops, 1, 10000);
+      if (directory !== undefined && !(directory instanceof NodeDesktopDirectory)) {
+        throw new ValidationError(`${p}.directory`, `is ${describeValue(directory)}; use NodeDesktopDirectory.awsManagedMicrosoftAd({...}) or NodeDesktopDirectory.selfManagedAd({...}).`);
+      }
+      if (!(profiles instanceof NodeDesktopProfiles)) {
+        throw new ValidationError(`${p}.profiles`, `is ${describeValue(profiles)}; use NodeDesktopProfiles.fsLogix({ share }) or NodeDesktopProfiles.ephemeral().`);
+      }
+      if (!(ami instanceof NodeDesktopAmi)) {
+        throw new ValidationError(`${p}.ami`, `is ${describeValue(ami)}; use NodeDesktopAmi.eksOptimizedFull() or NodeDesktopAmi.fromFastLaunchAmi(ami).`);
+      }
       directory?.validate(`${p}.directory`);
       profiles.validate(`${p}.profiles`);
       if (profiles.kind === NodeDesktopProfilesKind.FSLOGIX && directory === undefined) {
@@ -354,7 +363,11 @@ export class NodeDesktops extends Construct {
           throw new ValidationError(`${p}.${prop}`, `is ${describeValue(image)}; give an image reference with a tag or digest, e.g. "123456789012.dkr.ecr.us-east-1.amazonaws.com/pause:3.10.2".`);
         }
       }
+      if (!Array.isArray(rdpSourceCidrs)) {
+        throw new ValidationError(`${p}.rdpSourceCidrs`, `is ${describeValue(rdpSourceCidrs)}; give a list of CIDRs, e.g. ["10.0.0.0/16"].`);
+      }
       validateNonEmpty(`${p}.rdpSourceCidrs`, rdpSourceCidrs, 'give the CIDRs of the gateway\'s subnets (default: the VPC\'s CIDR).');
+      rdpSourceCidrs.forEach((cidr, i) => validateCidr(`${p}.rdpSourceCidrs[${i}]`, cidr));
       if (props.tags) validateNodeClassTags(`${p}.tags`, props.tags);
       const rootGib = wholeGibibytes(`${p}.rootVolumeSize`, rootVolumeSize);
       if (rootGib < 60 || rootGib > 16384) {
@@ -562,9 +575,9 @@ function validateUsers(prop: string, users: NodeDesktopUser[], mode: NodeDesktop
 }
 
 function validateCidr(prop: string, cidr: string): void {
-  if (Token.isUnresolved(cidr)) return;
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (typeof cidr === 'string' && Token.isUnresolved(cidr)) return;
+  const m = typeof cidr === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr) : null;
   if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-    throw new ValidationError(prop, `"${cidr}" is not an IPv4 CIDR; use e.g. "10.0.0.0/24".`);
+    throw new ValidationError(prop, `${describeValue(cidr)} is not an IPv4 CIDR; use e.g. "10.0.0.0/24".`);
   }
 }

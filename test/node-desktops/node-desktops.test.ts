@@ -386,6 +386,11 @@ describe('NodeDesktops bad input', () => {
     ['an image without a tag', { hostProcessImage: 'mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image' }, /NodeDesktops\.hostProcessImage: is "mcr\.microsoft\.com\/oss\/kubernetes\/windows-host-process-containers-base-image"; give an image reference with a tag or digest/],
     ['a placeholder image of the wrong type', { placeholderImage: 3 as unknown as string }, /NodeDesktops\.placeholderImage: is the number 3/],
     ['a bad directory CIDR', { egress: { directoryCidrs: ['10.0.0.0/33'] } }, /NodeDesktops\.egress\.directoryCidrs\[0\]: "10\.0\.0\.0\/33" is not an IPv4 CIDR/],
+    ['a bad RDP source CIDR', { rdpSourceCidrs: ['10.0.0.0'] }, /NodeDesktops\.rdpSourceCidrs\[0\]: "10\.0\.0\.0" is not an IPv4 CIDR/],
+    ['RDP sources that are no list', { rdpSourceCidrs: '10.0.0.0/16' as unknown as string[] }, /NodeDesktops\.rdpSourceCidrs: is "10\.0\.0\.0\/16"; give a list of CIDRs/],
+    ['a directory from JSON', { directory: { domainName: 'corp.example.com' } as unknown as NodeDesktopDirectory }, /NodeDesktops\.directory: is an object .*; use NodeDesktopDirectory\.awsManagedMicrosoftAd/],
+    ['profiles from JSON', { profiles: 'fslogix' as unknown as NodeDesktopProfiles }, /NodeDesktops\.profiles: is "fslogix"; use NodeDesktopProfiles\.fsLogix/],
+    ['an AMI from JSON', { ami: 'ami-0123' as unknown as NodeDesktopAmi }, /NodeDesktops\.ami: is "ami-0123"; use NodeDesktopAmi\.eksOptimizedFull\(\)/],
   ])('%s fails with the construct path, the prop and the fix', (_what, props, message) => {
     // GIVEN
     const f = fixture();
