@@ -42,7 +42,10 @@ export interface NodeDesktopsChartProps {
   readonly nodeRoleName: string;
   /** AMI selector terms (Desktop Experience). */
   readonly amiSelectorTerms: Ec2NodeClassSpecAmiSelectorTerms[];
-  /** AMI family (the terms carry no alias). */
+  /**
+   * AMI family (needed when the terms carry no alias, which desktop AMIs never do).
+   * @default - inferred by Karpenter from an alias
+   */
   readonly amiFamily?: Ec2NodeClassSpecAmiFamily;
   /** Subnets of the nodes. */
   readonly subnetSelectorTerms: Ec2NodeClassSpecSubnetSelectorTerms[];
