@@ -7,6 +7,7 @@ import { cdkJsonContext, projectApp } from '../support/app';
 import { checkTemplateAgainstRegistry } from '../support/cloudformation-schemas';
 import { gvk, KINDS_WITHOUT_SCHEMA } from '../guacamole/guacamole-fixtures';
 import { scanTemplateForSecrets } from '../support/secret-scan';
+import { karpenterCelViolations } from '../node-desktops/karpenter-cel';
 import { registerKubeVirtSchemas } from '../support/kubevirt-schemas';
 import { helmReleasesOf, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
 
@@ -84,6 +85,8 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     const pools = objects.filter((o) => o.kind === 'NodePool' && o.metadata?.name?.startsWith('desktops-')).map((o) => o.metadata?.name);
     expect(pools).toEqual([...stack.dedicatedNodeDesktops.userNodePoolNames, 'desktops-shared', 'desktops-shared-warm']);
     expect(stack.dedicatedNodeDesktops.userNodePoolNames).toHaveLength(2);
+    // Every Karpenter object of the stack keeps the CRDs' CEL rules (restated in the helper).
+    expect(objects.flatMap(karpenterCelViolations)).toEqual([]);
     expect(objects.filter((o) => o.kind === 'EC2NodeClass').map((o) => o.metadata?.name)).toEqual(expect.arrayContaining(['desktops-dedicated', 'desktops-shared']));
     // RDP to desktop nodes from the gateway's guacd pods only.
     for (const desktops of [stack.dedicatedNodeDesktops, stack.sharedNodeDesktops]) {
