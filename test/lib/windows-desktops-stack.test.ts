@@ -7,7 +7,7 @@ import { cdkJsonContext, projectApp } from '../support/app';
 import { checkTemplateAgainstRegistry } from '../support/cloudformation-schemas';
 import { gvk, KINDS_WITHOUT_SCHEMA } from '../guacamole/guacamole-fixtures';
 import { scanTemplateForSecrets } from '../support/secret-scan';
-import { karpenterCelViolations } from '../node-desktops/karpenter-cel';
+import { karpenterCelViolations } from '../support/karpenter-cel';
 import { registerKubeVirtSchemas } from '../support/kubevirt-schemas';
 import { helmReleasesOf, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
 

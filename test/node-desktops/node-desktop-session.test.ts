@@ -7,7 +7,7 @@ import { NodeDesktopSession, sessionName, sessionPasswordSecretName } from '../.
 import { renderSessionScript, SessionAccountKind } from '../../constructs/node-desktops/session-script';
 import { KubernetesObject, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import { scanForSecrets } from '../support/secret-scan';
-import { karpenterCelViolations } from './karpenter-cel';
+import { karpenterCelViolations } from '../support/karpenter-cel';
 import { ofKind, sampleTemplate } from './node-desktops-fixtures';
 
 interface PodSpec {

@@ -15,7 +15,7 @@ import { WindowsServerEdition } from '../../constructs/windows-ami/fast-launch-w
 import { KubernetesObject, kubernetesObjectsOf, schemasAvailable, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import { scanTemplateForSecrets } from '../support/secret-scan';
 import { FakeKarpenter, stackWithV2Cluster } from '../support/eks-fixtures';
-import { karpenterCelViolations } from './karpenter-cel';
+import { karpenterCelViolations } from '../support/karpenter-cel';
 import { ofKind } from './node-desktops-fixtures';
 
 const SAMPLE_SG = 'sg-0123456789abcdef0';

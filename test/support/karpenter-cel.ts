@@ -1,4 +1,4 @@
-import { KubernetesObject } from '../support/kubernetes-schemas';
+import { KubernetesObject } from './kubernetes-schemas';
 
 /**
  * The CEL rules of the Karpenter v1.14.1 CRDs (`x-kubernetes-validations` in
