@@ -1,4 +1,4 @@
-import { Duration, Names, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
@@ -387,10 +387,19 @@ export class NodeDesktops extends Construct {
       };
     });
 
-    // Two pools of one cluster must not share names (NodePools, EC2NodeClass, namespace, taint).
+    this.users = v.userNames;
+
+    // Two pools of one cluster must not share names (NodePools, EC2NodeClass, namespace, taint);
+    // a user in two pools is allowed (two desktop classes) but worth a warning.
     for (const other of Stack.of(this).node.findAll()) {
-      if (other instanceof NodeDesktops && other !== this && other.karpenter.cluster === cluster && (other.name === name || other.namespace === namespace)) {
+      if (!(other instanceof NodeDesktops) || other === this || other.karpenter.cluster !== cluster) continue;
+      if (other.name === name || other.namespace === namespace) {
         throw new ValidationError(`${p}.name`, `"${name}" (namespace "${namespace}") is already used by the node desktops at ${other.node.path} in the same cluster; give each NodeDesktops its own name and namespace.`, this);
+      }
+      const shared = other.userIds.filter((userId) => v.userNames.has(userId));
+      if (shared.length > 0) {
+        Annotations.of(this).addWarningV2('eks-windows-desktops:node-desktop-user-in-two-pools',
+          `${shared.join(', ')} also ${shared.length === 1 ? 'has' : 'have'} node desktops at ${other.node.path}; each pool gives them a desktop node of its own.`);
       }
     }
 
@@ -474,9 +483,13 @@ export class NodeDesktops extends Construct {
     this.namespace = namespace;
     this.windowsVersion = windowsVersion;
     this.isolationMode = isolation.mode;
-    this.users = v.userNames;
 
     this.manifest.node.addDependency(karpenter.controller);
+  }
+
+  /** Ids of the users listed in `users`, in their order. */
+  public get userIds(): string[] {
+    return [...this.users.keys()];
   }
 
   /** Names of the per-user NodePools (per-user mode), in the order of `users`. */

@@ -1,5 +1,5 @@
 import { Duration, Size, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Testing } from 'cdk8s';
@@ -439,6 +439,16 @@ describe('NodeDesktops bad input', () => {
     // WHEN / THEN
     expect(() => new NodeDesktops(f.stack, 'B', { karpenter: f.karpenter, isolation: NodeDesktopIsolation.nodePoolPerUser(), rdpClientSecurityGroup: f.guacd }))
       .toThrow(/^Test\/B: NodeDesktops\.name: "node-desktops" \(namespace "node-desktops"\) is already used by the node desktops at Test\/A/);
+  });
+
+  test('a user in two pools is allowed, with a warning', () => {
+    // GIVEN
+    const f = fixture();
+    new NodeDesktops(f.stack, 'A', { karpenter: f.karpenter, name: 'a', isolation: NodeDesktopIsolation.sharedPool(), rdpClientSecurityGroup: f.guacd, users: [{ userId: 'alice@example.com' }] });
+    // WHEN
+    new NodeDesktops(f.stack, 'B', { karpenter: f.karpenter, name: 'b', isolation: NodeDesktopIsolation.nodePoolPerUser(), rdpClientSecurityGroup: f.guacd, users: [{ userId: 'alice@example.com' }, { userId: 'bob@example.com' }] });
+    // THEN
+    Annotations.fromStack(f.stack).hasWarning('/Test/B', Match.stringLikeRegexp('alice@example\\.com also has node desktops at Test/A'));
   });
 
   test('Windows 2025 on an older Karpenter fails with the Karpenter version', () => {
