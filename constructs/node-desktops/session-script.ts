@@ -196,7 +196,7 @@ export function renderSessionScript(options: SessionScriptOptions): string {
     `$imdsPrincipals = "D:(A;;CC;;;$sid)(A;;CC;;;${SID.interactive})(A;;CC;;;${SID.remoteInteractiveLogon})"`,
     'Get-NetFirewallRule -Name \'desktop-block-imds\' -ErrorAction SilentlyContinue | Remove-NetFirewallRule',
     'New-NetFirewallRule -Name \'desktop-block-imds\' -DisplayName \'Block the instance metadata service for desktop users\' '
-      + `-Direction Outbound -Action Block -Protocol TCP -RemoteAddress ${INSTANCE_METADATA_ADDRESS}, ${INSTANCE_METADATA_ADDRESS_V6} -LocalUser $imdsPrincipals | Out-Null`,
+      + `-Direction Outbound -Action Block -Protocol TCP -RemoteAddress '${INSTANCE_METADATA_ADDRESS}', '${INSTANCE_METADATA_ADDRESS_V6}' -LocalUser $imdsPrincipals | Out-Null`,
     '',
     '# The kubelet\'s configuration and credentials, and containerd\'s container specs (which hold',
     '# the environment of this pod): SYSTEM and Administrators only.',

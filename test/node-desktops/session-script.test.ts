@@ -15,7 +15,7 @@ describe('session script for local accounts', () => {
     const rule = lines.find((l) => l.includes('New-NetFirewallRule') && l.includes('desktop-block-imds'));
     expect(rule).toBeDefined();
     expect(rule).toMatch(/-Direction Outbound -Action Block/);
-    expect(rule).toMatch(/-RemoteAddress 169\.254\.169\.254, fd00:ec2::254/);
+    expect(rule).toMatch(/-RemoteAddress '169\.254\.169\.254', 'fd00:ec2::254'/);
     expect(rule).toMatch(/-LocalUser \$imdsPrincipals/);
     const sddl = lines.find((l) => l.startsWith('$imdsPrincipals ='));
     expect(sddl).toBe('$imdsPrincipals = "D:(A;;CC;;;$sid)(A;;CC;;;S-1-5-4)(A;;CC;;;S-1-5-14)"');
