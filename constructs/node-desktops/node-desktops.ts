@@ -3,7 +3,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
-import { kubernetesNameForUser } from '../common/kubernetes-name';
 import { describeValue, validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { HOST_PROCESS_IMAGE, PAUSE_IMAGE } from '../common/versions';
@@ -21,6 +20,7 @@ import { NodeDesktopProfiles, NodeDesktopProfilesKind } from './node-desktop-pro
 import { sessionName } from './node-desktop-session';
 import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
 import { NodeDesktopUser } from './node-desktop-user';
+import { validateCidr, validateInstanceTypes, validateUsers } from './private/validation';
 import { NodeDesktopsChart } from './node-desktops-chart';
 import { NodeDesktopUserPoolsChart } from './node-desktop-user-pools-chart';
 import { SESSION_SCRIPT_ENV, SessionAccountKind } from './session-script';
@@ -33,8 +33,6 @@ const MAX_POOL_NAME = 30;
 const USER_POOLS_PER_MANIFEST = 40;
 /** Most warm desktop nodes (each is a running instance paid by the hour). */
 const MAX_WARM_DESKTOPS = 50;
-/** Most users with a NodePool each (Karpenter is not tested with thousands: #5228). */
-const MAX_PER_USER_POOLS = 500;
 
 /** TCP and UDP ports a domain member needs towards its domain controllers. */
 const DIRECTORY_PORTS: Array<[string, ec2.Port]> = [
@@ -538,59 +536,5 @@ export class NodeDesktops extends Construct {
       sg.addEgressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(445), 'SMB file shares (profiles)');
     });
     return sg;
-  }
-}
-
-function validateInstanceTypes(prop: string, instanceTypes: string[]): void {
-  if (!Array.isArray(instanceTypes)) {
-    throw new ValidationError(prop, `is ${describeValue(instanceTypes)}; give a list of EC2 instance types, e.g. ['m7i.large'].`);
-  }
-  validateNonEmpty(prop, instanceTypes, "give at least one EC2 instance type, e.g. ['m7i.large'].");
-  instanceTypes.forEach((type, i) => {
-    if (typeof type !== 'string' || !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(type)) {
-      throw new ValidationError(`${prop}[${i}]`, `is ${describeValue(type)}; give an EC2 instance type such as 'm7i.large'.`);
-    }
-    // Graviton families carry a 'g' after the generation (m7g, c7gn, r6gd, t4g); a1 is Arm too.
-    if (/^(a1|[a-z]+\d+[a-z-]*g[a-z-]*)$/.test(type.split('.')[0])) {
-      throw new ValidationError(`${prop}[${i}]`, `'${type}' is a Graviton (Arm) type; Windows desktops need x86-64, e.g. 'm7i.large'.`);
-    }
-  });
-}
-
-function validateUsers(prop: string, users: NodeDesktopUser[], mode: NodeDesktopIsolationMode): Map<string, string> {
-  if (!Array.isArray(users)) {
-    throw new ValidationError(prop, `is ${describeValue(users)}; give a list of users, e.g. [{ userId: 'alice@example.com' }].`);
-  }
-  if (mode === NodeDesktopIsolationMode.NODE_POOL_PER_USER && users.length > MAX_PER_USER_POOLS) {
-    throw new ValidationError(prop, `lists ${users.length} users, each with a NodePool; Karpenter is not tested with that many NodePools (aws/karpenter-provider-aws#5228). Use NodeDesktopIsolation.sharedPool() above ${MAX_PER_USER_POOLS} users.`);
-  }
-  const names = new Map<string, string>();
-  const byName = new Map<string, string>();
-  users.forEach((user, i) => {
-    const userName = kubernetesNameForUser(`${prop}[${i}].userId`, user?.userId);
-    if (names.has(user.userId)) {
-      throw new ValidationError(`${prop}[${i}].userId`, `"${user.userId}" is listed twice; list each user once.`);
-    }
-    const other = byName.get(userName);
-    if (other !== undefined) {
-      throw new ValidationError(`${prop}[${i}].userId`, `"${user.userId}" maps to the same Kubernetes name as "${other}" (${userName}); rename one of the users.`);
-    }
-    if (user.instanceTypes !== undefined) {
-      if (mode !== NodeDesktopIsolationMode.NODE_POOL_PER_USER) {
-        throw new ValidationError(`${prop}[${i}].instanceTypes`, 'is set, but with the shared pool every desktop has the pool\'s instance types; set `instanceTypes` on NodeDesktops, or use NodeDesktopIsolation.nodePoolPerUser().');
-      }
-      validateInstanceTypes(`${prop}[${i}].instanceTypes`, user.instanceTypes);
-    }
-    names.set(user.userId, userName);
-    byName.set(userName, user.userId);
-  });
-  return names;
-}
-
-function validateCidr(prop: string, cidr: string): void {
-  if (typeof cidr === 'string' && Token.isUnresolved(cidr)) return;
-  const m = typeof cidr === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr) : null;
-  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-    throw new ValidationError(prop, `${describeValue(cidr)} is not an IPv4 CIDR; use e.g. "10.0.0.0/24".`);
   }
 }
