@@ -163,6 +163,21 @@ export interface KubeVirtDesktopConnectionOptions extends Omit<RdpConnectionProp
   readonly clusterDomain?: string;
 }
 
+/**
+ * Options of {@link RdpConnection.toNodeDesktop}.
+ */
+export interface NodeDesktopConnectionOptions extends Omit<RdpConnectionProps, 'hostname'> {
+  /** Name of the session's Service (`NodeDesktopSession.name`, or `sessionName(userId)`). */
+  readonly serviceName: string;
+  /** Namespace of the session (`NodeDesktops.namespace`). */
+  readonly namespace: string;
+  /**
+   * Cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+}
+
 /** Where recordings go inside guacd; `${HISTORY_PATH}` is the web app's recording search path. */
 const RECORDING_PATH = '${HISTORY_PATH}/${HISTORY_UUID}';
 
@@ -186,6 +201,21 @@ export class RdpConnection {
     // pin it on first use rather than refuse it (strict) or accept anything (ignore-cert).
     const certificateValidation = rest.certificateValidation ?? (rest.ignoreCert === undefined ? RdpCertificateValidation.trustOnFirstUse() : undefined);
     return new RdpConnection({ ...rest, certificateValidation, hostname: `${serviceName}.${namespace}.svc.${clusterDomain ?? 'cluster.local'}` });
+  }
+
+  /**
+   * A connection to a node desktop (a whole Windows Server node) through its session's Service,
+   * which forwards to the node's own RDP port. The certificate is verified strictly
+   * (`RdpCertificateValidation.verified()`) unless `certificateValidation` or `ignoreCert` says
+   * otherwise; NLA by default. (Trust on first use, the VM desktops' default, would pin the
+   * first node's certificate under a Service name that every later session of the user reuses
+   * on a new node.)
+   */
+  public static toNodeDesktop(options: NodeDesktopConnectionOptions): RdpConnection {
+    validateDns1123Label('RdpConnection.serviceName', options.serviceName);
+    validateDns1123Label('RdpConnection.namespace', options.namespace);
+    const { serviceName, namespace, clusterDomain, ...rest } = options;
+    return new RdpConnection({ ...rest, hostname: `${serviceName}.${namespace}.svc.${clusterDomain ?? 'cluster.local'}` });
   }
 
   /** Name the user sees. */
