@@ -34,6 +34,7 @@ import { ImageComponent } from '../constructs/windows-ami/image-component';
 import { FastLaunchWindowsAmi, FastLaunchWindowsAmiProps } from '../constructs/windows-ami/fast-launch-windows-ami';
 import { WindowsDesktopsStack, WindowsDesktopsStackProps } from '../lib/windows-desktops-stack';
 import { CERTIFICATE_ARN, HOSTNAME, importedCluster } from './guacamole/guacamole-fixtures';
+import { TEST_LICENSING } from './kubevirt/kubevirt-test-support';
 import { FakeKarpenter } from './support/eks-fixtures';
 
 /**
@@ -104,7 +105,7 @@ class World {
   }
 
   public hostPool(props: Partial<VmHostPoolProps> = {}, id = 'VmHosts'): VmHostPool {
-    return new VmHostPool(this.desktops, id, { karpenter: this.karpenter, ...props });
+    return new VmHostPool(this.desktops, id, { karpenter: this.karpenter, guestLicensing: TEST_LICENSING, ...props });
   }
 
   public karpenterInstall(props: Partial<KarpenterProps> = {}, id = 'Karpenter'): Karpenter {
@@ -151,7 +152,7 @@ class World {
   public readonly chart = new Chart(Testing.app(), 'Desktops', { namespace: 'desktops' });
 
   public goldenImage(props: Partial<GoldenImageProps> = {}, id = 'Windows11'): GoldenImage {
-    return new GoldenImage(this.chart, id, { name: 'windows-11', source: GoldenImageSource.registry('123456789012.dkr.ecr.us-east-1.amazonaws.com/golden/windows11:2026-11'), ...props });
+    return new GoldenImage(this.chart, id, { name: 'windows-11', source: GoldenImageSource.registry('123456789012.dkr.ecr.us-east-1.amazonaws.com/golden/windows11:2026-11'), cloneNamespaces: ['desktops'], ...props });
   }
 
   public desktop(props: Partial<WindowsDesktopVmProps> = {}, id = 'Alice'): WindowsDesktopVm {

@@ -23,6 +23,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CERTIFICATE_ARN, HOSTNAME } from './guacamole/guacamole-fixtures';
+import { TEST_LICENSING } from './kubevirt/kubevirt-test-support';
 import { FakeKarpenter } from './support/eks-fixtures';
 
 /**
@@ -86,7 +87,7 @@ const SUBJECTS: Subject[] = [
   {
     name: 'VmHostPool',
     props: ['virtualization', 'name', 'instanceFamilies', 'capacityTypes', 'cpuLimit', 'memoryLimit', 'expireAfter', 'consolidateAfter', 'disruptionBudgets', 'rootVolumeSize', 'additionalTaints', 'weight', 'labels', 'tags'],
-    build: (scope, _chart, props) => new VmHostPool(scope, 'Subject', { karpenter: fixtures.karpenter, ...props }),
+    build: (scope, _chart, props) => new VmHostPool(scope, 'Subject', { karpenter: fixtures.karpenter, guestLicensing: TEST_LICENSING, ...props }),
   },
   {
     name: 'Karpenter',
@@ -120,12 +121,12 @@ const SUBJECTS: Subject[] = [
   {
     name: 'KubeVirt',
     props: ['vmStateStorageClass', 'kubevirtVersion', 'cdiVersion', 'installerImage', 'installerNamespace', 'featureGates', 'userDiskStorageClassName', 'userDiskEncryptionKey', 'waitForReadiness', 'readinessTimeout'],
-    build: (scope, _chart, props) => new KubeVirt(scope, 'Subject', { cluster: fixtures.cluster, hostPool: new VmHostPool(scope, 'Hosts', { karpenter: fixtures.karpenter }), ...props }),
+    build: (scope, _chart, props) => new KubeVirt(scope, 'Subject', { cluster: fixtures.cluster, hostPool: new VmHostPool(scope, 'Hosts', { karpenter: fixtures.karpenter, guestLicensing: TEST_LICENSING }), ...props }),
   },
   {
     name: 'GoldenImage',
     props: ['name', 'source', 'namespace', 'createNamespace', 'size', 'storageClassName', 'cloneNamespaces'],
-    build: (_scope, chart, props) => new GoldenImage(chart, 'Subject', { name: 'windows-11', source: GoldenImageSource.http('https://images.example.com/w11.qcow2'), ...props }),
+    build: (_scope, chart, props) => new GoldenImage(chart, 'Subject', { name: 'windows-11', source: GoldenImageSource.http('https://images.example.com/w11.qcow2'), cloneNamespaces: ['desktops'], ...props }),
   },
   {
     name: 'WindowsDesktopVm',

@@ -28,6 +28,7 @@ import {
 } from './private/fast-launch';
 import { ImageReference, parseImageReference } from './private/image-reference';
 import { prePullDocument } from './private/prepull-document';
+import { addWarning } from '../common/warnings';
 import { LABEL_DOMAIN, PURPOSE_TAG } from '../common/well-known';
 
 /** Tag keys this library puts on the AMIs it builds. */
@@ -99,7 +100,9 @@ export interface FastLaunchWindowsAmiProps {
   /**
    * Container images to pull into containerd (`ctr -n k8s.io images pull`) while building, so
    * that the first pod on a new node finds them extracted. Fully qualified, with a tag or a
-   * digest, exactly as pods reference them (e.g. `mcr.microsoft.com/windows/servercore:ltsc2022`).
+   * digest, exactly as pods reference them (e.g. your desktop agent's image, or
+   * `registry.k8s.io/pause:3.10.2` for `WarmCapacity`). The EKS-optimized Windows AMIs already
+   * cache the Windows Server Core and Nano Server base images: list workload images instead.
    *
    * Public registries are pulled anonymously. Private Amazon ECR images are pulled with a token
    * of the build instance's role (it then gets `AmazonEC2ContainerRegistryPullOnly`), obtained
@@ -219,6 +222,11 @@ export interface FastLaunchWindowsAmiProps {
  * Enabling Fast Launch is asynchronous: for a while after each build, nodes launch at standard
  * speed until EC2 has created the pre-provisioned snapshots.
  *
+ * Karpenter (v1.14.1) always sends block device mappings for Windows nodes, and with explicit
+ * mappings EC2 reportedly builds the root volume from the AMI's own snapshot, not from a
+ * pre-provisioned one (aws/karpenter-provider-aws#9014): through Karpenter, count on the
+ * pre-pulled images, not on Fast Launch (README, "Fast Launch and Karpenter").
+ *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/win-ami-config-fast-launch.html
  * @see https://docs.aws.amazon.com/eks/latest/userguide/eks-optimized-windows-ami.html
  */
@@ -316,6 +324,11 @@ export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource
     }
     const images: ImageReference[] = imageRefs.map((ref, i) => parseImageReference(`${p}.prePulledImages[${i}]`, ref));
     imageRefs.forEach((ref, i) => validateImageBuild(`${p}.prePulledImages[${i}]`, ref, windowsVersion));
+    const cachedBases = imageRefs.filter((ref) => /^mcr\.microsoft\.com\/windows\/(servercore|nanoserver)[:@]/.test(ref));
+    if (cachedBases.length > 0) {
+      addWarning(this, 'prePullCachedBase',
+        `${p}.prePulledImages lists ${cachedBases.join(', ')}, which EKS-optimized Windows AMIs already cache; pre-pull your workload images instead (they build the AMI longer for nothing).`);
+    }
     const duplicate = imageRefs.find((ref, i) => imageRefs.indexOf(ref) !== i);
     if (duplicate !== undefined) {
       throw new ValidationError(`${p}.prePulledImages`, `lists "${duplicate}" twice; list each image once.`);
