@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
 import { describeValue, validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { HOST_PROCESS_IMAGE, PAUSE_IMAGE } from '../common/versions';
 import { RDP_PORT } from '../common/well-known';
 import { RdpConnection, RdpConnectionProps } from '../guacamole/rdp-connection';
@@ -251,6 +251,7 @@ export interface NodeDesktopsProps {
  * (and, in per-user mode for users not listed here, `new NodeDesktopNodePool(chart, id,
  * userNodePoolProps(template, userId))`) in a bare cdk8s Chart.
  */
+@reportsConstructPath
 export class NodeDesktops extends Construct {
   /** Name of the pool. */
   public readonly name: string;
