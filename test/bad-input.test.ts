@@ -32,6 +32,8 @@ import { WindowsDesktopVm, WindowsDesktopVmProps } from '../constructs/kubevirt/
 import { EnableFastLaunch } from '../constructs/windows-ami/enable-fast-launch';
 import { ImageComponent } from '../constructs/windows-ami/image-component';
 import { FastLaunchWindowsAmi, FastLaunchWindowsAmiProps } from '../constructs/windows-ami/fast-launch-windows-ami';
+import { NodeDesktopIsolation } from '../constructs/node-desktops/node-desktop-isolation';
+import { NodeDesktops, NodeDesktopsProps } from '../constructs/node-desktops/node-desktops';
 import { WindowsDesktopsStack, WindowsDesktopsStackProps } from '../lib/windows-desktops-stack';
 import { CERTIFICATE_ARN, HOSTNAME, importedCluster } from './guacamole/guacamole-fixtures';
 import { TEST_LICENSING } from './kubevirt/kubevirt-test-support';
@@ -132,6 +134,13 @@ class World {
 
   public gateway(props: Partial<GuacamoleGatewayProps> = {}, cluster: GuacamoleGatewayProps['cluster'] = this.cluster): GuacamoleGateway {
     return new GuacamoleGateway(this.desktops, 'Gateway', { cluster, hostname: HOSTNAME, certificateArn: CERTIFICATE_ARN, ...props });
+  }
+
+  public nodeDesktops(props: Partial<NodeDesktopsProps> = {}, id = 'NodeDesktops'): NodeDesktops {
+    return new NodeDesktops(this.desktops, id, {
+      karpenter: this.karpenter, isolation: NodeDesktopIsolation.sharedPool(),
+      rdpClientSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(this.stack, `${id}Guacd`, 'sg-0123456789abcdef0'), ...props,
+    });
   }
 
   public ami(props: Partial<FastLaunchWindowsAmiProps> = {}, id = 'Ami'): FastLaunchWindowsAmi {
@@ -248,6 +257,12 @@ const CASES: BadInput[] = [
   { issueClass: 1, name: 'a misspelled Karpenter prop (kubernetesversion)', act: (w) => w.karpenterInstall(bad({ kubernetesversion: '1.35' })), path: 'Test/Desktops/Karpenter', prop: 'Karpenter.kubernetesversion', fix: 'did you mean `kubernetesVersion`?' },
   { issueClass: 1, name: 'a misspelled nested budget prop (schedul)', act: (w) => w.pool({ disruptionBudgets: [bad({ nodes: '0', schedul: '@daily' })] }), path: POOL, prop: 'WindowsNodePool.disruptionBudgets[0].schedul', fix: 'did you mean `schedule`?' },
   { issueClass: 1, name: 'a misspelled gateway prop (adminUser)', act: (w) => w.gateway(bad({ adminUser: ['x'] })), path: 'Test/Desktops/Gateway', prop: 'GuacamoleGateway.adminUser', fix: 'did you mean `adminUsers`?' },
+
+  { issueClass: 1, name: "NodeDesktops.capacityType: 'Spot'", act: (w) => w.nodeDesktops({ capacityType: bad('Spot') }), path: 'Test/Desktops/NodeDesktops', prop: 'NodeDesktops.capacityType', fix: 'CapacityType.SPOT' },
+  { issueClass: 1, name: "NodeDesktops.maxSessionDuration: '8h'", act: (w) => w.nodeDesktops({ maxSessionDuration: bad('8h') }), path: 'Test/Desktops/NodeDesktops', prop: 'NodeDesktops.maxSessionDuration', fix: 'Duration' },
+  { issueClass: 1, name: "NodeDesktops.warmDesktops: '2'", act: (w) => w.nodeDesktops({ warmDesktops: bad('2') }), path: 'Test/Desktops/NodeDesktops', prop: 'NodeDesktops.warmDesktops', fix: 'number' },
+  { issueClass: 1, name: 'NodeDesktops.isolation: a string', act: (w) => w.nodeDesktops({ isolation: bad('shared') }), path: 'Test/Desktops/NodeDesktops', prop: 'NodeDesktops.isolation', fix: 'NodeDesktopIsolation.sharedPool()' },
+  { issueClass: 2, name: 'a node desktop pool named like a Windows pool', act: (w) => { w.pool({ name: 'desktops' }, 'A'); w.nodeDesktops({ name: 'desktops' }); }, path: 'Test/Desktops/NodeDesktops', prop: 'NodeDesktops.name', fix: 'its own `name`', mentions: ['Test/Desktops/Karpenter/A'] },
 
   // ---- 2. duplicates across the construct tree -------------------------------------------
   { issueClass: 2, name: 'two Windows pools of one version (one default name)', act: (w) => { w.pool({}, 'Desktops'); w.pool({}, 'Apps'); }, path: 'Test/Desktops/Karpenter/Apps', prop: 'WindowsNodePool.name', fix: 'give each pool its own `name`', mentions: ['NodePool "windows-2022"', 'Test/Desktops/Karpenter/Desktops'] },

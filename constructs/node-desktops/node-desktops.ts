@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
-import { describeValue, validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
+import { checkProps, describeValue, isInstanceOf, validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { HOST_PROCESS_IMAGE, PAUSE_IMAGE } from '../common/versions';
 import { RDP_PORT } from '../common/well-known';
@@ -24,6 +24,7 @@ import { validateCidr, validateInstanceTypes, validateUsers } from './private/va
 import { NodeDesktopsChart } from './node-desktops-chart';
 import { NodeDesktopUserPoolsChart } from './node-desktop-user-pools-chart';
 import { SESSION_SCRIPT_ENV, SessionAccountKind } from './session-script';
+import { claimUnique } from '../common/uniqueness';
 
 /** Windows Server releases offered as desktops (Full EKS-optimized AMIs, current support). */
 const DESKTOP_WINDOWS_YEARS = ['2022', '2025'];
@@ -281,6 +282,11 @@ export class NodeDesktops extends Construct {
   constructor(scope: Construct, id: string, props: NodeDesktopsProps) {
     super(scope, id);
     const p = 'NodeDesktops';
+    checkProps(p, props, {
+      maxSessionDuration: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.hours(12)'),
+      emptyNodeTtl: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.minutes(5)'),
+      warmNodeMaxWait: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.hours(12)'),
+    }, { refuseMisspelled: false });
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
 
@@ -401,6 +407,9 @@ export class NodeDesktops extends Construct {
           `${shared.join(', ')} also ${shared.length === 1 ? 'has' : 'have'} node desktops at ${other.node.path}; each pool gives them a desktop node of its own.`);
       }
     }
+    // The EC2NodeClass (and shared NodePool) take the pool's name: one of a name per cluster,
+    // Windows node pools and VM host pools included.
+    claimUnique(cluster, 'NodePool', name, this, `${p}.name`, 'The second EC2NodeClass and NodePool would replace the first at deploy time: give each pool its own `name`.');
 
     // The desktop nodes' own security group: RDP from guacd only, the cluster, and the chosen egress.
     this.nodeSecurityGroup = this.createNodeSecurityGroup(props, directory);
