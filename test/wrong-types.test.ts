@@ -5,6 +5,9 @@ import { DesktopCluster } from '../constructs/cluster/desktop-cluster';
 import { WindowsClusterSupport } from '../constructs/cluster/windows-cluster-support';
 import { WindowsManagedNodeGroup } from '../constructs/cluster/windows-managed-node-group';
 import { ValidationError } from '../constructs/common/validation-error';
+import { GuacamoleDatabase } from '../constructs/guacamole/guacamole-database';
+import { NodeDesktopIsolation } from '../constructs/node-desktops/node-desktop-isolation';
+import { NodeDesktops } from '../constructs/node-desktops/node-desktops';
 import { GuacamoleGateway } from '../constructs/guacamole/guacamole-gateway';
 import { RdpConnection } from '../constructs/guacamole/rdp-connection';
 import { Karpenter } from '../constructs/karpenter/karpenter';
@@ -147,6 +150,19 @@ const SUBJECTS: Subject[] = [
     name: 'EnableFastLaunch',
     props: ['imageId', 'subnetSelection', 'maxParallelLaunches', 'expectedBurst', 'encryptionKey'],
     build: (scope, _chart, props) => new EnableFastLaunch(scope, 'Subject', { imageId: 'ami-0123456789abcdef0', vpc: fixtures.cluster.vpc, maxParallelLaunches: 1, ...props }),
+  },
+  {
+    name: 'NodeDesktops',
+    props: ['windowsVersion', 'name', 'namespace', 'users', 'ami', 'capacityType', 'acceptSpotDataLoss', 'instanceTypes', 'maxSessionDuration', 'emptyNodeTtl', 'warmDesktops', 'warmNodeMaxWait', 'directory', 'rdsLicenseServers', 'profiles', 'egress', 'rdpSourceCidrs', 'hostProcessImage', 'placeholderImage', 'rootVolumeSize', 'rootVolumeEncryptionKey', 'subnetSelectorTerms', 'tags'],
+    build: (scope, _chart, props) => new NodeDesktops(scope, 'Subject', {
+      karpenter: fixtures.karpenter, isolation: NodeDesktopIsolation.sharedPool(),
+      rdpClientSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(scope, 'Guacd', 'sg-0123456789abcdef0'), ...props,
+    }),
+  },
+  {
+    name: 'GuacamoleDatabase',
+    props: ['subnets', 'instanceType', 'minCapacity', 'maxCapacity', 'readers', 'engineVersion', 'storageEncryptionKey', 'backupRetentionDays', 'deletionProtection', 'removalPolicy', 'iamAuthentication', 'rotationDays'],
+    build: (scope, _chart, props) => new GuacamoleDatabase(scope, 'Subject', { vpc: fixtures.cluster.vpc, readers: -1, ...props }),
   },
   {
     name: 'RdpConnection',

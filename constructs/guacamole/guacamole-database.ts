@@ -157,7 +157,8 @@ export class GuacamoleDatabase extends Construct implements ec2.IConnectable {
       removalPolicy: isEnumMember(RemovalPolicy as unknown as Record<string, string>, 'RemovalPolicy'),
       iamAuthentication: isBoolean(),
       rotationDays: isNumber('30'),
-    }, { otherProps: ['engineVersion'] });
+      engineVersion: isShape({}, 'rds.AuroraPostgresEngineVersion.VER_17_9'),
+    });
     // Defaults.
     const subnets = props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const minCapacity = props.minCapacity ?? 0.5;
