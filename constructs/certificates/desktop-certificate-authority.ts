@@ -1,4 +1,5 @@
-import { Duration, Names } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack } from 'aws-cdk-lib';
+import { CfnFargateProfile } from 'aws-cdk-lib/aws-eks';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { dependOnAlbController, IEksCluster } from '../common/eks-cluster';
@@ -137,6 +138,7 @@ export class DesktopCertificateAuthority extends Construct implements IDesktopCe
     });
 
     const cluster = props.cluster;
+    if (install) this.warnWithoutFargateProfile(cluster, namespace);
     if (install) {
       const values: CertManagerValues = { crds: { enabled: true, keep: true }, enableCertificateOwnerRef: true, webhook: { securePort: webhookPort } };
       this.certManager = cluster.addHelmChart(`${Names.uniqueId(this)}CertManager`, {
@@ -168,5 +170,23 @@ export class DesktopCertificateAuthority extends Construct implements IDesktopCe
     this.issuerName = issuerName;
     this.namespace = namespace;
     this.ready = this.manifest;
+  }
+
+  /**
+   * The cluster runs its system pods on Fargate (it has Fargate profiles in this stack) but
+   * none selects cert-manager's namespace: its pods would stay Pending and the Helm release
+   * time out. A warning, not an error: Linux nodes may run them.
+   */
+  private warnWithoutFargateProfile(cluster: IEksCluster, namespace: string): void {
+    const stack = Stack.of(this);
+    const clusterName = JSON.stringify(stack.resolve(cluster.clusterName));
+    const profiles = stack.node.findAll()
+      .filter((c): c is CfnFargateProfile => c instanceof CfnFargateProfile && JSON.stringify(stack.resolve(c.clusterName)) === clusterName);
+    if (profiles.length === 0) return;
+    const selected = profiles.some((profile) => (stack.resolve(profile.selectors) as Array<{ namespace?: string }>).some((s) => s.namespace === namespace));
+    if (!selected) {
+      Annotations.of(this).addWarningV2('eks-windows-desktops:cert-manager-without-fargate-profile',
+        `cert-manager's namespace "${namespace}" has no Fargate profile in this cluster; add it to DesktopCluster.systemNamespaces (or run Linux nodes), or its pods stay Pending and the Helm release times out.`);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Testing } from 'cdk8s';
 import { DesktopCertificateAuthority } from '../../constructs/certificates/desktop-certificate-authority';
 import { renderRdpServerCertificate, serviceDnsNames } from '../../constructs/certificates/desktop-certificates';
@@ -67,6 +67,21 @@ describe('DesktopCertificateAuthority', () => {
     const [helmId] = Object.entries(resources).find(([, r]) => r.Type === 'Custom::AWSCDK-EKS-HelmChart')!;
     expect(resources[issuersId].DependsOn).toEqual(expect.arrayContaining([helmId]));
     expect(scanTemplateForSecrets(Template.fromStack(stack))).toEqual([]);
+  });
+
+  test('warns when the cluster runs system pods on Fargate but no profile selects cert-manager\'s namespace', () => {
+    // GIVEN
+    const { stack, cluster } = stackWithV2Cluster();
+    cluster.addFargateProfile('System', { selectors: [{ namespace: 'guacamole' }] });
+    const { stack: covered, cluster: coveredCluster } = stackWithV2Cluster();
+    coveredCluster.addFargateProfile('System', { selectors: [{ namespace: 'guacamole' }] });
+    coveredCluster.addFargateProfile('CertManager', { selectors: [{ namespace: 'cert-manager' }] });
+    // WHEN
+    new DesktopCertificateAuthority(stack, 'Ca', { cluster });
+    new DesktopCertificateAuthority(covered, 'Ca', { cluster: coveredCluster });
+    // THEN
+    Annotations.fromStack(stack).hasWarning('/Test/Ca', Match.stringLikeRegexp('namespace "cert-manager" has no Fargate profile.*DesktopCluster\\.systemNamespaces'));
+    Annotations.fromStack(covered).hasNoWarning('/Test/Ca', Match.stringLikeRegexp('Fargate profile'));
   });
 
   test('with installCertManager: false only the issuers are applied', () => {
