@@ -1,7 +1,7 @@
 import { Annotations, Duration, Names, Stack } from 'aws-cdk-lib';
 import { CfnFargateProfile } from 'aws-cdk-lib/aws-eks';
 import * as cdk8s from 'cdk8s';
-import { Construct, IConstruct, IDependable } from 'constructs';
+import { Construct, DependencyGroup, IConstruct, IDependable } from 'constructs';
 import { dependOnAlbController, IEksCluster } from '../common/eks-cluster';
 import { describeValue, validateDns1123Label, validateInteger } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
@@ -97,6 +97,20 @@ export interface DesktopCertificateAuthorityProps {
  * root into guacd, whose FreeRDP checks it through OpenSSL's `SSL_CERT_FILE`.
  */
 export class DesktopCertificateAuthority extends Construct implements IDesktopCertificateAuthority {
+  /**
+   * A desktop CA created elsewhere (another app or stack on the same cluster), by the name of
+   * its ClusterIssuer: e.g. for a gateway deployed apart from the node desktops.
+   */
+  public static fromIssuerName(scope: Construct, id: string, issuerName: string): IDesktopCertificateAuthority {
+    ValidationError.within(scope, () => validateDns1123Label('DesktopCertificateAuthority.fromIssuerName.issuerName', issuerName));
+    class Imported extends Construct implements IDesktopCertificateAuthority {
+      public readonly issuerName = issuerName;
+      public readonly issuerKind = 'ClusterIssuer' as const;
+      public readonly ready: IDependable = new DependencyGroup();
+    }
+    return new Imported(scope, id);
+  }
+
   public readonly issuerName: string;
   public readonly issuerKind = 'ClusterIssuer' as const;
   public readonly ready: IDependable;

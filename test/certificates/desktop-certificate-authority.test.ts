@@ -111,6 +111,27 @@ describe('DesktopCertificateAuthority', () => {
   });
 });
 
+describe('DesktopCertificateAuthority.fromIssuerName', () => {
+  test('a gateway in another app trusts the same issuer by name', () => {
+    // GIVEN
+    const { stack, cluster } = stackWithV2Cluster();
+    // WHEN
+    const ca = DesktopCertificateAuthority.fromIssuerName(stack, 'Ca', 'desktop-rdp-ca');
+    // THEN
+    expect(ca.issuerName).toBe('desktop-rdp-ca');
+    expect(ca.issuerKind).toBe('ClusterIssuer');
+    expect(helmReleasesOf(Template.fromStack(stack))).toHaveLength(0);
+    expect(cluster).toBeDefined();
+  });
+
+  test('a name that is no DNS label fails with the path and the prop', () => {
+    // GIVEN
+    const { stack } = stackWithV2Cluster();
+    // WHEN / THEN
+    expect(() => DesktopCertificateAuthority.fromIssuerName(stack, 'Ca', 'Desktop CA')).toThrow(/^Test: DesktopCertificateAuthority\.fromIssuerName\.issuerName: "Desktop CA"/);
+  });
+});
+
 describe('renderRdpServerCertificate', () => {
   test('names the Service in both cluster DNS forms, RSA PKCS#1, server auth only, and validates', () => {
     // GIVEN
