@@ -464,8 +464,8 @@ export class NodeDesktops extends Construct {
     };
     if (certificateAuthority !== undefined) {
       // Three session lengths: cert-manager renews at two thirds, so a session's certificate is
-      // never renewed (or rotated) while the session runs.
-      const hours = Math.ceil(maxSessionDuration.toHours({ integral: false }) * 3);
+      // never renewed (or rotated) while the session runs. cert-manager's shortest is one hour.
+      const hours = Math.max(1, Math.ceil(maxSessionDuration.toHours({ integral: false }) * 3));
       this.sessionTemplate = {
         ...this.sessionTemplate,
         script: { ...this.sessionTemplate.script, rdpCertificate: true },
