@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Testing } from 'cdk8s';
@@ -177,6 +177,17 @@ describe('gateway and node desktops sharing the desktop CA', () => {
     expect((certificate.spec as { dnsNames: string[] }).dnsNames).toContain(parameters.hostname);
   });
 
+  test('a session certificate outlives three sessions, and never less than cert-manager\'s one-hour minimum', () => {
+    // GIVEN
+    const { stack, gateway, karpenter } = setup(true);
+    // WHEN
+    const long = new NodeDesktops(stack, 'Long', { name: 'long', karpenter, isolation: NodeDesktopIsolation.sharedPool(), rdpClientSecurityGroup: gateway.podSecurityGroup, maxSessionDuration: Duration.hours(8) });
+    const short = new NodeDesktops(stack, 'Short', { name: 'short', karpenter, isolation: NodeDesktopIsolation.sharedPool(), rdpClientSecurityGroup: gateway.podSecurityGroup, maxSessionDuration: Duration.minutes(15) });
+    // THEN
+    expect(long.sessionTemplate.rdpCertificate?.duration).toBe('24h');
+    expect(short.sessionTemplate.rdpCertificate?.duration).toBe('1h');
+  });
+
   test('a CA the gateway does not trust fails at synth time with the fix', () => {
     // GIVEN
     const { stack, gateway, ca, karpenter } = setup(false);
@@ -192,6 +203,9 @@ describe('gateway and node desktops sharing the desktop CA', () => {
     const nd = new NodeDesktops(stack, 'Desktops', { karpenter, isolation: NodeDesktopIsolation.sharedPool(), rdpClientSecurityGroup: gateway.podSecurityGroup });
     // THEN
     expect(nd.sessionTemplate.rdpCertificate).toBeUndefined();
+    const gatewayObjects = Testing.synth(gateway.chart) as KubernetesObject[];
+    expect(gatewayObjects.filter((o) => o.kind === 'Certificate')).toHaveLength(0);
+    expect(JSON.stringify(gatewayObjects)).not.toContain('SSL_CERT_FILE');
     expect(() => nd.rdpConnectionFor('alice@example.com', { name: 'Alice' }))
       .toThrow(/^Test\/Desktops: NodeDesktops\.rdpConnectionFor\.certificateValidation: is not set for "alice@example\.com", and the pool has no certificateAuthority.*DesktopCertificateAuthority/);
     const pinned = nd.rdpConnectionFor('alice@example.com', { name: 'Alice', certificateValidation: RdpCertificateValidation.fingerprints(['sha256:ab:cd']) });
