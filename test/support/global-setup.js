@@ -9,4 +9,8 @@ module.exports = async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-windows-desktops-tests-'));
   process.env.EKS_WINDOWS_DESKTOPS_TEST_TMPDIR = dir;
   process.env.TMPDIR = dir;
+  // Nor does any test app copy assets (the kubectl layer is ~100 MB): with staging disabled,
+  // assets keep their source path and hash, so templates are the same and nothing is copied.
+  // Without this, the wrong-type tests (thousands of apps) filled 60 GB of disk.
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:disable-asset-staging': true });
 };
