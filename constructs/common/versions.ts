@@ -80,3 +80,11 @@ export const POSTGRES_CLIENT_IMAGE = 'postgres:17.6-alpine';
 /** External Secrets Operator Helm chart (serves `external-secrets.io/v1`). */
 export const EXTERNAL_SECRETS_CHART_VERSION = '2.10.0';
 export const EXTERNAL_SECRETS_CHART_REPOSITORY = 'https://charts.external-secrets.io';
+
+/** Portainer CE image of the optional management UI (`Portainer`). */
+export const PORTAINER_IMAGE = 'portainer/portainer-ce:2.27.3';
+/**
+ * AWS CLI image of the init container that reads Portainer's admin password from Secrets
+ * Manager (Portainer's image has no shell or AWS client of its own).
+ */
+export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.32.9';

@@ -27,7 +27,7 @@ const INIT_VERSIONS = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules',
 
 /** Environment without AWS credentials: synthesis must not need an account. */
 function offlineEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, CI: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
   for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[key];
   return env;
 }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { REFERENCE_DIR } from './reference';
+import { REFERENCE_DIR, referenceMissing, referencePath } from './reference';
 
 /**
  * Checks synthesized CloudFormation resources against the CloudFormation registry schemas in
@@ -90,8 +90,17 @@ export interface CloudFormationCheck {
   readonly uncheckedTypes: string[];
 }
 
-/** Checks every resource of a synthesized template (`Template.toJSON()`). */
+/**
+ * Checks every resource of a synthesized template (`Template.toJSON()`). Throws
+ * `ReferenceMissingError` (the test is reported as skipped) when neither schema folder is on
+ * this machine.
+ */
 export function checkTemplateAgainstRegistry(template: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> }): CloudFormationCheck {
+  const folders = [AWSCC_DIR, CFN_LINT_DIR];
+  if (!folders.some((dir) => fs.existsSync(dir))) {
+    referencePath(path.relative(REFERENCE_DIR, AWSCC_DIR)); // fails here where the reference is required
+    referenceMissing(folders, 'the CloudFormation registry schema check');
+  }
   const errors: string[] = [];
   const checked = new Set<string>();
   const unchecked = new Set<string>();

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseAllDocuments } from 'yaml';
-import { referencePath } from './reference';
+import { REFERENCE_DIR, referenceMissing, referencePath } from './reference';
 
 /** A Kubernetes object as synthesized: plain JSON with apiVersion and kind. */
 export interface KubernetesObject {
@@ -36,13 +37,24 @@ function strict(schema: unknown): unknown {
   return copy;
 }
 
+/** Reference files that were missing when the schemas were loaded (see `reference.ts`). */
+const missingFiles: string[] = [];
+
+function noteMissing(parts: string[]): void {
+  missingFiles.push(path.join(REFERENCE_DIR, ...parts));
+}
+
 /** Schemas keyed by "group/version/Kind" (core group: "/v1/Kind"). */
 const schemaSources: Array<() => Map<string, JsonSchema>> = [
   // Kubernetes core types (v1.34) from cdk8s' published schemas.
   () => {
-    const file = referencePath('cdk8s', 'kubernetes-schemas', 'v1.34.0', '_definitions.json');
+    const parts = ['cdk8s', 'kubernetes-schemas', 'v1.34.0', '_definitions.json'];
+    const file = referencePath(...parts);
     const result = new Map<string, JsonSchema>();
-    if (!file) return result;
+    if (!file) {
+      noteMissing(parts);
+      return result;
+    }
     const definitions = strict(JSON.parse(fs.readFileSync(file, 'utf8')).definitions) as Record<string, JsonSchema>;
     for (const [name, def] of Object.entries(definitions)) {
       const gvks = def['x-kubernetes-group-version-kind'] as Array<{ group: string; version: string; kind: string }> | undefined;
@@ -62,7 +74,10 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
     const result = new Map<string, JsonSchema>();
     for (const parts of crds) {
       const file = referencePath(...parts);
-      if (!file) continue;
+      if (!file) {
+        noteMissing(parts);
+        continue;
+      }
       for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
         const crd = doc.toJSON() as { spec: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: JsonSchema } }> } };
         for (const version of crd.spec.versions) {
@@ -76,10 +91,14 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
 
 let schemas: Map<string, JsonSchema> | undefined;
 
-/** Registers more schemas (e.g. KubeVirt, CDI) keyed by "group/version/Kind". */
-export function registerSchemas(extra: Map<string, JsonSchema>): void {
+/**
+ * Registers more schemas (e.g. KubeVirt, CDI) keyed by "group/version/Kind", and the reference
+ * files that were missing for them (objects of kinds without a schema are then skipped).
+ */
+export function registerSchemas(extra: Map<string, JsonSchema>, missing: string[] = []): void {
   loadSchemas();
   for (const [key, value] of extra) schemas!.set(key, strict(value) as JsonSchema);
+  missingFiles.push(...missing);
 }
 
 function loadSchemas(): Map<string, JsonSchema> {
@@ -90,9 +109,10 @@ function loadSchemas(): Map<string, JsonSchema> {
   return schemas;
 }
 
-/** True when the upstream schemas are on this machine. */
+/** True when every upstream schema file is on this machine. */
 export function schemasAvailable(): boolean {
-  return loadSchemas().size > 0;
+  loadSchemas();
+  return missingFiles.length === 0;
 }
 
 function gvkKey(obj: KubernetesObject): string {
@@ -103,13 +123,15 @@ function gvkKey(obj: KubernetesObject): string {
 /**
  * Validates one object against its upstream schema. Returns the list of problems (empty when
  * valid). An object whose kind has no known schema is itself a problem: every synthesized kind
- * must be checked.
+ * must be checked. When a schema file is missing from this machine, no kind it could have
+ * covered passes silently: the check throws `ReferenceMissingError` and the test is reported
+ * as skipped.
  */
 export function validateKubernetesObject(obj: KubernetesObject): string[] {
   const all = loadSchemas();
-  if (all.size === 0) return [];
   const key = gvkKey(obj);
   const schema = all.get(key);
+  if (!schema && missingFiles.length > 0) referenceMissing([...new Set(missingFiles)], `schema validation of ${key}`);
   if (!schema) return [`no upstream schema known for ${key}`];
   let validate = validators.get(key);
   if (!validate) {
