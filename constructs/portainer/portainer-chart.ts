@@ -25,6 +25,10 @@ export interface PortainerChartProps {
   readonly certificateArn: string;
   readonly sslPolicy: string;
   readonly internetFacing: boolean;
+  /**
+   * Host name the Ingress answers for.
+   * @default - any host name
+   */
   readonly hostname?: string;
 }
 

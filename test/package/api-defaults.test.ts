@@ -18,14 +18,16 @@ function optionalPropsWithoutDefault(): string[] {
     const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
     for (const exported of checker.getExportsOfModule(moduleSymbol)) {
       const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-      for (const declaration of symbol.declarations ?? []) {
-        if (!ts.isInterfaceDeclaration(declaration)) continue;
-        const file = path.relative(ROOT, declaration.getSourceFile().fileName);
-        if (file.startsWith(path.join('constructs', 'imports')) || file.startsWith('node_modules')) continue;
-        for (const member of declaration.members) {
+      if (!(symbol.flags & ts.SymbolFlags.Interface)) continue;
+      // Inherited props count too (a base interface need not be exported to be part of the API).
+      for (const property of checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol))) {
+        for (const member of property.declarations ?? []) {
           if (!ts.isPropertySignature(member) || !member.questionToken) continue;
+          const file = path.relative(ROOT, member.getSourceFile().fileName);
+          if (file.startsWith(path.join('constructs', 'imports')) || file.startsWith('node_modules')) continue;
+          const owner = (member.parent as ts.InterfaceDeclaration).name.text;
           const hasDefault = ts.getJSDocTags(member).some((tag) => tag.tagName.text === 'default');
-          if (!hasDefault) missing.add(`${file}: ${declaration.name.text}.${member.name.getText()}`);
+          if (!hasDefault) missing.add(`${file}: ${owner}.${member.name.getText()}`);
         }
       }
     }
