@@ -39,6 +39,8 @@ function strict(schema: unknown): unknown {
 
 /** Reference files that were missing when the schemas were loaded (see `reference.ts`). */
 const missingFiles: string[] = [];
+/** True when the Kubernetes definitions are missing and kubernetes-models checks built-in kinds. */
+let builtInKindsFromPackage = false;
 
 function noteMissing(parts: string[]): void {
   missingFiles.push(path.join(REFERENCE_DIR, ...parts));
@@ -52,7 +54,8 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
     const file = referencePath(...parts);
     const result = new Map<string, JsonSchema>();
     if (!file) {
-      noteMissing(parts);
+      // Built-in kinds are still checked, with the kubernetes-models package (below).
+      builtInKindsFromPackage = true;
       return result;
     }
     const definitions = strict(JSON.parse(fs.readFileSync(file, 'utf8')).definitions) as Record<string, JsonSchema>;
@@ -115,6 +118,32 @@ export function schemasAvailable(): boolean {
   return missingFiles.length === 0;
 }
 
+type KubernetesModel = new (data: unknown) => { validate(): void };
+
+/**
+ * Checks a built-in kind with the `kubernetes-models` package, used when the Kubernetes
+ * definitions are not on this machine: types, enums and required fields, but not unknown
+ * fields (its validators allow them), so the reference stays the stricter check. Returns
+ * undefined for kinds the package does not know (custom resources).
+ */
+function validateWithKubernetesModels(obj: KubernetesObject): string[] | undefined {
+  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
+  let models: Record<string, unknown>;
+  try {
+    models = require(group === '' ? `kubernetes-models/${version}` : `kubernetes-models/${group}/${version}`) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const Model = models[obj.kind];
+  if (typeof Model !== 'function') return undefined;
+  try {
+    new (Model as KubernetesModel)(obj).validate();
+    return [];
+  } catch (error) {
+    return [`${obj.kind}/${obj.metadata?.name ?? '?'} ${(error as Error).message}`];
+  }
+}
+
 function gvkKey(obj: KubernetesObject): string {
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
   return `${group}/${version}/${obj.kind}`;
@@ -131,6 +160,10 @@ export function validateKubernetesObject(obj: KubernetesObject): string[] {
   const all = loadSchemas();
   const key = gvkKey(obj);
   const schema = all.get(key);
+  if (!schema && builtInKindsFromPackage) {
+    const problems = validateWithKubernetesModels(obj);
+    if (problems) return problems;
+  }
   if (!schema && missingFiles.length > 0) referenceMissing([...new Set(missingFiles)], `schema validation of ${key}`);
   if (!schema) return [`no upstream schema known for ${key}`];
   let validate = validators.get(key);
