@@ -38,12 +38,12 @@ function strict(schema: unknown): unknown {
 }
 
 /** Reference files that were missing when the schemas were loaded (see `reference.ts`). */
-const missingFiles: string[] = [];
-/** True when the Kubernetes definitions are missing and kubernetes-models checks built-in kinds. */
-let builtInKindsFromPackage = false;
+const missingByGroup = new Map<string, string[]>();
+/** The Kubernetes definitions file when it is missing (kubernetes-models checks built-in kinds then). */
+let missingDefinitions: string | undefined;
 
-function noteMissing(parts: string[]): void {
-  missingFiles.push(path.join(REFERENCE_DIR, ...parts));
+function noteMissing(group: string, file: string): void {
+  missingByGroup.set(group, [...(missingByGroup.get(group) ?? []), file]);
 }
 
 /** Schemas keyed by "group/version/Kind" (core group: "/v1/Kind"). */
@@ -55,7 +55,7 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
     const result = new Map<string, JsonSchema>();
     if (!file) {
       // Built-in kinds are still checked, with the kubernetes-models package (below).
-      builtInKindsFromPackage = true;
+      missingDefinitions = path.join(REFERENCE_DIR, ...parts);
       return result;
     }
     const definitions = strict(JSON.parse(fs.readFileSync(file, 'utf8')).definitions) as Record<string, JsonSchema>;
@@ -78,7 +78,8 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
     for (const parts of crds) {
       const file = referencePath(...parts);
       if (!file) {
-        noteMissing(parts);
+        // The CRD file is named <group>_<plural>.yaml.
+        noteMissing(parts[parts.length - 1].split('_')[0], path.join(REFERENCE_DIR, ...parts));
         continue;
       }
       for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
@@ -98,10 +99,10 @@ let schemas: Map<string, JsonSchema> | undefined;
  * Registers more schemas (e.g. KubeVirt, CDI) keyed by "group/version/Kind", and the reference
  * files that were missing for them (objects of kinds without a schema are then skipped).
  */
-export function registerSchemas(extra: Map<string, JsonSchema>, missing: string[] = []): void {
+export function registerSchemas(extra: Map<string, JsonSchema>, missing: Array<{ group: string; file: string }> = []): void {
   loadSchemas();
   for (const [key, value] of extra) schemas!.set(key, strict(value) as JsonSchema);
-  missingFiles.push(...missing);
+  for (const { group, file } of missing) noteMissing(group, file);
 }
 
 function loadSchemas(): Map<string, JsonSchema> {
@@ -115,7 +116,7 @@ function loadSchemas(): Map<string, JsonSchema> {
 /** True when every upstream schema file is on this machine. */
 export function schemasAvailable(): boolean {
   loadSchemas();
-  return missingFiles.length === 0;
+  return missingByGroup.size === 0 && missingDefinitions === undefined;
 }
 
 type KubernetesModel = new (data: unknown) => { validate(): void };
@@ -160,11 +161,15 @@ export function validateKubernetesObject(obj: KubernetesObject): string[] {
   const all = loadSchemas();
   const key = gvkKey(obj);
   const schema = all.get(key);
-  if (!schema && builtInKindsFromPackage) {
-    const problems = validateWithKubernetesModels(obj);
-    if (problems) return problems;
+  if (!schema) {
+    const missing = missingByGroup.get(key.split('/')[0]);
+    if (missing) referenceMissing(missing, `schema validation of ${key}`);
+    if (missingDefinitions !== undefined) {
+      const problems = validateWithKubernetesModels(obj);
+      if (problems) return problems;
+      referenceMissing([missingDefinitions], `schema validation of ${key}`);
+    }
   }
-  if (!schema && missingFiles.length > 0) referenceMissing([...new Set(missingFiles)], `schema validation of ${key}`);
   if (!schema) return [`no upstream schema known for ${key}`];
   let validate = validators.get(key);
   if (!validate) {

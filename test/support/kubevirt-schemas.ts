@@ -34,11 +34,11 @@ let registered = false;
 export function registerKubeVirtSchemas(): void {
   if (registered) return;
   const schemas = new Map<string, JsonSchema>();
-  const missing: string[] = [];
+  const missing: Array<{ group: string; file: string }> = [];
   for (const source of SOURCES) {
     const file = referencePath(...source.path);
     if (!file) {
-      missing.push(path.join(REFERENCE_DIR, ...source.path));
+      for (const group of new Set(source.kinds.map((k) => k.gvk.split('/')[0]))) missing.push({ group, file: path.join(REFERENCE_DIR, ...source.path) });
       continue;
     }
     const definitions = (JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, JsonSchema> }).definitions;
