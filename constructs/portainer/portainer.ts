@@ -129,7 +129,7 @@ export class Portainer extends Construct {
     });
     if (props.adminPassword === undefined) {
       acknowledgeAwsSolutions(this, {
-        'SMG4': 'Portainer reads this password once, at its first start; rotating the secret would not change the password Portainer keeps in its database.',
+        'AwsSolutions-SMG4': 'Portainer reads this password once, at its first start; rotating the secret would not change the password Portainer keeps in its database.',
       });
     }
 
