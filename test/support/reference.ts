@@ -44,3 +44,11 @@ export function referencePath(...parts: string[]): string | undefined {
 export function referenceMissing(files: readonly string[], what: string): never {
   throw new ReferenceMissingError(files, what);
 }
+
+/**
+ * Path of a reference file a check cannot run without: throws `ReferenceMissingError` (the test
+ * is reported as skipped) when it is missing, or fails where the reference is required.
+ */
+export function requireReferenceFile(what: string, ...parts: string[]): string {
+  return referencePath(...parts) ?? referenceMissing([path.join(REFERENCE_DIR, ...parts)], what);
+}
