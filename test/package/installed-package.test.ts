@@ -152,6 +152,11 @@ describe('the packed package in a cdk init app', () => {
     expect(`${synth.stdout}${synth.stderr}`).not.toMatch(/warning|feature flags are not configured/i);
   });
 
+  test('also type-checks under the older `cdk init` tsconfig (CommonJS, node10 resolution)', () => {
+    // THEN no error: `main`/`types` serve resolvers that do not read `exports`
+    run(path.join(app, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--module', 'commonjs', '--moduleResolution', 'node10', '--ignoreDeprecations', '5.0'], app);
+  });
+
   test('the blueprints entry point loads without eks-blueprints installed (it imports only its types)', () => {
     const result = run(process.execPath, ['-e', `
       const addOns = require('${ROOT_PACKAGE.name}/blueprints');
