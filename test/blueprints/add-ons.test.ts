@@ -3,6 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import {
+  PortainerAddOn,
   WindowsClusterSupportAddOn,
   WindowsKarpenterAddOn,
   WindowsRuntimeClassesAddOn,
@@ -11,11 +12,13 @@ import { WindowsClusterSupport } from '../../constructs/cluster/windows-cluster-
 import { Karpenter } from '../../constructs/karpenter/karpenter';
 import { WindowsRuntimeClasses } from '../../constructs/karpenter/windows-runtime-classes';
 import { WindowsVersion } from '../../constructs/karpenter/windows-version';
+import { Portainer } from '../../constructs/portainer/portainer';
 import { projectApp } from '../support/app';
 import { helmReleasesOf, kubernetesObjectsOf } from '../support/kubernetes-schemas';
 
 const NAME = 'addon-desktops';
 const VERSIONS = [WindowsVersion.WINDOWS_2022, WindowsVersion.WINDOWS_2025];
+const CERTIFICATE = 'arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000';
 
 function builder(): blueprints.BlueprintBuilder {
   return blueprints.EksBlueprint.builder().name(NAME).version(eks.KubernetesVersion.V1_35);
@@ -35,6 +38,7 @@ function withAddOns(): { stack: Stack } {
       new WindowsClusterSupportAddOn({ karpenterDiscoveryName: NAME }),
       karpenter,
       new WindowsRuntimeClassesAddOn({ windowsVersions: VERSIONS }),
+      new PortainerAddOn({ certificateArn: CERTIFICATE }),
     )
     .build(projectApp(), 'Blueprint');
   return { stack };
@@ -53,6 +57,7 @@ function withPlainConstructs(): Stack {
   karpenter.addWindowsNodePool('Windows2022', { windowsVersion: WindowsVersion.WINDOWS_2022 });
   karpenter.addWindowsNodePool('Windows2025', { windowsVersion: WindowsVersion.WINDOWS_2025, name: 'win-2025' });
   new WindowsRuntimeClasses(stack, 'RuntimeClasses', { cluster, windowsVersions: VERSIONS, kubernetesVersion: '1.35' });
+  new Portainer(stack, 'Portainer', { cluster, certificateArn: CERTIFICATE });
   return stack;
 }
 
@@ -73,6 +78,7 @@ describe('eks-blueprints add-ons', () => {
     const objects = kubernetesObjectsOf(addOns);
     expect(objects.filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name)).toEqual(['windows-2022', 'win-2025']);
     expect(objects.filter((o) => o.kind === 'RuntimeClass').map((o) => o.metadata?.name)).toEqual(['windows-2022', 'windows-2025']);
+    expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata?.name)).toEqual(['portainer']);
     expect(objects).toEqual(kubernetesObjectsOf(plain));
   });
 

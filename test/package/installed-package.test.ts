@@ -162,7 +162,7 @@ describe('the packed package in a cdk init app', () => {
       const addOns = require('${ROOT_PACKAGE.name}/blueprints');
       console.log(Object.keys(addOns).sort().join(','));
     `], app);
-    expect(result.stdout.trim()).toBe('WindowsClusterSupportAddOn,WindowsKarpenterAddOn,WindowsRuntimeClassesAddOn');
+    expect(result.stdout.trim()).toBe('PortainerAddOn,WindowsClusterSupportAddOn,WindowsKarpenterAddOn,WindowsRuntimeClassesAddOn');
   });
 
   test('declares its CDK libraries as peer dependency ranges, eks-blueprints as an optional one', () => {
