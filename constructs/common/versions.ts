@@ -42,6 +42,10 @@ export const WINDOWS_2025_MIN_KUBERNETES = '1.35';
 
 /** EC2 nested virtualization in `EC2NodeClass.spec.cpuOptions` exists from this Karpenter. */
 export const NESTED_VIRTUALIZATION_MIN_KARPENTER = '1.13.0';
+/** First Karpenter with `NodeOverlay` (karpenter.sh/v1alpha1, feature gate `nodeOverlay`), checked in the v1.7.0 chart and CRDs. */
+export const NODE_OVERLAY_MIN_KARPENTER = '1.7.0';
+/** First Karpenter with the `karpenter.k8s.aws/instance-tenancy` requirement (Dedicated Instances), checked in v1.9.0 pkg/apis/v1/labels.go. */
+export const DEDICATED_TENANCY_MIN_KARPENTER = '1.9.0';
 
 /**
  * KubeVirt and CDI, installed at deploy time from the operator manifests of these GitHub
@@ -75,6 +79,12 @@ export const PAUSE_WINDOWS_2025_MIN_VERSION = '3.10.2';
 export const GUACAMOLE_VERSION = '1.6.0';
 export const GUACAMOLE_IMAGE = `guacamole/guacamole:${GUACAMOLE_VERSION}`;
 export const GUACD_IMAGE = `guacamole/guacd:${GUACAMOLE_VERSION}`;
+/**
+ * AWS CLI v2 image (public ECR) that fetches a secret through IRSA: the database master secret
+ * for the Guacamole schema Job (so the master credentials never become a long-lived Kubernetes
+ * Secret) and Portainer's admin password (Portainer's image has no shell or AWS client).
+ */
+export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
 /** PostgreSQL client that applies the Guacamole schema (psql ≥ 15 for `\getenv`). */
 export const POSTGRES_CLIENT_IMAGE = 'postgres:17.6-alpine';
 /** External Secrets Operator Helm chart (serves `external-secrets.io/v1`). */
@@ -84,7 +94,9 @@ export const EXTERNAL_SECRETS_CHART_REPOSITORY = 'https://charts.external-secret
 /** Portainer CE image of the optional management UI (`Portainer`). */
 export const PORTAINER_IMAGE = 'portainer/portainer-ce:2.27.3';
 /**
- * AWS CLI image of the init container that reads Portainer's admin password from Secrets
- * Manager (Portainer's image has no shell or AWS client of its own).
+ * Base image of HostProcess containers (node-desktop session pods): an almost empty image that
+ * runs on every Windows Server build, because a HostProcess container runs the host's own
+ * binaries (`powershell.exe`).
+ * @see https://github.com/microsoft/windows-host-process-containers-base-image
  */
-export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.32.9';
+export const HOST_PROCESS_IMAGE = 'mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0';

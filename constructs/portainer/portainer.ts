@@ -4,7 +4,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cdk8s from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
 import { createServiceAccountRole, IEksCluster } from '../common/eks-cluster';
 import { validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
@@ -82,6 +82,14 @@ export interface PortainerProps {
    * the stack is deleted
    */
   readonly fileSystem?: efs.IFileSystem;
+
+  /**
+   * Something the Kubernetes objects must wait for, e.g. `DesktopCluster.systemReady`
+   * (CoreDNS, load balancer controller and CSI drivers running): the load balancer
+   * controller's webhooks reject Services and Ingresses until it runs.
+   * @default - no extra dependency
+   */
+  readonly clusterReady?: IDependable;
 }
 
 /**
@@ -172,5 +180,6 @@ export class Portainer extends Construct {
     // The volume mounts only once the mount targets exist.
     this.manifest.node.addDependency(this.fileSystem.mountTargetsAvailable);
     this.manifest.node.addDependency(this.accessPoint);
+    if (props.clusterReady !== undefined) this.manifest.node.addDependency(props.clusterReady);
   }
 }
