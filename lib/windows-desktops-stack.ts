@@ -5,12 +5,16 @@ import * as cdk8s from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { DesktopCluster } from '../constructs/cluster/desktop-cluster';
+import { parseArn } from '../constructs/common/aws-ids';
+import { checkProps, isArrayOf, isString, required } from '../constructs/common/validate';
+import { reportsConstructPath } from '../constructs/common/validation-error';
 import { Karpenter } from '../constructs/karpenter/karpenter';
 import { WarmCapacity } from '../constructs/karpenter/warm-capacity';
 import { WindowsAmi } from '../constructs/karpenter/windows-ami';
 import { WindowsNodePool } from '../constructs/karpenter/windows-node-pool';
 import { WindowsRuntimeClasses } from '../constructs/karpenter/windows-runtime-classes';
 import { WindowsVersion } from '../constructs/karpenter/windows-version';
+import { DesktopCertificateAuthority } from '../constructs/certificates/desktop-certificate-authority';
 import { GuacamoleGateway } from '../constructs/guacamole/guacamole-gateway';
 import { RdpConnection } from '../constructs/guacamole/rdp-connection';
 import { DesktopSize } from '../constructs/kubevirt/desktop-size';
@@ -73,6 +77,7 @@ const DESKTOP_NAMESPACE = 'desktops';
  * The reference platform: every capability on. `bin/app.ts` deploys it; tests and snapshots
  * synthesize it.
  */
+@reportsConstructPath
 export class WindowsDesktopsStack extends Stack {
   /** The EKS cluster with its VPC, Fargate profiles and add-ons. */
   public readonly desktopCluster: DesktopCluster;
@@ -92,6 +97,8 @@ export class WindowsDesktopsStack extends Stack {
   public readonly kubevirt: KubeVirt;
   /** The desktop VM template: a halted Windows 11 VM cloned from the golden image. */
   public readonly desktopTemplate: WindowsDesktopVm;
+  /** cert-manager and the CA that signs the node desktops' RDP certificates (guacd trusts it). */
+  public readonly certificateAuthority: DesktopCertificateAuthority;
   /** Apache Guacamole browser gateway behind an HTTPS ALB with Cognito sign-in. */
   public readonly gateway: GuacamoleGateway;
   /** RuntimeClasses `windows-2019` and `windows-2022`. */
@@ -103,6 +110,17 @@ export class WindowsDesktopsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WindowsDesktopsStackProps) {
     super(scope, id, props);
+    // The props come from cdk.json context: check their runtime types, and the role ARNs
+    // before aws-cdk-lib's `Role.fromRoleArn` refuses them without naming the prop.
+    checkProps('WindowsDesktopsStack', props, {
+      availabilityZones: isArrayOf(isString("'us-east-1a'"), "['us-east-1a', 'us-east-1b', 'us-east-1c']"),
+      clusterName: isString("'windows-desktops'"),
+      adminRoleArns: isArrayOf(isString("'arn:aws:iam::123456789012:role/Admin'"), "['arn:aws:iam::123456789012:role/Admin']"),
+      publicEndpointCidrs: isArrayOf(isString("'203.0.113.0/24'"), "['203.0.113.0/24']"),
+      gatewayHostname: required(isString("'desktops.example.com'")),
+      gatewayCertificateArn: required(isString("'arn:aws:acm:us-east-1:123456789012:certificate/...'")),
+    }, { refuseMisspelled: false });
+    (props.adminRoleArns ?? []).forEach((arn, i) => parseArn(`WindowsDesktopsStack.adminRoleArns[${i}]`, arn, 'iam', 'arn:aws:iam::123456789012:role/Admin'));
 
     this.desktopCluster = new DesktopCluster(this, 'Desktops', {
       clusterName: props.clusterName ?? 'windows-desktops',
@@ -110,8 +128,8 @@ export class WindowsDesktopsStack extends Stack {
       publicEndpointCidrs: props.publicEndpointCidrs,
       adminRoles: (props.adminRoleArns ?? []).map((arn, i) => iam.Role.fromRoleArn(this, `Admin${i}`, arn, { mutable: false })),
       efsCsi: true,
-      // The gateway and the operator that syncs its secrets run on Fargate.
-      systemNamespaces: ['guacamole', 'external-secrets'],
+      // The gateway, the operator that syncs its secrets and cert-manager run on Fargate.
+      systemNamespaces: ['guacamole', 'external-secrets', 'cert-manager'],
     });
 
     this.karpenter = this.desktopCluster.addKarpenter('Karpenter');
@@ -183,8 +201,16 @@ export class WindowsDesktopsStack extends Stack {
     });
     this.kubevirt.addCdk8sChart('Desktops', desktops);
 
+    // The internal CA of desktop RDP certificates: node desktops present a certificate for
+    // their session Service's name, and guacd verifies it against this CA.
+    this.certificateAuthority = new DesktopCertificateAuthority(this, 'DesktopCertificates', {
+      cluster: this.desktopCluster.cluster,
+      clusterReady: this.desktopCluster.systemReady,
+    });
+
     // Browser access: Guacamole on Fargate, Cognito at the ALB, recordings on EFS.
     this.gateway = new GuacamoleGateway(this, 'Gateway', {
+      rdpCertificateAuthority: this.certificateAuthority,
       cluster: this.desktopCluster.cluster,
       vpc: this.desktopCluster.vpc,
       hostname: props.gatewayHostname,
@@ -203,7 +229,8 @@ export class WindowsDesktopsStack extends Stack {
 
     // Node desktops: each user's desktop is a whole Windows Server 2022 node (Desktop
     // Experience), reached through the gateway. Sessions are created at run time by the session
-    // controller; the pools exist from deploy time and cost nothing until a session starts
+    // controller; their RDP certificates come from the gateway's CA (so connections verify
+    // chain and Service name); the pools exist from deploy time and cost nothing until a session starts
     // (except the shared pool's one warm node).
     this.dedicatedNodeDesktops = new NodeDesktops(this, 'DedicatedNodeDesktops', {
       karpenter: this.karpenter,

@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { validateDns1123Label, validateInteger } from '../common/validate';
+import { checkProps, isBoolean, isEnumMember, isNumber, isString, PropCheck, required, validateDns1123Label, validateInteger } from '../common/validate';
+import { RDP_PORT } from '../common/well-known';
 import { ValidationError } from '../common/validation-error';
 import { GuacamoleJsonConnection } from './json-auth';
 import { RdpCertificateCheck, RdpCertificateValidation } from './rdp-certificate-validation';
@@ -192,11 +193,37 @@ const RECORDING_PATH = '${HISTORY_PATH}/${HISTORY_UUID}';
  * Clipboard, drive and file transfer are off unless both the connection and the gateway's
  * policy enable them.
  */
+const FLAG = isBoolean();
+
+/** Runtime types of `RdpConnectionProps` (connections are often built from JSON). */
+const RDP_CONNECTION_PROP_TYPES: Record<string, PropCheck> = {
+  name: required(isString("'Alice's desktop'")),
+  hostname: required(isString("'alice-desktop-rdp.desktops.svc.cluster.local'")),
+  port: isNumber(String(RDP_PORT)),
+  security: isEnumMember(RdpSecurityMode, 'RdpSecurityMode'),
+  ignoreCert: FLAG,
+  username: isString("'alice'"),
+  password: isString('a password from a secret store'),
+  domain: isString("'CORP'"),
+  enableClipboardCopy: FLAG,
+  enableClipboardPaste: FLAG,
+  enableDrive: FLAG,
+  enableFileDownload: FLAG,
+  enableFileUpload: FLAG,
+  recording: FLAG,
+  recordingIncludeKeys: FLAG,
+};
+
 export class RdpConnection {
   /**
    * A connection to a KubeVirt desktop through its Service's cluster DNS name.
    */
   public static toKubeVirtDesktop(options: KubeVirtDesktopConnectionOptions): RdpConnection {
+    checkProps('RdpConnection', options, {
+      serviceName: required(isString("'alice-desktop-rdp'")),
+      namespace: required(isString("'desktops'")),
+      clusterDomain: isString("'cluster.local'"),
+    }, { otherProps: Object.keys(RDP_CONNECTION_PROP_TYPES) });
     validateDns1123Label('RdpConnection.serviceName', options.serviceName);
     validateDns1123Label('RdpConnection.namespace', options.namespace);
     const { serviceName, namespace, clusterDomain, ...rest } = options;
@@ -208,11 +235,13 @@ export class RdpConnection {
 
   /**
    * A connection to a node desktop (a whole Windows Server node) through its session's Service,
-   * which forwards to the node's own RDP port. The certificate is verified strictly
-   * (`RdpCertificateValidation.verified()`) unless `certificateValidation` or `ignoreCert` says
-   * otherwise; NLA by default. (Trust on first use, the VM desktops' default, would pin the
-   * first node's certificate under a Service name that every later session of the user reuses
-   * on a new node.)
+   * which forwards to the node's own RDP port. NLA, and the certificate verified strictly
+   * (`RdpCertificateValidation.verified()`: chain to a CA guacd trusts and the Service's DNS
+   * name) unless `certificateValidation` or `ignoreCert` says otherwise. That works with the
+   * desktop CA (`DesktopCertificateAuthority` on `NodeDesktops` and `GuacamoleGateway`): each
+   * session's node presents a certificate issued for this very name. Trust on first use, the VM
+   * desktops' default, would pin the first node's certificate under a Service name that every
+   * later session of the user reuses on a new node.
    */
   public static toNodeDesktop(options: NodeDesktopConnectionOptions): RdpConnection {
     validateDns1123Label('RdpConnection.serviceName', options.serviceName);
@@ -237,9 +266,10 @@ export class RdpConnection {
   private readonly props: RdpConnectionProps;
 
   constructor(props: RdpConnectionProps) {
+    checkProps('RdpConnection', props, RDP_CONNECTION_PROP_TYPES);
     this.name = props.name;
     this.hostname = props.hostname;
-    this.port = props.port ?? 3389;
+    this.port = props.port ?? RDP_PORT;
     this.security = props.security ?? RdpSecurityMode.NLA;
     if (props.certificateValidation !== undefined && props.ignoreCert !== undefined) {
       throw new ValidationError('RdpConnection.ignoreCert', 'is set together with certificateValidation; set only certificateValidation (RdpCertificateValidation.ignore(reason) to accept any certificate).');
