@@ -11,23 +11,50 @@ import { ValidationError } from './validation-error';
 export interface EksHelmChartOptions {
   /** Chart name (or OCI reference when `repository` is empty). */
   readonly chart: string;
-  /** Chart repository, e.g. `oci://public.ecr.aws/karpenter/karpenter`. */
+  /**
+   * Chart repository, e.g. `oci://public.ecr.aws/karpenter/karpenter`.
+   * @default - none: `chart` is an OCI reference
+   */
   readonly repository?: string;
-  /** Pinned chart version. */
+  /**
+   * Pinned chart version.
+   * @default - the repository's latest version (pin one: an unpinned chart changes under you)
+   */
   readonly version?: string;
-  /** Namespace to install into. */
+  /**
+   * Namespace to install into.
+   * @default 'default'
+   */
   readonly namespace?: string;
-  /** Helm release name. */
+  /**
+   * Helm release name.
+   * @default - derived from the construct's path
+   */
   readonly release?: string;
-  /** Chart values. */
+  /**
+   * Chart values.
+   * @default - the chart's own defaults
+   */
   readonly values?: Record<string, unknown>;
-  /** Create the namespace when it does not exist. */
+  /**
+   * Create the namespace when it does not exist.
+   * @default true
+   */
   readonly createNamespace?: boolean;
-  /** Wait for the release's resources to be ready. */
+  /**
+   * Wait for the release's resources to be ready.
+   * @default false
+   */
   readonly wait?: boolean;
-  /** How long Helm may wait. */
+  /**
+   * How long Helm may wait.
+   * @default Duration.minutes(5)
+   */
   readonly timeout?: Duration;
-  /** Do not install the chart's `crds/` folder. */
+  /**
+   * Do not install the chart's `crds/` folder.
+   * @default false
+   */
   readonly skipCrds?: boolean;
 }
 

@@ -80,8 +80,9 @@ export const GUACAMOLE_VERSION = '1.6.0';
 export const GUACAMOLE_IMAGE = `guacamole/guacamole:${GUACAMOLE_VERSION}`;
 export const GUACD_IMAGE = `guacamole/guacd:${GUACAMOLE_VERSION}`;
 /**
- * AWS CLI v2 image (public ECR) that fetches the database master secret for the schema Job
- * only, through IRSA, so the master credentials never become a long-lived Kubernetes Secret.
+ * AWS CLI v2 image (public ECR) that fetches a secret through IRSA: the database master secret
+ * for the Guacamole schema Job (so the master credentials never become a long-lived Kubernetes
+ * Secret) and Portainer's admin password (Portainer's image has no shell or AWS client).
  */
 export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
 /** PostgreSQL client that applies the Guacamole schema (psql ≥ 15 for `\getenv`). */
@@ -90,6 +91,8 @@ export const POSTGRES_CLIENT_IMAGE = 'postgres:17.6-alpine';
 export const EXTERNAL_SECRETS_CHART_VERSION = '2.10.0';
 export const EXTERNAL_SECRETS_CHART_REPOSITORY = 'https://charts.external-secrets.io';
 
+/** Portainer CE image of the optional management UI (`Portainer`). */
+export const PORTAINER_IMAGE = 'portainer/portainer-ce:2.27.3';
 /**
  * Base image of HostProcess containers (node-desktop session pods): an almost empty image that
  * runs on every Windows Server build, because a HostProcess container runs the host's own

@@ -39,7 +39,10 @@ export interface GuacamoleConnectionPolicy {
   readonly allowDriveRedirection: boolean;
   /** Every connection is recorded (recordings are stored on the gateway's file system). */
   readonly recordSessions: boolean;
-  /** Directory guacd keeps virtual drives in (only with `allowDriveRedirection`). */
+  /**
+   * Directory guacd keeps virtual drives in (only with `allowDriveRedirection`).
+   * @default '/var/lib/guacamole/drive'
+   */
   readonly drivePath?: string;
 }
 

@@ -2,7 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { buildBlueprintWithWindowsPools } from './blueprint-windows-pools';
 
-// Synthesize with: npx cdk synth --app "npx ts-node --transpile-only examples/eks-blueprints/app.ts"
+// Synthesize with: npx cdk synth --quiet --app "npx tsx examples/eks-blueprints/app.ts"
 const app = new App();
 buildBlueprintWithWindowsPools(app, 'BlueprintWithWindowsPools');
 app.synth();

@@ -2,7 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { ExistingClusterStack } from './existing-cluster-stack';
 
-// Synthesize with: npx cdk synth --app "npx ts-node --transpile-only examples/existing-cluster/app.ts"
+// Synthesize with: npx cdk synth --quiet --app "npx tsx examples/existing-cluster/app.ts"
 const app = new App();
 new ExistingClusterStack(app, 'ExistingClusterWithWindowsPools', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: 'us-east-1' },

@@ -3,10 +3,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import { Construct } from 'constructs';
-import { WindowsClusterSupport } from '../../constructs/cluster/windows-cluster-support';
-import { Karpenter } from '../../constructs/karpenter/karpenter';
-import { WindowsRuntimeClasses } from '../../constructs/karpenter/windows-runtime-classes';
-import { WindowsVersion } from '../../constructs/karpenter/windows-version';
+import { Karpenter, WindowsClusterSupport, WindowsRuntimeClasses, WindowsVersion } from 'eks-windows-desktops';
 
 /**
  * An application that already has its own VPC and an `aws-eks` (v1) cluster — as every

@@ -2,7 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { QuickStartStack } from './quick-start-stack';
 
-// Synthesize with: npx cdk synth --app "npx ts-node --transpile-only examples/quick-start/app.ts"
+// Synthesize with: npx cdk synth --quiet --app "npx tsx examples/quick-start/app.ts"
 const app = new App();
 new QuickStartStack(app, 'WindowsDesktopsQuickStart', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: 'eu-west-1' },

@@ -1,8 +1,6 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DesktopCluster } from '../../constructs/cluster/desktop-cluster';
-import { WindowsRuntimeClasses } from '../../constructs/karpenter/windows-runtime-classes';
-import { WindowsVersion } from '../../constructs/karpenter/windows-version';
+import { DesktopCluster, WindowsRuntimeClasses, WindowsVersion } from 'eks-windows-desktops';
 
 /**
  * The smallest useful platform: a cluster with Karpenter and one Windows Server 2022 pool.

@@ -11,7 +11,7 @@ import { DesktopCluster, DesktopClusterProps } from '../../constructs/cluster/de
 import { ValidationError } from '../../constructs/common/validation-error';
 import { EKS_ADDON_VERSIONS } from '../../constructs/common/versions';
 import { KubernetesObject, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
-import { referencePath } from '../support/reference';
+import { requireReferenceFile } from '../support/reference';
 
 /** A resource as found in a synthesized template; property values are checked, not trusted. */
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
@@ -310,8 +310,7 @@ describe('DesktopCluster with defaults', () => {
   });
 
   test('every AWS::EKS::Addon property used exists in the registry schema', () => {
-    const file = referencePath('terraform-provider-awscc', 'v1.97.0-f995d4f4', 'internal', 'service', 'cloudformation', 'schemas', 'AWS_EKS_Addon.json');
-    if (file === undefined) return; // reference data absent (outside CI)
+    const file = requireReferenceFile('the EKS add-on property check', 'terraform-provider-awscc', 'v1.97.0-f995d4f4', 'internal', 'service', 'cloudformation', 'schemas', 'AWS_EKS_Addon.json');
     const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as { properties: Record<string, { enum?: string[] }> };
     const addons = Object.values(resourcesOf(template, 'AWS::EKS::Addon'));
     expect(addons).toHaveLength(5);

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { StorageClassesChart } from '../../constructs/cluster/storage-classes-chart';
 import { ValidationError } from '../../constructs/common/validation-error';
 import { KubernetesObject, validateKubernetesObjects } from '../support/kubernetes-schemas';
-import { referencePath } from '../support/reference';
+import { requireReferenceFile } from '../support/reference';
 
 interface StorageClassExample {
   readonly provisioner: string;
@@ -12,9 +12,9 @@ interface StorageClassExample {
   readonly parameters?: Record<string, string>;
 }
 
-function upstreamStorageClass(...parts: string[]): StorageClassExample | undefined {
-  const file = referencePath(...parts);
-  return file === undefined ? undefined : parse(fs.readFileSync(file, 'utf8')) as StorageClassExample;
+function upstreamStorageClass(...parts: string[]): StorageClassExample {
+  const file = requireReferenceFile('the comparison with upstream StorageClass examples', ...parts);
+  return parse(fs.readFileSync(file, 'utf8')) as StorageClassExample;
 }
 
 function synth(chart: StorageClassesChart): KubernetesObject[] {
@@ -79,7 +79,6 @@ describe('StorageClassesChart', () => {
     const objects = synth(new StorageClassesChart(new App(), 'StorageClasses', { efsFileSystemId: 'fs-1' }));
     const ebsExample = upstreamStorageClass('aws-ebs-csi-driver', 'v1.64.0', 'examples', 'kubernetes', 'storageclass', 'manifests', 'storageclass.yaml');
     const efsExample = upstreamStorageClass('aws-efs-csi-driver', 'v3.4.1', 'examples', 'kubernetes', 'efs', 'dynamic_provisioning', 'specs', 'storageclass.yaml');
-    if (ebsExample === undefined || efsExample === undefined) return; // reference data absent (outside CI)
 
     // THEN: same provisioners and binding mode, and parameter names the drivers know.
     const gp3 = byName(objects, 'gp3');

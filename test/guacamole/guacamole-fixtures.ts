@@ -7,7 +7,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { KubernetesObject } from '../support/kubernetes-schemas';
-import { referencePath } from '../support/reference';
+import { requireReferenceFile } from '../support/reference';
 
 /**
  * Stacks, clusters and upstream lists shared by the Guacamole tests.
@@ -63,11 +63,10 @@ export function importedCluster(stack: Stack): eks.ICluster {
 /**
  * Environment variable names the guacamole/guacamole 1.6.0 image reads: the names of the
  * DERIVED list, the `<PREFIX>ENABLED` switch of every extension prefix its header lists, and
- * REMOTE_IP_VALVE_ENABLED. Undefined when the reference folder is absent.
+ * REMOTE_IP_VALVE_ENABLED. A missing reference file skips the test (see reference.ts).
  */
-export function guacamoleEnvironmentNames(): Set<string> | undefined {
-  const file = referencePath('guacamole-manual', '1.6.0', 'DERIVED-docker-env-vars.tsv');
-  if (!file) return undefined;
+export function guacamoleEnvironmentNames(): Set<string> {
+  const file = requireReferenceFile('the Guacamole environment check', 'guacamole-manual', '1.6.0', 'DERIVED-docker-env-vars.tsv');
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   const names = new Set<string>();
   for (const line of lines) {
@@ -86,9 +85,8 @@ export function guacamoleEnvironmentNames(): Set<string> | undefined {
 }
 
 /** Ingress annotation names the AWS Load Balancer Controller v3.5.0 documents (names ending in '.' are prefixes). */
-export function albAnnotationNames(): string[] | undefined {
-  const file = referencePath('aws-load-balancer-controller', 'v3.5.0', 'DERIVED-ingress-annotations.txt');
-  if (!file) return undefined;
+export function albAnnotationNames(): string[] {
+  const file = requireReferenceFile('the ALB annotation check', 'aws-load-balancer-controller', 'v3.5.0', 'DERIVED-ingress-annotations.txt');
   return fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
 }
 

@@ -7,7 +7,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { parse } from 'yaml';
-import { referencePath } from '../support/reference';
+import { requireReferenceFile } from '../support/reference';
 
 /**
  * Clusters of every supported kind, and a resolver that turns a synthesized CloudFormation
@@ -136,10 +136,10 @@ export class Resolver {
   }
 }
 
-/** Upstream chart values (v1.14.1), or undefined outside CI when the reference folder is absent. */
-export function upstreamChartValues(): Record<string, unknown> | undefined {
-  const file = referencePath('karpenter-provider-aws', 'v1.14.1', 'charts', 'karpenter', 'values.yaml');
-  return file ? parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> : undefined;
+/** Upstream chart values (v1.14.1); a missing reference file skips the test (see reference.ts). */
+export function upstreamChartValues(): Record<string, unknown> {
+  const file = requireReferenceFile('the Helm values check', 'karpenter-provider-aws', 'v1.14.1', 'charts', 'karpenter', 'values.yaml');
+  return parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 }
 
 /**

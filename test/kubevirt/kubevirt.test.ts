@@ -366,7 +366,7 @@ describe('KubeVirt bad input', () => {
 });
 
 test('an object that fails the KubeVirt schema is reported (the check is not vacuous)', () => {
-  expect(registerKubeVirtSchemas()).toBe(true);
+  registerKubeVirtSchemas();
   const problems = validateKubernetesObject({ apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'x' }, spec: { workloads: { nodePlacment: {} } } });
   expect(problems.join('\n')).toMatch(/nodePlacment/);
 });

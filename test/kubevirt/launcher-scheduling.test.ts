@@ -13,7 +13,7 @@ import { karpenterAdmissionProblems, NodeOverlayObject, NodePoolObject } from '.
 import { karpenterCelViolations } from '../support/karpenter-cel';
 import { KubeVirtClusterConfig, renderLauncherPod } from '../support/kubevirt-launcher';
 import { helmReleasesOf, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
-import { referencePath } from '../support/reference';
+import { requireReferenceFile } from '../support/reference';
 import { FakeKarpenter, stackWithV2Cluster, synthChart, TEST_LICENSING } from './kubevirt-test-support';
 
 /** The KubeVirt CR this library installs: no emulation, no feature gates. */
@@ -94,8 +94,7 @@ describe('virt-launcher pods of desktop VMs on a VM host pool (KubeVirt 1.9 rend
   test('the NodeOverlay meets the CRD\'s CEL rules (v1.14.1), checked one by one', () => {
     // The schema test above cannot run CEL; these are the CRD's x-kubernetes-validations of
     // NodeOverlay, each restated in TypeScript. The CRD must still contain them verbatim.
-    const crd = referencePath('karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.sh_nodeoverlays.yaml');
-    if (crd === undefined) return;
+    const crd = requireReferenceFile('the NodeOverlay CEL rule check', 'karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.sh_nodeoverlays.yaml');
     const text = fs.readFileSync(crd, 'utf8');
     const rules = [
       "self.all(x, !(x in ['cpu', 'memory', 'ephemeral-storage', 'pods']))",

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
+import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
+import type { Property, PropertyType, SpecDatabase } from '@aws-cdk/service-spec-types';
 import * as path from 'path';
-import { REFERENCE_DIR } from './reference';
+import { REFERENCE_DIR, referencePath } from './reference';
 
 /**
  * Checks synthesized CloudFormation resources against the CloudFormation registry schemas in
@@ -90,8 +92,88 @@ export interface CloudFormationCheck {
   readonly uncheckedTypes: string[];
 }
 
-/** Checks every resource of a synthesized template (`Template.toJSON()`). */
+let serviceSpec: SpecDatabase | undefined;
+
+/** Checks one value against an aws-service-spec property type. */
+function checkSpecValue(db: SpecDatabase, value: unknown, type: PropertyType, where: string): string[] {
+  if (isIntrinsic(value)) return [];
+  switch (type.type) {
+    case 'string':
+      if (typeof value !== 'string') return [`${where}: ${JSON.stringify(value)} is not a string`];
+      return type.allowedValues && !type.allowedValues.includes(value) ? [`${where}: ${JSON.stringify(value)} is not one of ${JSON.stringify(type.allowedValues)}`] : [];
+    case 'integer':
+    case 'number':
+      // CloudFormation accepts numbers written as strings.
+      return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !isNaN(Number(value))) ? [] : [`${where}: ${JSON.stringify(value)} is not a number`];
+    case 'boolean':
+      return typeof value === 'boolean' || value === 'true' || value === 'false' ? [] : [`${where}: ${JSON.stringify(value)} is not a boolean`];
+    case 'array':
+      if (!Array.isArray(value)) return [`${where}: is not a list`];
+      return value.flatMap((item, i) => checkSpecValue(db, item, type.element, `${where}[${i}]`));
+    case 'map':
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${where}: is not a map`];
+      return Object.entries(value).flatMap(([k, v]) => checkSpecValue(db, v, type.element, `${where}.${k}`));
+    case 'union':
+      return type.types.some((t) => checkSpecValue(db, value, t, where).length === 0) ? [] : [`${where}: matches none of its types`];
+    case 'ref':
+      return checkSpecProperties(db, value, db.get('typeDefinition', type.reference).properties, where);
+    default:
+      // json, date-time, tag, null: any literal is accepted here.
+      return [];
+  }
+}
+
+function checkSpecProperties(db: SpecDatabase, value: unknown, properties: Record<string, Property>, where: string): string[] {
+  if (isIntrinsic(value)) return [];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${where}: is not an object`];
+  const record = value as Record<string, unknown>;
+  const errors: string[] = [];
+  for (const [name, property] of Object.entries(properties)) {
+    if (property.required && !(name in record)) errors.push(`${where}: required property ${name} is missing`);
+  }
+  for (const [name, child] of Object.entries(record)) {
+    const property = properties[name];
+    if (!property) errors.push(`${where}: unknown property ${name}`);
+    else errors.push(...checkSpecValue(db, child, property.type, `${where}.${name}`));
+  }
+  return errors;
+}
+
+/**
+ * The same check against `@aws-cdk/aws-service-spec` (the resource model aws-cdk-lib's L1s are
+ * generated from), used where the registry schemas are not on this machine: unknown and missing
+ * required properties, literal types and allowed values. Types it does not know are listed as
+ * unchecked, as above.
+ */
+function checkTemplateAgainstServiceSpec(template: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> }): CloudFormationCheck {
+  serviceSpec ??= loadAwsServiceSpecSync();
+  const db = serviceSpec;
+  const errors: string[] = [];
+  const checked = new Set<string>();
+  const unchecked = new Set<string>();
+  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    const [spec] = db.lookup('resource', 'cloudFormationType', 'equals', resource.Type);
+    if (!spec) {
+      unchecked.add(resource.Type);
+      continue;
+    }
+    checked.add(resource.Type);
+    errors.push(...checkSpecProperties(db, resource.Properties ?? {}, spec.properties, `${logicalId} (${resource.Type})`));
+  }
+  return { errors, checkedTypes: [...checked].sort(), uncheckedTypes: [...unchecked].sort() };
+}
+
+/**
+ * Checks every resource of a synthesized template (`Template.toJSON()`) against the
+ * CloudFormation registry schemas in `../shared/reference`; where that folder is missing,
+ * against `@aws-cdk/aws-service-spec` instead (except where the reference is required).
+ */
 export function checkTemplateAgainstRegistry(template: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> }): CloudFormationCheck {
+  const folders = [AWSCC_DIR, CFN_LINT_DIR];
+  if (!folders.some((dir) => fs.existsSync(dir))) {
+    referencePath(path.relative(REFERENCE_DIR, AWSCC_DIR)); // fails here where the reference is required
+    return checkTemplateAgainstServiceSpec(template);
+  }
   const errors: string[] = [];
   const checked = new Set<string>();
   const unchecked = new Set<string>();

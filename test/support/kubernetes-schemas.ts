@@ -1,8 +1,9 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseAllDocuments } from 'yaml';
-import { referencePath } from './reference';
+import { REFERENCE_DIR, referenceMissing, referencePath } from './reference';
 
 /** A Kubernetes object as synthesized: plain JSON with apiVersion and kind. */
 export interface KubernetesObject {
@@ -36,13 +37,27 @@ function strict(schema: unknown): unknown {
   return copy;
 }
 
+/** Reference files that were missing when the schemas were loaded (see `reference.ts`). */
+const missingByGroup = new Map<string, string[]>();
+/** The Kubernetes definitions file when it is missing (kubernetes-models checks built-in kinds then). */
+let missingDefinitions: string | undefined;
+
+function noteMissing(group: string, file: string): void {
+  missingByGroup.set(group, [...(missingByGroup.get(group) ?? []), file]);
+}
+
 /** Schemas keyed by "group/version/Kind" (core group: "/v1/Kind"). */
 const schemaSources: Array<() => Map<string, JsonSchema>> = [
   // Kubernetes core types (v1.34) from cdk8s' published schemas.
   () => {
-    const file = referencePath('cdk8s', 'kubernetes-schemas', 'v1.34.0', '_definitions.json');
+    const parts = ['cdk8s', 'kubernetes-schemas', 'v1.34.0', '_definitions.json'];
+    const file = referencePath(...parts);
     const result = new Map<string, JsonSchema>();
-    if (!file) return result;
+    if (!file) {
+      // Built-in kinds are still checked, with the kubernetes-models package (below).
+      missingDefinitions = path.join(REFERENCE_DIR, ...parts);
+      return result;
+    }
     const definitions = strict(JSON.parse(fs.readFileSync(file, 'utf8')).definitions) as Record<string, JsonSchema>;
     for (const [name, def] of Object.entries(definitions)) {
       const gvks = def['x-kubernetes-group-version-kind'] as Array<{ group: string; version: string; kind: string }> | undefined;
@@ -63,7 +78,11 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
     const result = new Map<string, JsonSchema>();
     for (const parts of crds) {
       const file = referencePath(...parts);
-      if (!file) continue;
+      if (!file) {
+        // The CRD file is named <group>_<plural>.yaml.
+        noteMissing(parts[parts.length - 1].split('_')[0], path.join(REFERENCE_DIR, ...parts));
+        continue;
+      }
       for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
         const crd = doc.toJSON() as { spec: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: JsonSchema } }> } };
         for (const version of crd.spec.versions) {
@@ -96,10 +115,14 @@ const modelValidators: Record<string, () => (obj: KubernetesObject) => void> = {
   },
 };
 
-/** Registers more schemas (e.g. KubeVirt, CDI) keyed by "group/version/Kind". */
-export function registerSchemas(extra: Map<string, JsonSchema>): void {
+/**
+ * Registers more schemas (e.g. KubeVirt, CDI) keyed by "group/version/Kind", and the reference
+ * files that were missing for them (objects of kinds without a schema are then skipped).
+ */
+export function registerSchemas(extra: Map<string, JsonSchema>, missing: Array<{ group: string; file: string }> = []): void {
   loadSchemas();
   for (const [key, value] of extra) schemas!.set(key, strict(value) as JsonSchema);
+  for (const { group, file } of missing) noteMissing(group, file);
 }
 
 function loadSchemas(): Map<string, JsonSchema> {
@@ -110,9 +133,36 @@ function loadSchemas(): Map<string, JsonSchema> {
   return schemas;
 }
 
-/** True when the upstream schemas are on this machine. */
+/** True when every upstream schema file is on this machine. */
 export function schemasAvailable(): boolean {
-  return loadSchemas().size > 0;
+  loadSchemas();
+  return missingByGroup.size === 0 && missingDefinitions === undefined;
+}
+
+type KubernetesModel = new (data: unknown) => { validate(): void };
+
+/**
+ * Checks a built-in kind with the `kubernetes-models` package, used when the Kubernetes
+ * definitions are not on this machine: types, enums and required fields, but not unknown
+ * fields (its validators allow them), so the reference stays the stricter check. Returns
+ * undefined for kinds the package does not know (custom resources).
+ */
+function validateWithKubernetesModels(obj: KubernetesObject): string[] | undefined {
+  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
+  let models: Record<string, unknown>;
+  try {
+    models = require(group === '' ? `kubernetes-models/${version}` : `kubernetes-models/${group}/${version}`) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const Model = models[obj.kind];
+  if (typeof Model !== 'function') return undefined;
+  try {
+    new (Model as KubernetesModel)(obj).validate();
+    return [];
+  } catch (error) {
+    return [`${obj.kind}/${obj.metadata?.name ?? '?'} ${(error as Error).message}`];
+  }
 }
 
 function gvkKey(obj: KubernetesObject): string {
@@ -123,7 +173,9 @@ function gvkKey(obj: KubernetesObject): string {
 /**
  * Validates one object against its upstream schema. Returns the list of problems (empty when
  * valid). An object whose kind has no known schema is itself a problem: every synthesized kind
- * must be checked.
+ * must be checked. When a schema file is missing from this machine, no kind it could have
+ * covered passes silently: the check throws `ReferenceMissingError` and the test is reported
+ * as skipped.
  */
 export function validateKubernetesObject(obj: KubernetesObject): string[] {
   const key = gvkKey(obj);
@@ -136,8 +188,16 @@ export function validateKubernetesObject(obj: KubernetesObject): string[] {
     }
   }
   const all = loadSchemas();
-  if (all.size === 0) return [];
   const schema = all.get(key);
+  if (!schema) {
+    const missing = missingByGroup.get(key.split('/')[0]);
+    if (missing) referenceMissing(missing, `schema validation of ${key}`);
+    if (missingDefinitions !== undefined) {
+      const problems = validateWithKubernetesModels(obj);
+      if (problems) return problems;
+      referenceMissing([missingDefinitions], `schema validation of ${key}`);
+    }
+  }
   if (!schema) return [`no upstream schema known for ${key}`];
   let validate = validators.get(key);
   if (!validate) {

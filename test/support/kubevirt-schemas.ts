@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { registerSchemas } from './kubernetes-schemas';
-import { referencePath } from './reference';
+import * as path from 'path';
+import { REFERENCE_DIR, referencePath } from './reference';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -23,26 +24,29 @@ const SOURCES: Array<{ path: string[]; kinds: Array<{ gvk: string; definition: s
   },
 ];
 
-let registered: boolean | undefined;
+let registered = false;
 
 /**
  * Registers the KubeVirt and CDI schemas (from their upstream OpenAPI documents in
- * `../shared/reference`) with `validateKubernetesObjects`. Returns false when the reference
- * folder is absent (outside CI), in which case validation of these kinds is skipped.
+ * `../shared/reference`) with `validateKubernetesObjects`. When a document is missing, the
+ * validation of its kinds throws `ReferenceMissingError` (the test is reported as skipped).
  */
-export function registerKubeVirtSchemas(): boolean {
-  if (registered !== undefined) return registered;
+export function registerKubeVirtSchemas(): void {
+  if (registered) return;
   const schemas = new Map<string, JsonSchema>();
+  const missing: Array<{ group: string; file: string }> = [];
   for (const source of SOURCES) {
     const file = referencePath(...source.path);
-    if (!file) continue;
+    if (!file) {
+      for (const group of new Set(source.kinds.map((k) => k.gvk.split('/')[0]))) missing.push({ group, file: path.join(REFERENCE_DIR, ...source.path) });
+      continue;
+    }
     const definitions = (JSON.parse(fs.readFileSync(file, 'utf8')) as { definitions: Record<string, JsonSchema> }).definitions;
     for (const kind of source.kinds) {
       if (!(kind.definition in definitions)) throw new Error(`${file} has no definition ${kind.definition}`);
       schemas.set(kind.gvk, { $ref: `#/definitions/${kind.definition}`, definitions });
     }
   }
-  registerSchemas(schemas);
-  registered = schemas.size > 0;
-  return registered;
+  registerSchemas(schemas, missing);
+  registered = true;
 }

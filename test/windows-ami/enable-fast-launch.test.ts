@@ -8,7 +8,7 @@ import { UPSTREAM_VERSIONS_CHECKED } from '../../constructs/common/versions';
 import { EnableFastLaunch, EnableFastLaunchProps } from '../../constructs/windows-ami/enable-fast-launch';
 import { Json, Resolver } from '../karpenter/karpenter-fixtures';
 import { checkTemplateAgainstRegistry } from '../support/cloudformation-schemas';
-import { referencePath } from '../support/reference';
+import { requireReferenceFile } from '../support/reference';
 import { nagFindings, stackWithVpc } from './windows-ami-test-support';
 
 const IMAGE_ID = 'ami-0123456789abcdef0';
@@ -111,12 +111,11 @@ describe('EnableFastLaunch with defaults', () => {
 
   test('the handler runs on a Lambda runtime that is not deprecated', () => {
     // GIVEN
-    const file = referencePath('cfn-lint', 'v1.55.1', 'src', 'cfnlint', 'data', 'AdditionalSpecs', 'LmbdRuntimeLifecycle.json');
+    const file = requireReferenceFile('the Lambda runtime lifecycle check', 'cfn-lint', 'v1.55.1', 'src', 'cfnlint', 'data', 'AdditionalSpecs', 'LmbdRuntimeLifecycle.json');
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     expect(functions).toHaveLength(1);
     const runtime = functions[0].Properties.Runtime as string;
     expect(runtime).toMatch(/^nodejs\d+\.x$/);
-    if (!file) return;
 
     // WHEN
     const lifecycle = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, { deprecated: string | null }>;

@@ -1,0 +1,2 @@
+export * from './portainer';
+export * from './portainer-chart';
