@@ -95,8 +95,10 @@ describeWithChromium('sign-in broker in headless Chromium', () => {
       guacamoleUrl,
       jsonAuthKeyHex: JSON_KEY,
       adminUserIds: ['admin-sub'],
+      basePath: '/portal',
     });
-    brokerUrl = await broker.listen(0, '127.0.0.1');
+    // Served under /portal, as on the gateway's shared ALB.
+    brokerUrl = `${await broker.listen(0, '127.0.0.1')}/portal`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
 

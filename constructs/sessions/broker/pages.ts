@@ -35,7 +35,7 @@ export function progressPage(session: DesktopSession): string {
 <label for="progress">Progress</label>
 <progress id="progress" max="100" value="${progress}">${progress}%</progress>
 <p>This page refreshes by itself and opens your desktop when it is ready. It usually takes a few minutes.</p>
-<form method="post" action="/end"><button type="submit">Cancel</button></form>`, { refreshSeconds: 2 });
+<form method="post" action="end"><button type="submit">Cancel</button></form>`, { refreshSeconds: 2 });
 }
 
 export function sessionPage(session: DesktopSession, now: Date): string {
@@ -48,20 +48,20 @@ export function sessionPage(session: DesktopSession, now: Date): string {
 ${warning}
 <dl><dt>State</dt><dd id="phase">${escapeHtml(status.phase ?? SessionPhase.PENDING)}</dd>
 <dt>Ends</dt><dd>${expires ? `${escapeHtml(expires.toISOString())} (in about ${minutes} minutes)` : 'not yet known'}</dd></dl>
-<a class="button primary" href="/connect">Open desktop</a>
-<form method="post" action="/extend"><button type="submit">Extend by 1 hour</button></form>
-<form method="post" action="/end"><button type="submit">End session</button></form>`);
+<a class="button primary" href="connect">Open desktop</a>
+<form method="post" action="extend"><button type="submit">Extend by 1 hour</button></form>
+<form method="post" action="end"><button type="submit">End session</button></form>`);
 }
 
 export function messagePage(title: string, message: string, action?: { label: string; path: string }): string {
-  const button = action ? `<form method="post" action="${escapeHtml(action.path)}"><button class="primary" type="submit">${escapeHtml(action.label)}</button></form>` : '';
+  const button = action ? `<form method="post" action="${escapeHtml(action.path.replace(/^\//, ''))}"><button class="primary" type="submit">${escapeHtml(action.label)}</button></form>` : '';
   return page(title, `<h1>${escapeHtml(title)}</h1><p role="alert">${escapeHtml(message)}</p>${button}`);
 }
 
 export function adminPage(sessions: DesktopSession[]): string {
   const rows = sessions.map((s) => `<tr><td>${escapeHtml(s.metadata.name)}</td><td>${escapeHtml(s.spec.userId)}</td><td>${escapeHtml(s.spec.desktopClass)}</td>
 <td>${escapeHtml(s.status?.phase ?? SessionPhase.PENDING)}</td><td>${escapeHtml(s.status?.expiresAt ?? '')}</td>
-<td><form method="post" action="/admin/end"><input type="hidden" name="session" value="${escapeHtml(s.metadata.name)}"><button type="submit" aria-label="End ${escapeHtml(s.metadata.name)}">End</button></form></td></tr>`).join('\n');
+<td><form method="post" action="admin/end"><input type="hidden" name="session" value="${escapeHtml(s.metadata.name)}"><button type="submit" aria-label="End ${escapeHtml(s.metadata.name)}">End</button></form></td></tr>`).join('\n');
   return page('Desktop sessions', `<h1>Desktop sessions</h1>
 <table><caption>All sessions</caption><thead><tr><th scope="col">Session</th><th scope="col">User</th><th scope="col">Class</th><th scope="col">State</th><th scope="col">Ends</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${rows}</tbody></table>`);

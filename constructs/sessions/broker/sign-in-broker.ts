@@ -34,6 +34,8 @@ export interface SignInBrokerOptions {
   readonly tokenLifetimeSeconds?: number;
   /** Added by the Extend button. @default 3600 */
   readonly extendSeconds?: number;
+  /** Path prefix the broker is served under on the shared ALB, e.g. `/portal`. @default '' (the root) */
+  readonly basePath?: string;
 }
 
 /**
@@ -45,9 +47,12 @@ export class SignInBroker {
   public readonly registry = new Registry();
   private readonly latency = new Histogram({ name: 'desktop_broker_request_seconds', help: 'Broker response time.', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
   private server?: http.Server;
+  private readonly base: string;
 
   constructor(private readonly options: SignInBrokerOptions) {
     new URL(options.guacamoleUrl); // fails early on a malformed URL
+    this.base = (options.basePath ?? '').replace(/\/+$/, '');
+    if (this.base !== '' && !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(this.base)) throw new Error(`basePath "${options.basePath}" must look like /portal`);
   }
 
   public async listen(port = 0, host = '0.0.0.0'): Promise<string> {
@@ -64,10 +69,12 @@ export class SignInBroker {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://broker');
-    const route = `${req.method} ${url.pathname}`;
+    if (this.base !== '' && url.pathname === this.base) return redirectTo(res, `${this.base}/`);
+    const path = this.base !== '' && url.pathname.startsWith(`${this.base}/`) ? url.pathname.slice(this.base.length) : url.pathname;
+    const route = `${req.method} ${path}`;
     const end = this.latency.startTimer({ route: KNOWN_ROUTES.has(route) ? route : 'other' });
     try {
-      if (url.pathname === '/healthz') return send(res, 200, 'ok', 'text/plain');
+      if (path === '/healthz') return send(res, 200, 'ok', 'text/plain');
       let identity: VerifiedIdentity;
       try {
         identity = await this.options.verifier.verify(headerValue(req, ALB_IDENTITY_TOKEN_HEADER));
@@ -95,6 +102,11 @@ export class SignInBroker {
     }
   }
 
+  /** 303 to a path of the broker (under its base path) or to an absolute URL. */
+  private redirect(res: http.ServerResponse, location: string): void {
+    redirectTo(res, location.startsWith('/') ? `${this.base}${location}` : location);
+  }
+
   private async current(identity: VerifiedIdentity): Promise<DesktopSession | undefined> {
     const name = DesktopSessions.sessionName(identity.userId, this.options.desktopClass);
     return this.options.sessions.client.tryGet<DesktopSession>({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: this.options.sessions.namespace }, name);
@@ -112,7 +124,7 @@ export class SignInBroker {
 
   private async sessionView(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
     const session = await this.current(identity);
-    if (!session) return redirect(res, '/');
+    if (!session) return this.redirect(res, '/');
     return this.render(session, res, false);
   }
 
@@ -125,7 +137,7 @@ export class SignInBroker {
       case SessionPhase.READY:
       case SessionPhase.CONNECTED:
       case SessionPhase.DISCONNECTED:
-        return enterWhenReady ? redirect(res, '/connect') : send(res, 200, sessionPage(session, new Date()));
+        return enterWhenReady ? this.redirect(res, '/connect') : send(res, 200, sessionPage(session, new Date()));
       case SessionPhase.FAILED:
         return send(res, 200, messagePage('Your desktop could not be started', session.status?.message ?? 'The desktop failed to start.', { label: 'Try again', path: '/start' }));
       default:
@@ -144,7 +156,7 @@ export class SignInBroker {
   private async connect(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
     const session = await this.current(identity);
     const status = session?.status;
-    if (!session || !status?.rdpEndpoint || !ACTIVE_PHASES.includes(status.phase ?? SessionPhase.PENDING) || status.phase === SessionPhase.PROVISIONING) return redirect(res, '/');
+    if (!session || !status?.rdpEndpoint || !ACTIVE_PHASES.includes(status.phase ?? SessionPhase.PENDING) || status.phase === SessionPhase.PROVISIONING) return this.redirect(res, '/');
     const [host, port] = splitEndpoint(status.rdpEndpoint);
     const connection = new RdpConnection({
       name: guacamoleConnectionName(session.metadata.name),
@@ -160,24 +172,24 @@ export class SignInBroker {
     }, this.options.jsonAuthKeyHex);
     const target = new URL(this.options.guacamoleUrl);
     target.searchParams.set('data', token);
-    return redirect(res, target.toString());
+    return this.redirect(res, target.toString());
   }
 
   private async start(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
     await this.options.sessions.create({ userId: identity.userId, desktopClass: this.options.desktopClass });
-    return redirect(res, '/');
+    return this.redirect(res, '/');
   }
 
   private async extend(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
     const session = await this.current(identity);
     if (session) await this.options.sessions.extend(session.metadata.name, this.options.extendSeconds ?? 3600);
-    return redirect(res, '/session');
+    return this.redirect(res, '/session');
   }
 
   private async endOwn(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
     const session = await this.current(identity);
     if (session) await this.options.sessions.end(session.metadata.name);
-    return redirect(res, '/session');
+    return this.redirect(res, '/session');
   }
 
   private isAdmin(identity: VerifiedIdentity): boolean {
@@ -195,7 +207,7 @@ export class SignInBroker {
     const form = new URLSearchParams(await readBody(req));
     const name = form.get('session');
     if (name) await this.options.sessions.end(name);
-    return redirect(res, '/admin');
+    return this.redirect(res, '/admin');
   }
 }
 
@@ -242,7 +254,7 @@ function send(res: http.ServerResponse, code: number, body: string, type = 'text
   res.end(body);
 }
 
-function redirect(res: http.ServerResponse, location: string): void {
+function redirectTo(res: http.ServerResponse, location: string): void {
   res.writeHead(303, { ...SECURITY_HEADERS, location });
   res.end();
 }
