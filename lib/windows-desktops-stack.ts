@@ -19,6 +19,9 @@ import { KubeVirt } from '../constructs/kubevirt/kubevirt';
 import { VmHostPool } from '../constructs/kubevirt/vm-host-pool';
 import { RunStrategy, WindowsDesktopVm } from '../constructs/kubevirt/windows-desktop-vm';
 import { FastLaunchWindowsAmi } from '../constructs/windows-ami/fast-launch-windows-ami';
+import { DesktopKind } from '../constructs/sessions/api';
+import { DesktopClassObject } from '../constructs/sessions/desktop-class';
+import { DesktopSessionService } from '../constructs/sessions/desktop-session-service';
 
 /**
  * Props of the reference stack.
@@ -56,6 +59,8 @@ export interface WindowsDesktopsStackProps extends StackProps {
 
 /** Namespace of the sample desktop VM. */
 const DESKTOP_NAMESPACE = 'desktops';
+/** Namespace of the session controller, the broker and the DesktopSessions. */
+const SESSIONS_NAMESPACE = 'desktop-sessions';
 
 /**
  * The reference platform: every capability on. `bin/app.ts` deploys it; tests and snapshots
@@ -82,6 +87,8 @@ export class WindowsDesktopsStack extends Stack {
   public readonly gateway: GuacamoleGateway;
   /** RuntimeClasses `windows-2019` and `windows-2022`. */
   public readonly runtimeClasses: WindowsRuntimeClasses;
+  /** Desktop sessions: CRDs, controller and sign-in broker (at `/portal/` on the gateway's host). */
+  public readonly sessions: DesktopSessionService;
 
   constructor(scope: Construct, id: string, props: WindowsDesktopsStackProps) {
     super(scope, id, props);
@@ -93,7 +100,7 @@ export class WindowsDesktopsStack extends Stack {
       adminRoles: (props.adminRoleArns ?? []).map((arn, i) => iam.Role.fromRoleArn(this, `Admin${i}`, arn, { mutable: false })),
       efsCsi: true,
       // The gateway and the operator that syncs its secrets run on Fargate.
-      systemNamespaces: ['guacamole', 'external-secrets'],
+      systemNamespaces: ['guacamole', 'external-secrets', SESSIONS_NAMESPACE],
     });
 
     this.karpenter = this.desktopCluster.addKarpenter('Karpenter');
@@ -156,7 +163,28 @@ export class WindowsDesktopsStack extends Stack {
       internetFacing: true,
       recordingFileSystem: this.desktopCluster.efsFileSystem,
       clusterReady: this.desktopCluster.systemReady,
+      // The session broker's Ingress joins this group (one load balancer, one sign-in).
+      ingressGroupName: 'desktops',
     });
+
+    // Sessions: a signed-in user opens https://<host>/portal/ and gets a Windows 11 VM desktop.
+    this.sessions = new DesktopSessionService(this, 'Sessions', {
+      gateway: this.gateway,
+      namespace: SESSIONS_NAMESPACE,
+      desktopClass: 'windows11',
+    });
+    const classes = new cdk8s.Chart(new cdk8s.App(), 'DesktopClasses');
+    new DesktopClassObject(classes, 'Windows11', {
+      name: 'windows11',
+      kind: DesktopKind.VM,
+      goldenImage: { namespace: DESKTOP_NAMESPACE, name: windows11.dataSourceName },
+      allowedSizes: ['small', 'medium', 'large'],
+      sessionsPerUser: 1,
+      // Sample price table (yours to maintain: no price lookups); VM desktops share hosts, so
+      // this is a per-desktop share of a c8i.2xlarge host.
+      prices: [{ instanceType: 'c8i.2xlarge', capacityType: 'on-demand', hourlyPrice: 0.2 }],
+    });
+    this.desktopCluster.cluster.addCdk8sChart('DesktopClasses', classes).node.addDependency(this.sessions.manifest);
     // Connections are handed out per session (encrypted JSON auth); this is the one to the
     // sample desktop, as the session SDK will build it. It holds no credentials.
     const sampleConnection = RdpConnection.toKubeVirtDesktop({
@@ -165,6 +193,7 @@ export class WindowsDesktopsStack extends Stack {
       namespace: DESKTOP_NAMESPACE,
     });
     new CfnOutput(this, 'GatewayUrl', { value: this.gateway.url });
+    new CfnOutput(this, 'SessionPortalUrl', { value: this.sessions.url });
     new CfnOutput(this, 'SampleDesktopConnection', { value: JSON.stringify(sampleConnection.toJsonConnection(this.gateway.connectionPolicy)) });
 
   }
