@@ -71,6 +71,8 @@ export class DesktopSessionController {
   private signals = new Map<string, ConnectionState>();
   /** Sessions admitted by this replica whose new phase the cache may not show yet (atomic per-user limit). */
   private readonly admitted = new Map<string, string>();
+  /** Sessions (uid/generation) whose objects this replica has applied: re-applied only after a restart. */
+  private readonly applied = new Set<string>();
   /** Last time session-hours were counted, per session. */
   private readonly accounted = new Map<string, number>();
   private pollTimer?: NodeJS.Timeout;
@@ -264,8 +266,12 @@ export class DesktopSessionController {
     const renderer = this.renderers[cls.spec.kind]!;
     const context = this.context(session, cls, kubernetesNameForUser('spec.userId', session.spec.userId));
     const rendered = renderer.render(context);
-    for (const object of rendered.objects) {
-      await this.client.apply(refFor(object.apiVersion!, object.kind!, object.metadata.namespace), object, CONTROLLER_FIELD_MANAGER, { force: true });
+    const appliedKey = `${session.metadata.uid}/${session.metadata.generation}`;
+    if (!this.applied.has(appliedKey)) {
+      for (const object of rendered.objects) {
+        await this.client.apply(refFor(object.apiVersion!, object.kind!, object.metadata.namespace), object, CONTROLLER_FIELD_MANAGER, { force: true });
+      }
+      this.applied.add(appliedKey);
     }
     const seen = await renderer.observe(context, this.client);
     if (seen.failure !== undefined) return this.failAndRelease(session, now, 'DesktopFailed', seen.failure);
@@ -281,6 +287,7 @@ export class DesktopSessionController {
     }
     const readyAt = now.toISOString();
     this.metrics.timeToReadySeconds.observe((now.getTime() - Date.parse(session.metadata.creationTimestamp ?? readyAt)) / 1000);
+    this.applied.delete(appliedKey);
     await this.writeStatus(session, {
       phase: SessionPhase.READY, progress: 100, message: 'Your desktop is ready', rdpEndpoint: rendered.rdpEndpoint, readyAt,
       lastActivityAt: readyAt, expiresAt: new Date(now.getTime() + session.spec.maxUserDurationSeconds * 1000).toISOString(),
@@ -364,6 +371,7 @@ export class DesktopSessionController {
 
   private async fail(session: DesktopSession, now: Date, reason: string, message: string): Promise<undefined> {
     this.admitted.delete(session.metadata.name);
+    this.applied.delete(`${session.metadata.uid}/${session.metadata.generation}`);
     await this.writeStatus(session, { phase: SessionPhase.FAILED, progress: 0, message, endedAt: now.toISOString() },
       { type: 'Ready', status: 'False', reason, message, lastTransitionTime: now.toISOString() });
     return undefined;
