@@ -44,3 +44,21 @@ export const SESSION_NAMESPACE_LABEL = `${LABEL_DOMAIN}/session-namespace`;
 
 /** Label keys and label values of the objects the session runtime itself runs (controller, broker). */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+
+/**
+ * Taint key of the nodes of a node-desktop pool (`desktop.io/node-desktop=<pool name>:NoSchedule`):
+ * only session pods of that pool tolerate it, so nothing else lands on a desktop node.
+ */
+export const NODE_DESKTOP_TAINT_KEY = `${LABEL_DOMAIN}/node-desktop`;
+
+/**
+ * Label and taint key of a pre-booted, unassigned node-desktop node (`desktop.io/warm=true`).
+ * A session claims such a node by setting `USER_LABEL` on it and removing this label and taint.
+ */
+export const WARM_NODE_KEY = `${LABEL_DOMAIN}/warm`;
+
+/** Label with the role of a pod or object in a desktop (`session`, `warm-placeholder`, ...). */
+export const DESKTOP_COMPONENT_LABEL = `${LABEL_DOMAIN}/component`;
+
+/** Address of the EC2 instance metadata service (IPv4), which desktop users must never reach. */
+export const INSTANCE_METADATA_ADDRESS = '169.254.169.254';
