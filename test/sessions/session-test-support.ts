@@ -11,8 +11,13 @@ export async function startApi(): Promise<{ server: FakeKubeApiServer; client: K
   const server = new FakeKubeApiServer();
   for (const crd of renderSessionCrds()) server.registerCrd(crd);
   const url = await server.start();
-  const client = await KubernetesClient.connect({ server: url, token: 'test-token' });
-  return { server, client, url };
+  try {
+    const client = await KubernetesClient.connect({ server: url, token: 'test-token' });
+    return { server, client, url };
+  } catch (error) {
+    await server.stop(); // never leave a listening server behind (jest would not exit)
+    throw error;
+  }
 }
 
 export function windows11Class(overrides: Partial<DesktopClass['spec']> = {}, name = 'win11'): DesktopClass {

@@ -9,8 +9,12 @@ export type ClientNodeModule = typeof ClientNode;
  * ES module on Node 20. A function built at run time keeps the `import()` as written, so the
  * ESM-only client loads only when the session runtime first needs it, never when a CDK app
  * loads the constructs.
+ *
+ * The comment with a unique number keeps the source text unique: V8 caches functions compiled
+ * from identical source, and a cached one would keep resolving `import()` through the module
+ * loader of whichever test file (jest context) compiled it first.
  */
-const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+const importModule = new Function('specifier', `return import(specifier); // ${process.hrtime.bigint()}`) as (specifier: string) => Promise<unknown>;
 
 let loaded: Promise<ClientNodeModule> | undefined;
 
