@@ -7,6 +7,9 @@ import {
   Ec2NodeClassSpecSubnetSelectorTerms,
 } from '../imports/karpenter.k8s.aws';
 import {
+  NodeOverlay,
+  NodeOverlaySpecCapacity,
+  NodeOverlaySpecRequirementsOperator,
   NodePool,
   NodePoolSpecDisruptionBudgets,
   NodePoolSpecDisruptionConsolidationPolicy,
@@ -45,6 +48,18 @@ export interface VmHostPoolChartProps {
   readonly instanceSizes?: string[];
   /** Values of `karpenter.sh/capacity-type`. */
   readonly capacityTypes: string[];
+  /**
+   * EC2 tenancy of the hosts (`karpenter.k8s.aws/instance-tenancy`: `default` or `dedicated`,
+   * Karpenter ≥ 1.9).
+   * @default - no tenancy requirement (shared tenancy)
+   */
+  readonly tenancy?: string;
+  /**
+   * Extended resources the hosts offer once their device plugins run (KubeVirt's `/dev/kvm`,
+   * tun, vhost-net), which Karpenter learns from a `NodeOverlay` on this pool.
+   * @default - no NodeOverlay
+   */
+  readonly deviceCapacity?: Record<string, string>;
   /** Subnet selector terms of the EC2NodeClass. */
   readonly subnetSelectorTerms: Ec2NodeClassSpecSubnetSelectorTerms[];
   /** Security group selector terms of the EC2NodeClass. */
@@ -97,6 +112,8 @@ export class VmHostPoolChart extends Chart {
   public readonly nodeClass: Ec2NodeClass;
   /** The NodePool (Kubernetes side: requirements, label, taint, disruption, limits). */
   public readonly nodePool: NodePool;
+  /** The NodeOverlay adding the hosts' device resources to Karpenter's scheduling simulation, when `deviceCapacity` is given. */
+  public readonly deviceOverlay?: NodeOverlay;
 
   constructor(scope: Construct, id: string, props: VmHostPoolChartProps) {
     super(scope, id);
@@ -132,6 +149,10 @@ export class VmHostPoolChart extends Chart {
       requirement('karpenter.sh/capacity-type', props.capacityTypes),
       requirement('karpenter.k8s.aws/instance-family', props.instanceFamilies),
     ];
+    if (props.tenancy !== undefined) {
+      // Explicit: shared or dedicated hardware is the guests' licensing basis.
+      requirements.splice(3, 0, requirement('karpenter.k8s.aws/instance-tenancy', [props.tenancy]));
+    }
     if (props.instanceSizes !== undefined) {
       requirements.push(requirement('karpenter.k8s.aws/instance-size', props.instanceSizes));
     }
@@ -160,5 +181,18 @@ export class VmHostPoolChart extends Chart {
         weight: props.weight,
       },
     });
+
+    if (props.deviceCapacity !== undefined) {
+      // Karpenter only launches a node for a pending pod whose requests fit the instance
+      // type's capacity; device plugin resources appear on the node after virt-handler
+      // starts, so the pool declares them here (alpha: Karpenter's nodeOverlay feature gate).
+      this.deviceOverlay = new NodeOverlay(this, 'DeviceOverlay', {
+        metadata: { name: `${props.nodePoolName}-kubevirt-devices` },
+        spec: {
+          requirements: [{ key: 'karpenter.sh/nodepool', operator: NodeOverlaySpecRequirementsOperator.IN, values: [props.nodePoolName] }],
+          capacity: Object.fromEntries(Object.entries(props.deviceCapacity).map(([k, v]) => [k, NodeOverlaySpecCapacity.fromString(v)])),
+        },
+      });
+    }
   }
 }

@@ -95,12 +95,13 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
 
     // WHEN there is no input for the idle timeout
     clock.advance(101);
-    // THEN the session ends and the desktop is deleted; the user disk and namespace remain
+    // THEN the session ends and its objects are deleted; only the user's namespace remains
     const ended = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.ENDED ? s : undefined; }, 10_000, 'Ended');
     expect(ended.status).toMatchObject({ endReason: EndReason.IDLE_TIMEOUT, endedAt: clock.now().toISOString() });
     expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
     expect(server.get('', 'v1', 'services', ns, `${vmName}-rdp`)).toBeUndefined();
-    expect(server.get('', 'v1', 'persistentvolumeclaims', ns, `${vmName}-user`)).toBeDefined();
+    expect(server.get('', 'v1', 'persistentvolumeclaims', ns, `${vmName}-user`)).toBeUndefined();
+    expect(server.get('', 'v1', 'namespaces', undefined, ns)).toBeDefined();
 
     // WHEN the ended session is deleted THEN its finalizer is removed and it is gone
     await client.delete({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE }, name);

@@ -139,7 +139,7 @@ describeWithChromium('sign-in broker in headless Chromium', () => {
     expect(Object.keys(payload.connections)).toEqual([session.metadata.name]);
     expect(payload.connections[session.metadata.name]).toMatchObject({
       protocol: 'rdp',
-      parameters: { hostname: `${session.status!.desktopName}-rdp.${session.status!.desktopNamespace}.svc.cluster.local`, port: '3389', 'disable-copy': 'true' },
+      parameters: { hostname: `${session.status!.desktopName}-rdp.${session.status!.desktopNamespace}.svc.cluster.local`, port: '3389', 'disable-copy': 'true', 'cert-tofu': 'true', 'ignore-cert': 'false' },
     });
 
     // AND the session page offers extend and end

@@ -2,6 +2,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { Histogram, Registry } from 'prom-client';
 import { encryptGuacamoleJsonAuth } from '../../guacamole/json-auth';
+import { RdpCertificateValidation } from '../../guacamole/rdp-certificate-validation';
 import { GuacamoleConnectionPolicy, RdpConnection, RdpSecurityMode } from '../../guacamole/rdp-connection';
 import { ACTIVE_PHASES, DesktopSession, SessionPhase } from '../api';
 import { guacamoleConnectionName } from '../controller/connection-signals';
@@ -24,8 +25,11 @@ export interface SignInBrokerOptions {
   readonly jsonAuthKeyHex: string;
   /** What the gateway allows. @default - nothing beyond the connection */
   readonly connectionPolicy?: GuacamoleConnectionPolicy;
-  /** Accept the desktop's self-signed RDP certificate (sysprepped Windows). @default true */
-  readonly rdpIgnoreCert?: boolean;
+  /**
+   * How guacd checks the desktop's RDP certificate (a sysprepped Windows presents a self-signed one).
+   * @default RdpCertificateValidation.trustOnFirstUse() - every session's desktop has a host name of its own
+   */
+  readonly certificateValidation?: RdpCertificateValidation;
   /** @default RdpSecurityMode.NLA (Guacamole asks for the Windows credentials) */
   readonly rdpSecurity?: RdpSecurityMode;
   /** User ids (`sub`) allowed on the admin page. @default - none */
@@ -163,7 +167,7 @@ export class SignInBroker {
       hostname: host,
       port,
       security: this.options.rdpSecurity ?? RdpSecurityMode.NLA,
-      ignoreCert: this.options.rdpIgnoreCert ?? true,
+      certificateValidation: this.options.certificateValidation ?? RdpCertificateValidation.trustOnFirstUse(),
     });
     const token = encryptGuacamoleJsonAuth({
       username: identity.userId,

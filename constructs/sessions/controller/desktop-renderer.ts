@@ -22,7 +22,7 @@ export interface DesktopRenderContext {
 export interface RenderedDesktop {
   /** Applied in order by server-side apply; deleted in reverse order when the session ends. */
   readonly objects: KubernetesObject[];
-  /** Objects that outlive the session (the user disk); applied but never deleted. */
+  /** Kinds that outlive the session (the user's namespace); applied but never deleted. */
   readonly retainedKinds: readonly string[];
   /** `host:port` Guacamole connects to. */
   readonly rdpEndpoint: string;
@@ -76,7 +76,8 @@ export class KubeVirtDesktopRenderer implements DesktopRenderer {
     });
     return {
       objects: chart.toJson() as KubernetesObject[],
-      retainedKinds: ['Namespace', 'PersistentVolumeClaim'],
+      // The namespace is the user's (shared by their sessions); everything else goes with the session.
+      retainedKinds: ['Namespace'],
       rdpEndpoint: `${vm.rdpServiceName}.${namespace}.svc.cluster.local:${RDP_PORT}`,
     };
   }
