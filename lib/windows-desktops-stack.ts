@@ -208,6 +208,7 @@ export class WindowsDesktopsStack extends Stack {
       gateway: this.gateway,
       namespace: SESSIONS_NAMESPACE,
       desktopClass: 'windows11',
+      clusterReady: this.desktopCluster.systemReady,
     });
     const classes = new cdk8s.Chart(new cdk8s.App(), 'DesktopClasses');
     new DesktopClassObject(classes, 'Windows11', {

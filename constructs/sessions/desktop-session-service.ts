@@ -3,8 +3,8 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as cdk8s from 'cdk8s';
-import { Construct } from 'constructs';
-import { createServiceAccountRole } from '../common/eks-cluster';
+import { Construct, IDependable } from 'constructs';
+import { createServiceAccountRole, dependOnAlbController } from '../common/eks-cluster';
 import { validateDns1123Label } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { GuacamoleGateway } from '../guacamole/guacamole-gateway';
@@ -59,6 +59,13 @@ export interface DesktopSessionServiceProps {
    * @default - nobody
    */
   readonly adminUserIds?: string[];
+
+  /**
+   * Something the Kubernetes objects must wait for, e.g. `DesktopCluster.systemReady` (the load
+   * balancer controller's webhooks must run before a Service or Ingress is created).
+   * @default - no extra dependency (the gateway's manifest is still waited for)
+   */
+  readonly clusterReady?: IDependable;
 }
 
 const BASE_PATH = /^\/[a-z0-9-]+$/;
@@ -174,6 +181,9 @@ export class DesktopSessionService extends Construct {
     this.manifest = gateway.cluster.addCdk8sChart(`${id}-manifests`, this.chart);
     // The ExternalSecrets need the operator the gateway installs; the Ingress joins the gateway's group.
     this.manifest.node.addDependency(gateway.manifest, secretsRole);
+    if (props.clusterReady !== undefined) this.manifest.node.addDependency(props.clusterReady);
+    // The load balancer controller's webhooks admit the Services and the Ingress.
+    dependOnAlbController(this.manifest, gateway.cluster);
 
     this.namespace = namespace;
     this.image = image;
