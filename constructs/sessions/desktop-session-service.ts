@@ -1,11 +1,12 @@
 import * as path from 'path';
-import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
 import { createServiceAccountRole, dependOnAlbController } from '../common/eks-cluster';
 import { validateDns1123Label } from '../common/validate';
+import { addWarning } from '../common/warnings';
 import { ValidationError } from '../common/validation-error';
 import { GuacamoleGateway } from '../guacamole/guacamole-gateway';
 import { DesktopSessionServiceChart } from './desktop-session-service-chart';
@@ -127,7 +128,7 @@ export class DesktopSessionService extends Construct {
       }
     });
     if (props.loadBalancerArn === undefined) {
-      Annotations.of(this).addWarningV2('desktop-sessions:broker-scaled-to-zero', 'The sign-in broker is installed with 0 replicas until loadBalancerArn (the gateway ALB\'s ARN, known after the first deploy) is given.');
+      addWarning(this, 'broker-scaled-to-zero', 'The sign-in broker is installed with 0 replicas until loadBalancerArn (the gateway ALB\'s ARN, known after the first deploy) is given.');
     }
     const sso = gateway.sso!;
     const region = Stack.of(this).region;
