@@ -10,6 +10,7 @@ module.exports = {
   moduleNameMapper: {
     '^eks-windows-desktops$': '<rootDir>/lib/index.ts',
     '^eks-windows-desktops/blueprints$': '<rootDir>/lib/blueprints.ts',
+    '^eks-windows-desktops/sdk$': '<rootDir>/lib/sdk.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],

@@ -9,6 +9,7 @@ export * from '../constructs/kubevirt';
 export * from '../constructs/certificates';
 export * from '../constructs/guacamole';
 export * from '../constructs/portainer';
+export * from '../constructs/sessions';
 export * from '../constructs/node-desktops';
 export * from './aws-solutions-audit';
 export * from './windows-desktops-stack';

@@ -27,6 +27,9 @@ import { RunStrategy, WindowsDesktopVm } from '../constructs/kubevirt/windows-de
 import { NodeDesktopIsolation } from '../constructs/node-desktops/node-desktop-isolation';
 import { NodeDesktops } from '../constructs/node-desktops/node-desktops';
 import { FastLaunchWindowsAmi } from '../constructs/windows-ami/fast-launch-windows-ami';
+import { DesktopKind } from '../constructs/sessions/api';
+import { DesktopClassObject } from '../constructs/sessions/desktop-class';
+import { DesktopSessionService } from '../constructs/sessions/desktop-session-service';
 import { PAUSE_IMAGE } from '../constructs/common/versions';
 
 /**
@@ -72,6 +75,8 @@ export interface WindowsDesktopsStackProps extends StackProps {
 
 /** Namespace of the sample desktop VM. */
 const DESKTOP_NAMESPACE = 'desktops';
+/** Namespace of the session controller, the broker and the DesktopSessions. */
+const SESSIONS_NAMESPACE = 'desktop-sessions';
 
 /**
  * The reference platform: every capability on. `bin/app.ts` deploys it; tests and snapshots
@@ -103,6 +108,8 @@ export class WindowsDesktopsStack extends Stack {
   public readonly gateway: GuacamoleGateway;
   /** RuntimeClasses `windows-2019` and `windows-2022`. */
   public readonly runtimeClasses: WindowsRuntimeClasses;
+  /** Desktop sessions: CRDs, controller and sign-in broker (at `/portal/` on the gateway's host). */
+  public readonly sessions: DesktopSessionService;
   /** Node desktops with a NodePool per user (two example users). */
   public readonly dedicatedNodeDesktops: NodeDesktops;
   /** Node desktops from one shared pool with one warm node (two example users). */
@@ -128,8 +135,8 @@ export class WindowsDesktopsStack extends Stack {
       publicEndpointCidrs: props.publicEndpointCidrs,
       adminRoles: (props.adminRoleArns ?? []).map((arn, i) => iam.Role.fromRoleArn(this, `Admin${i}`, arn, { mutable: false })),
       efsCsi: true,
-      // The gateway, the operator that syncs its secrets and cert-manager run on Fargate.
-      systemNamespaces: ['guacamole', 'external-secrets', 'cert-manager'],
+      // The gateway, the operator that syncs its secrets, cert-manager and the session service run on Fargate.
+      systemNamespaces: ['guacamole', 'external-secrets', 'cert-manager', SESSIONS_NAMESPACE],
     });
 
     this.karpenter = this.desktopCluster.addKarpenter('Karpenter');
@@ -218,7 +225,29 @@ export class WindowsDesktopsStack extends Stack {
       internetFacing: true,
       recordingFileSystem: this.desktopCluster.efsFileSystem,
       clusterReady: this.desktopCluster.systemReady,
+      // The session broker's Ingress joins this group (one load balancer, one sign-in).
+      ingressGroupName: 'desktops',
     });
+
+    // Sessions: a signed-in user opens https://<host>/portal/ and gets a Windows 11 VM desktop.
+    this.sessions = new DesktopSessionService(this, 'Sessions', {
+      gateway: this.gateway,
+      namespace: SESSIONS_NAMESPACE,
+      desktopClass: 'windows11',
+      clusterReady: this.desktopCluster.systemReady,
+    });
+    const classes = new cdk8s.Chart(new cdk8s.App(), 'DesktopClasses');
+    new DesktopClassObject(classes, 'Windows11', {
+      name: 'windows11',
+      kind: DesktopKind.VM,
+      goldenImage: { namespace: DESKTOP_NAMESPACE, name: windows11.dataSourceName },
+      allowedSizes: ['small', 'medium', 'large'],
+      sessionsPerUser: 1,
+      // Sample price table (yours to maintain: no price lookups); VM desktops share hosts, so
+      // this is a per-desktop share of a c8i.2xlarge host.
+      prices: [{ instanceType: 'c8i.2xlarge', capacityType: 'on-demand', hourlyPrice: 0.2 }],
+    });
+    this.desktopCluster.cluster.addCdk8sChart('DesktopClasses', classes).node.addDependency(this.sessions.manifest);
     // Connections are handed out per session (encrypted JSON auth); this is the one to the
     // sample desktop, as the session SDK will build it. It holds no credentials.
     const sampleConnection = RdpConnection.toKubeVirtDesktop({
@@ -249,6 +278,7 @@ export class WindowsDesktopsStack extends Stack {
     });
 
     new CfnOutput(this, 'GatewayUrl', { value: this.gateway.url });
+    new CfnOutput(this, 'SessionPortalUrl', { value: this.sessions.url });
     new CfnOutput(this, 'SampleDesktopConnection', { value: JSON.stringify(sampleConnection.toJsonConnection(this.gateway.connectionPolicy)) });
     const aliceConnection = this.dedicatedNodeDesktops.rdpConnectionFor('alice@example.com', { name: 'Alice\'s desktop' });
     new CfnOutput(this, 'SampleNodeDesktopConnection', { value: JSON.stringify(aliceConnection.toJsonConnection(this.gateway.connectionPolicy)) });

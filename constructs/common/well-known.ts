@@ -36,6 +36,18 @@ export const APP_NAME_LABEL = 'app.kubernetes.io/name';
 export const APP_INSTANCE_LABEL = 'app.kubernetes.io/instance';
 export const APP_PART_OF_LABEL = 'app.kubernetes.io/part-of';
 
+/** API group of the session API (`DesktopSession`, `DesktopClass`). */
+export const SESSIONS_API_GROUP = `sessions.${LABEL_DOMAIN}`;
+
+/** Label with the name of the `DesktopSession` an object was created for. */
+export const SESSION_LABEL = `${LABEL_DOMAIN}/session`;
+
+/** Label with the namespace of the `DesktopSession` an object was created for. */
+export const SESSION_NAMESPACE_LABEL = `${LABEL_DOMAIN}/session-namespace`;
+
+/** Label keys and label values of the objects the session runtime itself runs (controller, broker). */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+
 /**
  * Taint key of the nodes of a node-desktop pool (`desktop.io/node-desktop=<pool name>:NoSchedule`):
  * only session pods of that pool tolerate it, so nothing else lands on a desktop node.

@@ -90,6 +90,8 @@ export interface GuacamoleChartProps extends ChartProps {
   readonly wafWebAclArn?: string;
   /** IngressClass of the AWS Load Balancer Controller. */
   readonly ingressClassName: string;
+  /** IngressGroup shared with other Ingresses. @default - none */
+  readonly ingressGroupName?: string;
   /** Cognito at the load balancer; exactly one of `cognito` and `openId` is set. @default - none */
   readonly cognito?: GuacamoleChartCognito;
   /** OpenID in Guacamole. @default - none */
@@ -674,6 +676,9 @@ function ingressAnnotations(props: GuacamoleChartProps): Record<string, string> 
   }
   if (props.wafWebAclArn !== undefined) {
     annotations[`${ALB}wafv2-acl-arn`] = props.wafWebAclArn;
+  }
+  if (props.ingressGroupName !== undefined) {
+    annotations[`${ALB}group.name`] = props.ingressGroupName;
   }
   return annotations;
 }

@@ -107,6 +107,13 @@ export interface GuacamoleGatewayProps {
   readonly ingressClassName?: string;
 
   /**
+   * IngressGroup (`alb.ingress.kubernetes.io/group.name`) of the gateway's Ingress, so that other
+   * Ingresses (the session sign-in broker) share its load balancer.
+   * @default - no group: the Ingress has a load balancer of its own
+   */
+  readonly ingressGroupName?: string;
+
+  /**
    * How users sign in.
    * @default GuacamoleAuthentication.cognito()
    */
@@ -319,6 +326,10 @@ export class GuacamoleGateway extends Construct {
   public readonly url: string;
   /** The connection database. */
   public readonly database: GuacamoleDatabase;
+  /** IngressClass of the gateway's Ingress. */
+  public readonly ingressClassName: string;
+  /** IngressGroup of the gateway's Ingress, when it shares its load balancer. */
+  public readonly ingressGroupName?: string;
   /** The Cognito user pool, domain and ALB client (with Cognito sign-in). */
   public readonly sso?: GuacamoleSso;
   /** The 128-bit key (32 hex digits) that signs and encrypts JSON authentication. */
@@ -389,6 +400,7 @@ export class GuacamoleGateway extends Construct {
         'a regional WAFv2 web ACL ARN; use arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>');
     }
     validateDns1123Label('GuacamoleGateway.ingressClassName', props.ingressClassName ?? 'alb');
+    if (props.ingressGroupName !== undefined) validateDns1123Label('GuacamoleGateway.ingressGroupName', props.ingressGroupName);
     if (cognitoOptions !== undefined) {
       if (cognitoOptions.domainPrefix === undefined) {
         try {
@@ -587,6 +599,7 @@ export class GuacamoleGateway extends Construct {
       sslPolicy,
       wafWebAclArn: props.wafWebAclArn,
       ingressClassName: props.ingressClassName ?? 'alb',
+      ingressGroupName: props.ingressGroupName,
       cognito: this.sso !== undefined ? {
         userPoolArn: this.sso.userPool.userPoolArn,
         userPoolClientId: this.sso.userPoolClient.userPoolClientId,
@@ -625,6 +638,8 @@ export class GuacamoleGateway extends Construct {
     this.namespace = namespace;
     this.hostname = props.hostname;
     this.url = `https://${props.hostname}/guacamole/`;
+    this.ingressClassName = props.ingressClassName ?? 'alb';
+    this.ingressGroupName = props.ingressGroupName;
     this.podSecurityGroup = podSecurityGroup;
     this.loadBalancerSecurityGroup = loadBalancerSecurityGroup;
     this.secretsRole = secretsRole;

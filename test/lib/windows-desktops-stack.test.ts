@@ -120,6 +120,15 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     template.hasOutput('SampleDesktopConnection', { Value: Match.stringLikeRegexp('sample-desktop-rdp\\.desktops\\.svc') });
   });
 
+  test('installs the session controller and sign-in broker, the session CRDs and a DesktopClass', () => {
+    const objects = kubernetesObjectsOf(template);
+    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata?.name).sort()).toEqual(['desktopclasses.sessions.desktop.io', 'desktopsessions.sessions.desktop.io']);
+    expect(objects.filter((o) => o.kind === 'Deployment' && o.metadata?.namespace === 'desktop-sessions').map((o) => o.metadata?.name).sort()).toEqual(['desktop-session-broker', 'desktop-session-controller']);
+    expect(objects.find((o) => o.kind === 'DesktopClass')).toMatchObject({ metadata: { name: 'windows11' }, spec: { kind: 'VM', goldenImage: { namespace: 'desktops', name: 'windows11' } } });
+    template.hasResourceProperties('AWS::EKS::FargateProfile', { Selectors: [{ Labels: [], Namespace: 'desktop-sessions' }] });
+    template.hasOutput('SessionPortalUrl', { Value: Match.stringLikeRegexp('/portal/$') });
+  });
+
   test('the sample connection accepts the desktop\'s self-signed certificate by trust on first use, validation not turned off', () => {
     const output = template.findOutputs('SampleDesktopConnection').SampleDesktopConnection.Value as string;
     const parameters = (JSON.parse(output) as { parameters: Record<string, string> }).parameters;
@@ -156,7 +165,7 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     // folder: the guacamole tests check them field by field.
     const withSchema = objects.filter((o) => !KINDS_WITHOUT_SCHEMA.includes(gvk(o)));
     expect(objects.filter((o) => KINDS_WITHOUT_SCHEMA.includes(gvk(o))).map((o) => o.kind).sort())
-      .toEqual(['ExternalSecret', 'ExternalSecret', 'SecretStore', 'SecurityGroupPolicy']);
+      .toEqual(['ExternalSecret', 'ExternalSecret', 'ExternalSecret', 'ExternalSecret', 'SecretStore', 'SecretStore', 'SecurityGroupPolicy', 'SecurityGroupPolicy', 'SecurityGroupPolicy']);
     expect(withSchema.length).toBeGreaterThan(20);
     expect(validateKubernetesObjects(withSchema)).toEqual([]);
   });

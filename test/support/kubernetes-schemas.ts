@@ -3,6 +3,7 @@ import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseAllDocuments } from 'yaml';
+import { renderSessionCrds } from '../../constructs/sessions/session-crds';
 import { REFERENCE_DIR, referenceMissing, referencePath } from './reference';
 
 /** A Kubernetes object as synthesized: plain JSON with apiVersion and kind. */
@@ -93,6 +94,18 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
     return result;
   },
 ];
+
+// The session API's own CRDs (rendered by this repository), so DesktopClass and DesktopSession
+// objects are checked like every other kind.
+schemaSources.push(() => {
+  const result = new Map<string, JsonSchema>();
+  for (const crd of renderSessionCrds() as Array<{ spec: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: JsonSchema } }> } }>) {
+    for (const version of crd.spec.versions) {
+      result.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, strict(version.schema.openAPIV3Schema) as JsonSchema);
+    }
+  }
+  return result;
+});
 
 let schemas: Map<string, JsonSchema> | undefined;
 

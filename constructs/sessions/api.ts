@@ -1,0 +1,260 @@
+import { SESSIONS_API_GROUP } from '../common/well-known';
+
+/**
+ * The session API's types, shared by the CRD chart, the controller, the broker and the SDK.
+ * Plain data only: this module loads in CommonJS CDK apps and in the runtime alike.
+ */
+
+/** Version of the `sessions.desktop.io` API. */
+export const SESSIONS_API_VERSION = 'v1alpha1';
+export const SESSIONS_API = `${SESSIONS_API_GROUP}/${SESSIONS_API_VERSION}`;
+export const DESKTOP_SESSION_KIND = 'DesktopSession';
+export const DESKTOP_SESSION_PLURAL = 'desktopsessions';
+export const DESKTOP_CLASS_KIND = 'DesktopClass';
+export const DESKTOP_CLASS_PLURAL = 'desktopclasses';
+/** Finalizer the controller puts on every session: the user's objects are deleted before the session goes. */
+export const SESSION_FINALIZER = `${SESSIONS_API_GROUP}/cleanup`;
+/** Annotation an in-desktop agent (or the SDK's `reportActivity`) sets to the time of the user's last input. */
+export const LAST_INPUT_ANNOTATION = `${SESSIONS_API_GROUP}/last-input-at`;
+/** Field manager of the controller's server-side applies. */
+export const CONTROLLER_FIELD_MANAGER = 'desktop-session-controller';
+/** Field manager of the SDK's writes. */
+export const SDK_FIELD_MANAGER = 'desktop-sessions-sdk';
+
+/** Floors of the timeouts, WorkSpaces Pools' meanings. */
+export const MIN_MAX_USER_DURATION_SECONDS = 600;
+export const MAX_MAX_USER_DURATION_SECONDS = 432_000;
+export const MIN_DISCONNECT_TIMEOUT_SECONDS = 60;
+export const MAX_DISCONNECT_TIMEOUT_SECONDS = 360_000;
+export const MAX_IDLE_TIMEOUT_SECONDS = 3_600 * 24;
+/** The user is warned this long before the maximum duration ends the session. */
+export const EXPIRY_WARNING_SECONDS = 300;
+
+/** Lifecycle phases of a session. */
+export enum SessionPhase {
+  /** Accepted by the API, not yet looked at by the controller. */
+  PENDING = 'Pending',
+  /** The user's desktop is being created and started. */
+  PROVISIONING = 'Provisioning',
+  /** The desktop answers; nobody is connected yet. */
+  READY = 'Ready',
+  /** The user has a live Guacamole connection. */
+  CONNECTED = 'Connected',
+  /** The user was connected and no longer is; the disconnect timeout runs. */
+  DISCONNECTED = 'Disconnected',
+  /** The controller is deleting what it created. */
+  ENDING = 'Ending',
+  /** Everything the session created is gone. */
+  ENDED = 'Ended',
+  /** The session could not be provisioned; `status.message` says why. Nothing of it is left. */
+  FAILED = 'Failed',
+}
+
+/** Phases in which a session counts against the user's limit and holds capacity. */
+export const ACTIVE_PHASES: readonly SessionPhase[] = [SessionPhase.PENDING, SessionPhase.PROVISIONING, SessionPhase.READY, SessionPhase.CONNECTED, SessionPhase.DISCONNECTED];
+
+/** Why a session ended (`status.endReason`). */
+export enum EndReason {
+  MAX_DURATION = 'MaxUserDuration',
+  DISCONNECT_TIMEOUT = 'DisconnectTimeout',
+  IDLE_TIMEOUT = 'IdleDisconnectTimeout',
+  USER_REQUEST = 'UserRequest',
+  DELETED = 'Deleted',
+}
+
+/** What happens when the disconnect timeout passes. */
+export enum DisconnectAction {
+  /** End the session and delete the desktop (WorkSpaces Pools). */
+  END = 'End',
+}
+
+/** Desktop sizes a class may allow (the KubeVirt `DesktopSize` presets). */
+export const SESSION_SIZES = ['small', 'medium', 'large', 'xlarge'] as const;
+export type SessionSize = typeof SESSION_SIZES[number];
+
+/** Kinds of desktop a class gives. */
+export enum DesktopKind {
+  /** A KubeVirt Windows VM on a Linux KVM host. */
+  VM = 'VM',
+  /** A dedicated Windows Server node with Desktop Experience. */
+  NODE = 'Node',
+}
+
+/** How a user's desktop is isolated from other users'. */
+export enum IsolationMode {
+  /** A node from one shared pool, selected by the user label. */
+  SHARED_POOL = 'SharedPool',
+  /** A NodePool of the user's own. */
+  DEDICATED_POOL = 'DedicatedPool',
+}
+
+/** Timeouts of a session, in seconds. */
+export interface SessionTimeouts {
+  /** Longest a session may last (≥ 600); the user is warned 5 minutes before. */
+  readonly maxUserDurationSeconds: number;
+  /** How long a disconnected (or never connected) session waits for the user (≥ 60). */
+  readonly disconnectTimeoutSeconds: number;
+  /** How long without input before the session counts as idle; 0 turns it off. */
+  readonly idleDisconnectTimeoutSeconds: number;
+}
+
+export interface DesktopSessionSpec {
+  /** The user's id from the identity provider (the ALB's `sub` or e-mail). */
+  readonly userId: string;
+  /** Name of the `DesktopClass`. */
+  readonly desktopClass: string;
+  /** One of the class's allowed sizes. */
+  readonly size: SessionSize;
+  /**
+   * Prefer Spot or on-demand capacity (node desktops).
+   * @default 'on-demand'
+   */
+  readonly capacityType?: 'on-demand' | 'spot';
+  readonly maxUserDurationSeconds: number;
+  readonly disconnectTimeoutSeconds: number;
+  readonly idleDisconnectTimeoutSeconds: number;
+  /**
+   * What happens when the disconnect timeout passes.
+   * @default - `End`: the session ends when the disconnect timeout passes
+   */
+  readonly onDisconnect?: DisconnectAction;
+  /**
+   * Set by the SDK's `end()` (or the broker's End button): the user asks to end the session.
+   * @default false
+   */
+  readonly endRequested?: boolean;
+}
+
+export interface SessionCondition {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+}
+
+export interface DesktopSessionStatus {
+  /** @default - unset until the controller sets it */
+  readonly phase?: SessionPhase;
+  /** @default - unset until the controller sets it */
+  readonly progress?: number;
+  /** @default - unset until the controller sets it */
+  readonly message?: string;
+  /**
+   * Namespace the user's objects live in.
+   * @default - unset until the controller sets it
+   */
+  readonly desktopNamespace?: string;
+  /**
+   * Name of the VM (VM desktops) or session pod (node desktops).
+   * @default - unset until the controller sets it
+   */
+  readonly desktopName?: string;
+  /** @default - unset until the controller sets it */
+  readonly node?: string;
+  /**
+   * `host:port` Guacamole connects to over RDP.
+   * @default - unset until the controller sets it
+   */
+  readonly rdpEndpoint?: string;
+  /** @default - unset until the controller sets it */
+  readonly instanceType?: string;
+  /** @default - unset until the controller sets it */
+  readonly capacityType?: string;
+  /** @default - unset until the controller sets it */
+  readonly startedAt?: string;
+  /** @default - unset until the controller sets it */
+  readonly readyAt?: string;
+  /** @default - unset until the controller sets it */
+  readonly expiresAt?: string;
+  /** @default - unset until the controller sets it */
+  readonly expiryWarningAt?: string;
+  /** @default - unset until the controller sets it */
+  readonly lastActivityAt?: string;
+  /** @default - unset until the controller sets it */
+  readonly disconnectedAt?: string;
+  /** @default - unset until the controller sets it */
+  readonly endedAt?: string;
+  /** @default - unset until the controller sets it */
+  readonly endReason?: EndReason;
+  /** @default - unset until the controller sets it */
+  readonly conditions?: SessionCondition[];
+  /** @default - unset until the controller sets it */
+  readonly observedGeneration?: number;
+}
+
+export interface ObjectMeta {
+  readonly name: string;
+  /** @default - the client's namespace (namespaced kinds only) */
+  readonly namespace?: string;
+  /** @default - set by the API server */
+  readonly uid?: string;
+  /** @default - set by the API server */
+  readonly resourceVersion?: string;
+  /** @default - set by the API server */
+  readonly generation?: number;
+  /** @default - set by the API server */
+  readonly creationTimestamp?: string;
+  /** @default - set by the API server */
+  readonly deletionTimestamp?: string;
+  /** @default - none */
+  readonly finalizers?: string[];
+  /** @default - none */
+  readonly labels?: Record<string, string>;
+  /** @default - none */
+  readonly annotations?: Record<string, string>;
+}
+
+export interface DesktopSession {
+  readonly apiVersion: typeof SESSIONS_API;
+  readonly kind: typeof DESKTOP_SESSION_KIND;
+  readonly metadata: ObjectMeta;
+  readonly spec: DesktopSessionSpec;
+  /** @default - none until the controller first reconciles the session */
+  readonly status?: DesktopSessionStatus;
+}
+
+/** Hourly price of one kind of capacity, supplied by the administrator (no price lookups). */
+export interface DesktopClassPrice {
+  readonly instanceType: string;
+  readonly capacityType: 'on-demand' | 'spot';
+  readonly hourlyPrice: number;
+}
+
+export interface DesktopClassSpec {
+  readonly kind: DesktopKind;
+  readonly isolation: IsolationMode;
+  /**
+   * VM desktops: the golden image's DataSource (`namespace/name`).
+   * @default - none: node-desktop classes give `ami` instead
+   */
+  readonly goldenImage?: { readonly namespace: string; readonly name: string };
+  /**
+   * Node desktops: the AMI's id or SSM parameter.
+   * @default - none: VM classes give `goldenImage` instead
+   */
+  readonly ami?: string;
+  readonly allowedSizes: SessionSize[];
+  /** @default 0 */
+  readonly warmCount?: number;
+  readonly sessionsPerUser: number;
+  /**
+   * Currency of `prices` (informational).
+   * @default 'USD'
+   */
+  readonly currency?: string;
+  /** @default - no prices: session cost is reported as not priced */
+  readonly prices?: DesktopClassPrice[];
+  /**
+   * Timeouts used when a session does not give its own.
+   * @default - the session API's defaults for each timeout
+   */
+  readonly defaultTimeouts?: Partial<SessionTimeouts>;
+}
+
+export interface DesktopClass {
+  readonly apiVersion: typeof SESSIONS_API;
+  readonly kind: typeof DESKTOP_CLASS_KIND;
+  readonly metadata: ObjectMeta;
+  readonly spec: DesktopClassSpec;
+}

@@ -1,0 +1,264 @@
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import { Histogram, Registry } from 'prom-client';
+import { encryptGuacamoleJsonAuth } from '../../guacamole/json-auth';
+import { RdpCertificateValidation } from '../../guacamole/rdp-certificate-validation';
+import { GuacamoleConnectionPolicy, RdpConnection, RdpSecurityMode } from '../../guacamole/rdp-connection';
+import { ACTIVE_PHASES, DesktopSession, SessionPhase } from '../api';
+import { guacamoleConnectionName } from '../controller/connection-signals';
+import { DesktopSessions } from '../sdk/desktop-sessions';
+import { DesktopSessionError } from '../sdk/errors';
+import { IdentityVerifier, VerifiedIdentity } from './identity';
+import { adminPage, messagePage, progressPage, sessionPage } from './pages';
+
+/** Header the ALB fills with its signed identity token after authentication. */
+export const ALB_IDENTITY_TOKEN_HEADER = 'x-amzn-oidc-data';
+
+export interface SignInBrokerOptions {
+  readonly sessions: DesktopSessions;
+  readonly verifier: IdentityVerifier;
+  /** Class of the sessions the broker starts. */
+  readonly desktopClass: string;
+  /** Guacamole's URL as users reach it, e.g. `https://desktops.example.com/guacamole/`. */
+  readonly guacamoleUrl: string;
+  /** The JSON auth key (32 hex digits), read from the gateway's secret. */
+  readonly jsonAuthKeyHex: string;
+  /** What the gateway allows. @default - nothing beyond the connection */
+  readonly connectionPolicy?: GuacamoleConnectionPolicy;
+  /**
+   * How guacd checks the desktop's RDP certificate (a sysprepped Windows presents a self-signed one).
+   * @default RdpCertificateValidation.trustOnFirstUse() - every session's desktop has a host name of its own
+   */
+  readonly certificateValidation?: RdpCertificateValidation;
+  /** @default RdpSecurityMode.NLA (Guacamole asks for the Windows credentials) */
+  readonly rdpSecurity?: RdpSecurityMode;
+  /** User ids (`sub`) allowed on the admin page. @default - none */
+  readonly adminUserIds?: readonly string[];
+  /** How long the JSON auth token is accepted. @default 60 */
+  readonly tokenLifetimeSeconds?: number;
+  /** Added by the Extend button. @default 3600 */
+  readonly extendSeconds?: number;
+  /** Path prefix the broker is served under on the shared ALB, e.g. `/portal`. @default '' (the root) */
+  readonly basePath?: string;
+}
+
+/**
+ * The sign-in broker: behind the ALB's sign-in, it verifies the identity token, gets the user's
+ * session (or starts one), shows progress while the desktop starts and sends the user into
+ * Guacamole with an encrypted JSON auth token for exactly their desktop.
+ */
+export class SignInBroker {
+  public readonly registry = new Registry();
+  private readonly latency = new Histogram({ name: 'desktop_broker_request_seconds', help: 'Broker response time.', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
+  private server?: http.Server;
+  private readonly base: string;
+
+  constructor(private readonly options: SignInBrokerOptions) {
+    new URL(options.guacamoleUrl); // fails early on a malformed URL
+    this.base = (options.basePath ?? '').replace(/\/+$/, '');
+    if (this.base !== '' && !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(this.base)) throw new Error(`basePath "${options.basePath}" must look like /portal`);
+  }
+
+  public async listen(port = 0, host = '0.0.0.0'): Promise<string> {
+    this.server = http.createServer((req, res) => { void this.handle(req, res); });
+    this.server.keepAliveTimeout = 65_000; // longer than the ALB's idle timeout
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  public async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://broker');
+    if (this.base !== '' && url.pathname === this.base) return redirectTo(res, `${this.base}/`);
+    const path = this.base !== '' && url.pathname.startsWith(`${this.base}/`) ? url.pathname.slice(this.base.length) : url.pathname;
+    const route = `${req.method} ${path}`;
+    const end = this.latency.startTimer({ route: KNOWN_ROUTES.has(route) ? route : 'other' });
+    try {
+      if (path === '/healthz') return send(res, 200, 'ok', 'text/plain');
+      let identity: VerifiedIdentity;
+      try {
+        identity = await this.options.verifier.verify(headerValue(req, ALB_IDENTITY_TOKEN_HEADER));
+      } catch (error) {
+        return send(res, 401, messagePage('Sign-in could not be verified', `Sign in again through the desktop portal. (${(error as Error).message})`));
+      }
+      if (req.method === 'POST' && !sameOrigin(req)) return send(res, 403, messagePage('Request refused', 'This action must come from the desktop portal itself.'));
+      switch (route) {
+        case 'GET /': return await this.home(identity, res);
+        case 'GET /session': return await this.sessionView(identity, res);
+        case 'GET /api/session': return await this.sessionJson(identity, res);
+        case 'GET /connect': return await this.connect(identity, res);
+        case 'POST /start': return await this.start(identity, res);
+        case 'POST /extend': return await this.extend(identity, res);
+        case 'POST /end': return await this.endOwn(identity, res);
+        case 'GET /admin': return await this.admin(identity, res);
+        case 'POST /admin/end': return await this.adminEnd(identity, req, res);
+        default: return send(res, 404, messagePage('Not found', 'There is nothing here.'));
+      }
+    } catch (error) {
+      const message = error instanceof DesktopSessionError ? error.message : 'Something went wrong; try again in a moment.';
+      return send(res, error instanceof DesktopSessionError ? 409 : 500, messagePage('Your desktop could not be started', message, { label: 'Try again', path: '/start' }));
+    } finally {
+      end();
+    }
+  }
+
+  /** 303 to a path of the broker (under its base path) or to an absolute URL. */
+  private redirect(res: http.ServerResponse, location: string): void {
+    redirectTo(res, location.startsWith('/') ? `${this.base}${location}` : location);
+  }
+
+  private async current(identity: VerifiedIdentity): Promise<DesktopSession | undefined> {
+    const name = DesktopSessions.sessionName(identity.userId, this.options.desktopClass);
+    return this.options.sessions.client.tryGet<DesktopSession>({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: this.options.sessions.namespace }, name);
+  }
+
+  /** The user's session, or a new one; progress until it is ready, then into Guacamole. */
+  private async home(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
+    let session = await this.current(identity);
+    const phase = session?.status?.phase ?? SessionPhase.PENDING;
+    if (!session || phase === SessionPhase.ENDED) {
+      session = await this.options.sessions.create({ userId: identity.userId, desktopClass: this.options.desktopClass });
+    }
+    return this.render(session, res, true);
+  }
+
+  private async sessionView(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
+    const session = await this.current(identity);
+    if (!session) return this.redirect(res, '/');
+    return this.render(session, res, false);
+  }
+
+  private render(session: DesktopSession, res: http.ServerResponse, enterWhenReady: boolean): void {
+    const phase = session.status?.phase ?? SessionPhase.PENDING;
+    switch (phase) {
+      case SessionPhase.PENDING:
+      case SessionPhase.PROVISIONING:
+        return send(res, 200, progressPage(session));
+      case SessionPhase.READY:
+      case SessionPhase.CONNECTED:
+      case SessionPhase.DISCONNECTED:
+        return enterWhenReady ? this.redirect(res, '/connect') : send(res, 200, sessionPage(session, new Date()));
+      case SessionPhase.FAILED:
+        return send(res, 200, messagePage('Your desktop could not be started', session.status?.message ?? 'The desktop failed to start.', { label: 'Try again', path: '/start' }));
+      default:
+        return send(res, 200, messagePage('Your session has ended', session.status?.message ?? 'The session ended.', { label: 'Start a new desktop', path: '/start' }));
+    }
+  }
+
+  private async sessionJson(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
+    const session = await this.current(identity);
+    if (!session) return send(res, 404, JSON.stringify({ error: 'no session' }), 'application/json');
+    const { phase, progress, message, expiresAt, expiryWarningAt } = session.status ?? {};
+    return send(res, 200, JSON.stringify({ name: session.metadata.name, phase: phase ?? SessionPhase.PENDING, progress: progress ?? 0, message, expiresAt, expiryWarningAt }), 'application/json');
+  }
+
+  /** Sends a user with a ready desktop into Guacamole with a short-lived token for exactly that desktop. */
+  private async connect(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
+    const session = await this.current(identity);
+    const status = session?.status;
+    if (!session || !status?.rdpEndpoint || !ACTIVE_PHASES.includes(status.phase ?? SessionPhase.PENDING) || status.phase === SessionPhase.PROVISIONING) return this.redirect(res, '/');
+    const [host, port] = splitEndpoint(status.rdpEndpoint);
+    const connection = new RdpConnection({
+      name: guacamoleConnectionName(session.metadata.name),
+      hostname: host,
+      port,
+      security: this.options.rdpSecurity ?? RdpSecurityMode.NLA,
+      certificateValidation: this.options.certificateValidation ?? RdpCertificateValidation.trustOnFirstUse(),
+    });
+    const token = encryptGuacamoleJsonAuth({
+      username: identity.userId,
+      expires: Date.now() + (this.options.tokenLifetimeSeconds ?? 60) * 1000,
+      connections: { [connection.name]: connection.toJsonConnection(this.options.connectionPolicy) },
+    }, this.options.jsonAuthKeyHex);
+    const target = new URL(this.options.guacamoleUrl);
+    target.searchParams.set('data', token);
+    return this.redirect(res, target.toString());
+  }
+
+  private async start(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
+    await this.options.sessions.create({ userId: identity.userId, desktopClass: this.options.desktopClass });
+    return this.redirect(res, '/');
+  }
+
+  private async extend(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
+    const session = await this.current(identity);
+    if (session) await this.options.sessions.extend(session.metadata.name, this.options.extendSeconds ?? 3600);
+    return this.redirect(res, '/session');
+  }
+
+  private async endOwn(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
+    const session = await this.current(identity);
+    if (session) await this.options.sessions.end(session.metadata.name);
+    return this.redirect(res, '/session');
+  }
+
+  private isAdmin(identity: VerifiedIdentity): boolean {
+    return (this.options.adminUserIds ?? []).includes(identity.userId);
+  }
+
+  private async admin(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
+    if (!this.isAdmin(identity)) return send(res, 403, messagePage('Not allowed', 'Only administrators see all sessions.'));
+    const all = await this.options.sessions.list();
+    return send(res, 200, adminPage(all.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))));
+  }
+
+  private async adminEnd(identity: VerifiedIdentity, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!this.isAdmin(identity)) return send(res, 403, messagePage('Not allowed', 'Only administrators end other users\' sessions.'));
+    const form = new URLSearchParams(await readBody(req));
+    const name = form.get('session');
+    if (name) await this.options.sessions.end(name);
+    return this.redirect(res, '/admin');
+  }
+}
+
+const KNOWN_ROUTES = new Set(['GET /', 'GET /session', 'GET /api/session', 'GET /connect', 'POST /start', 'POST /extend', 'POST /end', 'GET /admin', 'POST /admin/end']);
+
+function headerValue(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A state-changing request must come from the broker's own pages (the ALB's session cookie rides along cross-site). */
+function sameOrigin(req: http.IncomingMessage): boolean {
+  const site = headerValue(req, 'sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin';
+  const origin = headerValue(req, 'origin');
+  const host = headerValue(req, 'host');
+  return origin !== undefined && host !== undefined && new URL(origin).host === host;
+}
+
+function splitEndpoint(endpoint: string): [string, number] {
+  const i = endpoint.lastIndexOf(':');
+  return [endpoint.slice(0, i), Number(endpoint.slice(i + 1))];
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => { size += c.length; if (size > 16_384) req.destroy(); else chunks.push(c); });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function send(res: http.ServerResponse, code: number, body: string, type = 'text/html; charset=utf-8'): void {
+  res.writeHead(code, { ...SECURITY_HEADERS, 'content-type': type });
+  res.end(body);
+}
+
+function redirectTo(res: http.ServerResponse, location: string): void {
+  res.writeHead(303, { ...SECURITY_HEADERS, location });
+  res.end();
+}

@@ -1,0 +1,105 @@
+import { App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-29';
+import { MANAGED_BY_LABEL, RDP_PORT, SESSION_LABEL, SESSION_NAMESPACE_LABEL, USER_LABEL } from '../../common/well-known';
+import { RunStrategy, WindowsDesktopVm } from '../../kubevirt/windows-desktop-vm';
+import { CONTROLLER_FIELD_MANAGER, DesktopClass, DesktopSession } from '../api';
+import { SESSION_SIZE_PRESETS, VM_RESOURCE, refFor } from '../resources';
+import type { KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
+
+/** What a renderer knows about the session it renders for. */
+export interface DesktopRenderContext {
+  readonly session: DesktopSession;
+  readonly desktopClass: DesktopClass;
+  /** The user's namespace (`kubernetesNameForUser(userId)`). */
+  readonly namespace: string;
+  /** Name of the desktop inside the namespace. */
+  readonly desktopName: string;
+  /** Labels every object of the session carries (user, session, managed-by). */
+  readonly labels: Record<string, string>;
+}
+
+/** The user's objects for one session. */
+export interface RenderedDesktop {
+  /** Applied in order by server-side apply; deleted in reverse order when the session ends. */
+  readonly objects: KubernetesObject[];
+  /** Kinds that outlive the session (the user's namespace); applied but never deleted. */
+  readonly retainedKinds: readonly string[];
+  /** `host:port` Guacamole connects to. */
+  readonly rdpEndpoint: string;
+}
+
+/** How far along the desktop is. */
+export interface DesktopObservation {
+  readonly ready: boolean;
+  /** Set when the desktop cannot start; the session fails with this message. */
+  readonly failure?: string;
+  readonly progress: number;
+  readonly message: string;
+  readonly node?: string;
+  readonly instanceType?: string;
+  readonly capacityType?: string;
+}
+
+/**
+ * Turns a session into the user's Kubernetes objects, with the same constructs the synth-time
+ * code uses, and reports how far the desktop has come. One per desktop kind.
+ */
+export interface DesktopRenderer {
+  render(context: DesktopRenderContext): RenderedDesktop;
+  observe(context: DesktopRenderContext, client: KubernetesClient): Promise<DesktopObservation>;
+}
+
+/** KubeVirt `printableStatus` values after which the VM will not come up by itself. */
+const VM_FAILURES = new Set(['CrashLoopBackOff', 'ErrorUnschedulable', 'ErrImagePull', 'ImagePullBackOff', 'ErrorPvcNotFound', 'ErrorDataVolumeNotFound', 'DataVolumeError', 'Unknown']);
+const VM_PROGRESS: Record<string, number> = { Provisioning: 30, WaitingForVolumeBinding: 30, Starting: 60, Running: 85 };
+
+/**
+ * VM desktops: the `WindowsDesktopVm` cdk8s construct (the one CDK apps synthesize) in a bare
+ * cdk8s chart, rendered at run time, plus the user's namespace.
+ */
+export class KubeVirtDesktopRenderer implements DesktopRenderer {
+  public render(context: DesktopRenderContext): RenderedDesktop {
+    const { session, desktopClass, namespace, desktopName, labels } = context;
+    const image = desktopClass.spec.goldenImage;
+    if (!image) throw new Error(`DesktopClass "${desktopClass.metadata.name}" has no goldenImage`);
+    const chart = new Chart(new App(), 'Session');
+    new k8s.KubeNamespace(chart, 'Namespace', { metadata: { name: namespace, labels: { [USER_LABEL]: labels[USER_LABEL], [MANAGED_BY_LABEL]: CONTROLLER_FIELD_MANAGER } } });
+    const { [USER_LABEL]: _user, ...extraLabels } = labels;
+    const vm = new WindowsDesktopVm(chart, 'Desktop', {
+      name: desktopName,
+      namespace,
+      userId: session.spec.userId,
+      goldenImage: { dataSourceName: image.name, namespace: image.namespace },
+      size: SESSION_SIZE_PRESETS[session.spec.size],
+      runStrategy: RunStrategy.ALWAYS,
+      labels: extraLabels,
+    });
+    return {
+      objects: chart.toJson() as KubernetesObject[],
+      // The namespace is the user's (shared by their sessions); everything else goes with the session.
+      retainedKinds: ['Namespace'],
+      rdpEndpoint: `${vm.rdpServiceName}.${namespace}.svc.cluster.local:${RDP_PORT}`,
+    };
+  }
+
+  public async observe(context: DesktopRenderContext, client: KubernetesClient): Promise<DesktopObservation> {
+    const vm = await client.tryGet<KubernetesObject & { status?: { ready?: boolean; printableStatus?: string } }>(VM_RESOURCE(context.namespace), context.desktopName);
+    if (!vm) return { ready: false, progress: 10, message: 'Creating the desktop' };
+    const printable = vm.status?.printableStatus ?? 'Provisioning';
+    if (vm.status?.ready === true) return { ready: true, progress: 100, message: 'Desktop ready' };
+    if (VM_FAILURES.has(printable)) return { ready: false, progress: 0, failure: `the desktop VM cannot start: ${printable}`, message: printable };
+    return { ready: false, progress: VM_PROGRESS[printable] ?? 20, message: `Desktop ${printable.toLowerCase()}` };
+  }
+}
+
+/** Labels of every object a session creates. */
+export function sessionLabels(session: DesktopSession, userLabel: string): Record<string, string> {
+  return {
+    [USER_LABEL]: userLabel,
+    [SESSION_LABEL]: session.metadata.name,
+    [SESSION_NAMESPACE_LABEL]: session.metadata.namespace ?? '',
+    [MANAGED_BY_LABEL]: CONTROLLER_FIELD_MANAGER,
+  };
+}
+
+export { refFor };

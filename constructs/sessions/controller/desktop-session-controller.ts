@@ -1,0 +1,466 @@
+import { createHash } from 'crypto';
+import { kubernetesNameForUser } from '../../common/kubernetes-name';
+import { MANAGED_BY_LABEL } from '../../common/well-known';
+import {
+  ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_SESSION_KIND, DesktopClass, DesktopKind,
+  DesktopSession, DesktopSessionStatus, EXPIRY_WARNING_SECONDS, EndReason, LAST_INPUT_ANNOTATION,
+  SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase,
+} from '../api';
+import { CLASS_RESOURCE, SESSION_RESOURCE, VM_RESOURCE, refFor } from '../resources';
+import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
+import { sessionCost } from '../sdk/cost';
+import { ConnectionSignals, ConnectionState, guacamoleConnectionName } from './connection-signals';
+import { DesktopRenderContext, DesktopRenderer, KubeVirtDesktopRenderer, sessionLabels } from './desktop-renderer';
+import { Informer } from './informer';
+import { LeaderElector } from './leader-election';
+import { ControllerMetrics } from './metrics';
+import { WorkQueue } from './work-queue';
+
+export interface DesktopSessionControllerOptions {
+  readonly client: KubernetesClient;
+  /** Namespace of the DesktopSessions (and of the leader-election Lease). @default 'desktop-sessions' */
+  readonly namespace?: string;
+  /** Connection signals (Guacamole's history); without them sessions never count as connected. @default - none */
+  readonly signals?: ConnectionSignals;
+  /** Renderer per desktop kind. @default - VM: KubeVirtDesktopRenderer; Node: none (sessions of Node classes fail with a message) */
+  readonly renderers?: Partial<Record<DesktopKind, DesktopRenderer>>;
+  /** Parallel reconciles. @default 16 */
+  readonly workers?: number;
+  /** How often connection signals are read. @default 10000 */
+  readonly pollIntervalMs?: number;
+  /** Longest provisioning may take before the session fails. @default 900 */
+  readonly provisioningTimeoutSeconds?: number;
+  /** Elect a leader over a Lease (two or more replicas). @default true */
+  readonly leaderElection?: boolean;
+  /** This replica's id. @default - the host name */
+  readonly identity?: string;
+  readonly metrics?: ControllerMetrics;
+  /** Clock (tests move it). @default - wall clock */
+  readonly now?: () => Date;
+  /** Where failed reconciles are reported. @default - one JSON line on stderr */
+  readonly onError?: (session: string, error: unknown) => void;
+}
+
+const LEASE_NAME = 'desktop-session-controller';
+
+function logError(session: string, error: unknown): void {
+  process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'reconcile failed', session, error: error instanceof Error ? error.message : String(error) })}\n`);
+}
+/** Phases in which the controller follows connection signals. */
+const LIVE_PHASES = new Set<SessionPhase>([SessionPhase.READY, SessionPhase.CONNECTED, SessionPhase.DISCONNECTED]);
+
+/**
+ * Reconciles DesktopSessions: admits a session (known class, allowed size, the user under the
+ * class's limit), creates the user's desktop by server-side apply with the same constructs the
+ * synth-time code renders, follows it to Ready, follows the user's connection in Guacamole's
+ * history, ends the session on its maximum duration (after a warning), disconnect timeout or
+ * idle timeout, and deletes what it created. A finalizer keeps the session until its objects
+ * are gone. Every reconcile reads the state anew, so a restarted controller converges.
+ */
+export class DesktopSessionController {
+  public readonly metrics: ControllerMetrics;
+  private readonly client: KubernetesClient;
+  private readonly namespace: string;
+  private readonly renderers: Partial<Record<DesktopKind, DesktopRenderer>>;
+  private readonly queue = new WorkQueue();
+  private readonly sessions: Informer<DesktopSession>;
+  private readonly classes: Informer<DesktopClass>;
+  private readonly vms: Informer<KubernetesObject>;
+  private readonly now: () => Date;
+  private readonly elector?: LeaderElector;
+  private signals = new Map<string, ConnectionState>();
+  /** Sessions admitted by this replica whose new phase the cache may not show yet (atomic per-user limit). */
+  private readonly admitted = new Map<string, string>();
+  /** Sessions (uid/generation) whose objects this replica has applied: re-applied only after a restart. */
+  private readonly applied = new Set<string>();
+  /** Last time session-hours were counted, per session. */
+  private readonly accounted = new Map<string, number>();
+  private pollTimer?: NodeJS.Timeout;
+  private running = false;
+  private stopped = false;
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly options: DesktopSessionControllerOptions) {
+    this.client = options.client;
+    this.namespace = options.namespace ?? 'desktop-sessions';
+    this.renderers = options.renderers ?? { [DesktopKind.VM]: new KubeVirtDesktopRenderer() };
+    this.metrics = options.metrics ?? new ControllerMetrics();
+    this.now = options.now ?? (() => new Date());
+    this.sessions = new Informer<DesktopSession>(this.client, SESSION_RESOURCE(this.namespace), (s) => this.queue.add(s.metadata.name));
+    this.classes = new Informer<DesktopClass>(this.client, CLASS_RESOURCE, (c) => {
+      for (const s of this.sessions.list()) if (s.spec.desktopClass === c.metadata.name && (s.status?.phase ?? SessionPhase.PENDING) === SessionPhase.PENDING) this.queue.add(s.metadata.name);
+    });
+    this.vms = new Informer<KubernetesObject>(this.client, VM_RESOURCE(), (vm) => {
+      const session = vm.metadata.labels?.['desktop.io/session'];
+      if (session && vm.metadata.labels?.['desktop.io/session-namespace'] === this.namespace) this.queue.add(session);
+    }, { [MANAGED_BY_LABEL]: CONTROLLER_FIELD_MANAGER });
+    if (options.leaderElection ?? true) {
+      this.elector = new LeaderElector({
+        client: this.client,
+        namespace: this.namespace,
+        leaseName: LEASE_NAME,
+        identity: options.identity ?? `${process.env.HOSTNAME ?? 'controller'}-${process.pid}`,
+        onStartedLeading: () => { void this.run(); },
+        onStoppedLeading: () => this.halt(),
+      });
+    }
+  }
+
+  /** Starts (waits for the Lease first when leader election is on). */
+  public async start(): Promise<void> {
+    if (this.elector) this.elector.start(); else await this.run();
+  }
+
+  public get isLeader(): boolean {
+    return this.elector?.isLeader ?? this.running;
+  }
+
+  public async stop(): Promise<void> {
+    this.stopped = true;
+    this.halt();
+    await this.elector?.stop();
+    await Promise.all(this.workers);
+  }
+
+  /** Sessions in the cache (for benchmarks and the metrics endpoint). */
+  public cachedSessions(): DesktopSession[] {
+    return this.sessions.list();
+  }
+
+  private async run(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    await Promise.all([this.classes.start(), this.vms.start()]);
+    await this.sessions.start();
+    const workers = this.options.workers ?? 16;
+    this.workers = Array.from({ length: workers }, () => this.work());
+    void this.poll();
+  }
+
+  private halt(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.sessions.stop();
+    this.classes.stop();
+    this.vms.stop();
+    this.queue.shutDown();
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const name = await this.queue.get();
+      if (name === undefined) return;
+      const started = process.hrtime.bigint();
+      let result = 'ok';
+      try {
+        const requeueMs = await this.reconcile(name);
+        this.queue.forget(name);
+        if (requeueMs !== undefined) this.queue.addAfter(name, requeueMs);
+      } catch (error) {
+        result = error instanceof KubernetesApiError && error.code === 409 ? 'conflict' : 'error';
+        if (result === 'error') (this.options.onError ?? logError)(name, error);
+        this.queue.addRateLimited(name);
+      } finally {
+        this.metrics.reconcileSeconds.observe({ result }, Number(process.hrtime.bigint() - started) / 1e9);
+        this.queue.done(name);
+      }
+    }
+  }
+
+  /** Reads connection signals for every live session in one query, then visits those sessions. */
+  private async poll(): Promise<void> {
+    if (!this.running) return;
+    try {
+      const live = this.sessions.list().filter((s) => LIVE_PHASES.has(s.status?.phase ?? SessionPhase.PENDING));
+      if (this.options.signals && live.length > 0) {
+        this.signals = await this.options.signals.connections(live.map((s) => guacamoleConnectionName(s.metadata.name)));
+      }
+      for (const s of live) this.queue.add(s.metadata.name);
+      const counts = new Map<SessionPhase, number>();
+      for (const s of this.sessions.list()) {
+        const phase = s.status?.phase ?? SessionPhase.PENDING;
+        counts.set(phase, (counts.get(phase) ?? 0) + 1);
+      }
+      this.metrics.setPhases(counts);
+    } catch {
+      // The database is unreachable: keep the last signals; sessions are not ended for lack of data.
+    }
+    this.pollTimer = setTimeout(() => { void this.poll(); }, this.options.pollIntervalMs ?? 10_000);
+    this.pollTimer.unref();
+  }
+
+  /** One idempotent step for one session; returns when to look again (ms), if at all. */
+  private async reconcile(name: string): Promise<number | undefined> {
+    // The informer's cache only triggers work: decisions are made on a fresh read, so a
+    // reconcile never acts on a state the controller itself has already moved past.
+    const fresh = this.sessions.get(name, this.namespace) && await this.client.tryGet<DesktopSession>(SESSION_RESOURCE(this.namespace), name);
+    if (!fresh) {
+      this.admitted.delete(name);
+      return undefined;
+    }
+    let session = fresh;
+    const phase = session.status?.phase ?? SessionPhase.PENDING;
+
+    if (session.metadata.deletionTimestamp !== undefined) {
+      if (!(await this.cleanUp(session))) return 1000;
+      await this.removeFinalizer(session);
+      this.admitted.delete(name);
+      return undefined;
+    }
+    if (phase === SessionPhase.ENDED || phase === SessionPhase.FAILED) return undefined;
+    if (!(session.metadata.finalizers ?? []).includes(SESSION_FINALIZER)) {
+      session = await this.client.mergePatch<DesktopSession>(SESSION_RESOURCE(this.namespace), name, {
+        metadata: { resourceVersion: session.metadata.resourceVersion, finalizers: [...(session.metadata.finalizers ?? []), SESSION_FINALIZER] },
+      }, CONTROLLER_FIELD_MANAGER);
+    }
+    const now = this.now();
+    switch (phase) {
+      case SessionPhase.PENDING: return this.admit(session, now);
+      case SessionPhase.PROVISIONING: {
+        // A desktop that failed is being released: never render it again.
+        const releasing = session.status?.conditions?.find((c) => c.type === 'Releasing' && c.status === 'True');
+        return releasing ? this.failAndRelease(session, now, releasing.reason, releasing.message) : this.provision(session, now);
+      }
+      case SessionPhase.ENDING: return this.finish(session, now);
+      default: return this.follow(session, now);
+    }
+  }
+
+  private async admit(session: DesktopSession, now: Date): Promise<number | undefined> {
+    const cls = this.classes.get(session.spec.desktopClass);
+    if (!cls) return this.fail(session, now, 'UnknownDesktopClass', `there is no DesktopClass "${session.spec.desktopClass}".`);
+    if (!cls.spec.allowedSizes.includes(session.spec.size)) {
+      return this.fail(session, now, 'SizeNotAllowed', `size "${session.spec.size}" is not allowed by DesktopClass "${cls.metadata.name}" (allowed: ${cls.spec.allowedSizes.join(', ')}).`);
+    }
+    let userLabel: string;
+    try {
+      userLabel = kubernetesNameForUser('spec.userId', session.spec.userId);
+    } catch (error) {
+      return this.fail(session, now, 'InvalidUserId', (error as Error).message);
+    }
+    if (!this.renderers[cls.spec.kind]) {
+      return this.fail(session, now, 'NoRenderer', `this controller has no renderer for ${cls.spec.kind} desktops.`);
+    }
+    // The per-user limit, atomically: only the leader admits, one reconcile per session at a
+    // time, and sessions it has just admitted count even before the cache shows their phase.
+    const holders = this.sessions.list().filter((s) => s.metadata.name !== session.metadata.name
+      && s.spec.userId === session.spec.userId && s.spec.desktopClass === session.spec.desktopClass
+      && s.metadata.deletionTimestamp === undefined
+      && ((s.status?.phase !== undefined && s.status.phase !== SessionPhase.PENDING && ACTIVE_PHASES.includes(s.status.phase)) || this.admitted.has(s.metadata.name)));
+    if (holders.length >= cls.spec.sessionsPerUser) {
+      return this.fail(session, now, 'SessionLimitExceeded', `user "${session.spec.userId}" already has ${holders.length} active session(s) of class "${cls.metadata.name}" (${holders.map((s) => s.metadata.name).join(', ')}); the class allows ${cls.spec.sessionsPerUser}.`);
+    }
+    this.admitted.set(session.metadata.name, session.spec.userId);
+    const context = this.context(session, cls, userLabel);
+    const updated = await this.writeStatus(session, {
+      phase: SessionPhase.PROVISIONING, progress: 5, message: 'Preparing your desktop',
+      desktopNamespace: context.namespace, desktopName: context.desktopName, startedAt: now.toISOString(),
+    });
+    return this.provision(updated, now);
+  }
+
+  private async provision(session: DesktopSession, now: Date): Promise<number | undefined> {
+    const cls = this.classes.get(session.spec.desktopClass);
+    if (!cls) return this.failAndRelease(session, now, 'UnknownDesktopClass', `DesktopClass "${session.spec.desktopClass}" was deleted while the desktop was provisioning.`);
+    const renderer = this.renderers[cls.spec.kind]!;
+    const context = this.context(session, cls, kubernetesNameForUser('spec.userId', session.spec.userId));
+    const rendered = renderer.render(context);
+    const appliedKey = `${session.metadata.uid}/${session.metadata.generation}`;
+    if (!this.applied.has(appliedKey)) {
+      for (const object of rendered.objects) {
+        await this.client.apply(refFor(object.apiVersion!, object.kind!, object.metadata.namespace), object, CONTROLLER_FIELD_MANAGER, { force: true });
+      }
+      this.applied.add(appliedKey);
+    }
+    const seen = await renderer.observe(context, this.client);
+    if (seen.failure !== undefined) return this.failAndRelease(session, now, 'DesktopFailed', seen.failure);
+    const started = Date.parse(session.status?.startedAt ?? now.toISOString());
+    if (!seen.ready) {
+      if (now.getTime() - started > (this.options.provisioningTimeoutSeconds ?? 900) * 1000) {
+        return this.failAndRelease(session, now, 'ProvisioningTimeout', `the desktop did not become ready within ${this.options.provisioningTimeoutSeconds ?? 900} s (last state: ${seen.message}).`);
+      }
+      if (session.status?.progress !== seen.progress || session.status?.message !== seen.message) {
+        await this.writeStatus(session, { progress: seen.progress, message: seen.message, node: seen.node, instanceType: seen.instanceType, capacityType: seen.capacityType });
+      }
+      return 5000;
+    }
+    const readyAt = now.toISOString();
+    this.metrics.timeToReadySeconds.observe((now.getTime() - Date.parse(session.metadata.creationTimestamp ?? readyAt)) / 1000);
+    this.applied.delete(appliedKey);
+    await this.writeStatus(session, {
+      phase: SessionPhase.READY, progress: 100, message: 'Your desktop is ready', rdpEndpoint: rendered.rdpEndpoint, readyAt,
+      lastActivityAt: readyAt, expiresAt: new Date(now.getTime() + session.spec.maxUserDurationSeconds * 1000).toISOString(),
+      node: seen.node, instanceType: seen.instanceType, capacityType: seen.capacityType,
+    }, { type: 'Ready', status: 'True', reason: 'DesktopReady', message: 'The desktop answers on RDP.' });
+    return this.options.pollIntervalMs ?? 10_000;
+  }
+
+  /** Ready, Connected, Disconnected: follow the connection and the timeouts. */
+  private async follow(session: DesktopSession, now: Date): Promise<number | undefined> {
+    const status = session.status ?? {};
+    this.account(session, now);
+    const t = now.getTime();
+    const readyAt = Date.parse(status.readyAt ?? now.toISOString());
+    // The maximum duration counts from Ready and follows extensions.
+    const expiresAt = readyAt + session.spec.maxUserDurationSeconds * 1000;
+    if (session.spec.endRequested) return this.startEnding(session, now, EndReason.USER_REQUEST, 'You ended the session.');
+    if (t >= expiresAt) return this.startEnding(session, now, EndReason.MAX_DURATION, 'The session reached its maximum duration.');
+
+    const changes: Partial<Record<keyof DesktopSessionStatus, unknown>> = {};
+    let condition: SessionCondition | undefined;
+    if (new Date(expiresAt).toISOString() !== status.expiresAt) changes.expiresAt = new Date(expiresAt).toISOString();
+    const warnAt = expiresAt - EXPIRY_WARNING_SECONDS * 1000;
+    if (t >= warnAt && status.expiryWarningAt === undefined) {
+      changes.expiryWarningAt = now.toISOString();
+      condition = { type: 'ExpiryWarning', status: 'True', reason: 'MaxUserDurationSoon', message: `The session ends at ${new Date(expiresAt).toISOString()}; save your work or extend it.`, lastTransitionTime: now.toISOString() };
+    } else if (t < warnAt && status.expiryWarningAt !== undefined) {
+      // Extended after the warning: the warning is withdrawn and will come again.
+      changes.expiryWarningAt = undefined;
+      condition = { type: 'ExpiryWarning', status: 'False', reason: 'Extended', message: 'The session was extended.', lastTransitionTime: now.toISOString() };
+    }
+
+    const signal = this.signals.get(guacamoleConnectionName(session.metadata.name));
+    const input = session.metadata.annotations?.[LAST_INPUT_ANNOTATION];
+    const deadlines = [warnAt > t ? warnAt : expiresAt];
+    if (signal?.live) {
+      const lastActivity = Math.max(Date.parse(input ?? '') || 0, signal.lastStart?.getTime() ?? 0, Date.parse(status.lastActivityAt ?? '') || 0);
+      if (status.phase !== SessionPhase.CONNECTED) {
+        changes.phase = SessionPhase.CONNECTED;
+        changes.message = 'Connected';
+        changes.disconnectedAt = undefined;
+      }
+      if (new Date(lastActivity).toISOString() !== status.lastActivityAt) changes.lastActivityAt = new Date(lastActivity).toISOString();
+      const idle = session.spec.idleDisconnectTimeoutSeconds * 1000;
+      if (idle > 0) {
+        if (t - lastActivity >= idle) return this.startEnding(session, now, EndReason.IDLE_TIMEOUT, `No input for ${session.spec.idleDisconnectTimeoutSeconds} s.`);
+        deadlines.push(lastActivity + idle);
+      }
+    } else {
+      const wasConnected = signal !== undefined || status.phase === SessionPhase.CONNECTED || status.phase === SessionPhase.DISCONNECTED;
+      const since = wasConnected ? (signal?.lastEnd?.getTime() ?? (Date.parse(status.disconnectedAt ?? '') || t)) : readyAt;
+      if (wasConnected && status.phase !== SessionPhase.DISCONNECTED) {
+        changes.phase = SessionPhase.DISCONNECTED;
+        changes.message = 'Disconnected; reconnect to continue';
+        changes.disconnectedAt = new Date(since).toISOString();
+      }
+      const limit = since + session.spec.disconnectTimeoutSeconds * 1000;
+      if (t >= limit) return this.startEnding(session, now, EndReason.DISCONNECT_TIMEOUT, wasConnected ? 'Nobody reconnected within the disconnect timeout.' : 'Nobody connected within the disconnect timeout.');
+      deadlines.push(limit);
+    }
+    if (Object.keys(changes).length > 0 || condition) await this.writeStatus(session, changes as Partial<DesktopSessionStatus>, condition);
+    const next = Math.min(...deadlines) - t;
+    return Math.max(100, Math.min(next, this.options.pollIntervalMs ?? 10_000));
+  }
+
+  private async startEnding(session: DesktopSession, now: Date, reason: EndReason, message: string): Promise<number | undefined> {
+    this.account(session, now);
+    const updated = await this.writeStatus(session, { phase: SessionPhase.ENDING, endReason: reason, message, progress: 0 },
+      { type: 'Ready', status: 'False', reason, message, lastTransitionTime: now.toISOString() });
+    return this.finish(updated, now);
+  }
+
+  private async finish(session: DesktopSession, now: Date): Promise<number | undefined> {
+    if (!(await this.cleanUp(session))) return 1000;
+    this.metrics.ended.inc({ reason: session.status?.endReason ?? 'unknown' });
+    await this.writeStatus(session, { phase: SessionPhase.ENDED, endedAt: now.toISOString(), message: session.status?.message ?? 'Ended' });
+    this.admitted.delete(session.metadata.name);
+    this.accounted.delete(session.metadata.name);
+    return undefined;
+  }
+
+  private async fail(session: DesktopSession, now: Date, reason: string, message: string): Promise<undefined> {
+    this.admitted.delete(session.metadata.name);
+    this.applied.delete(`${session.metadata.uid}/${session.metadata.generation}`);
+    await this.writeStatus(session, { phase: SessionPhase.FAILED, progress: 0, message, endedAt: now.toISOString() },
+      { type: 'Ready', status: 'False', reason, message, lastTransitionTime: now.toISOString() });
+    return undefined;
+  }
+
+  /** A desktop that cannot start: delete what was created (releases the capacity), then Failed. */
+  private async failAndRelease(session: DesktopSession, now: Date, reason: string, message: string): Promise<number | undefined> {
+    if (!(await this.cleanUp(session)) && !(await this.cleanUp(session))) {
+      if (!session.status?.conditions?.some((c) => c.type === 'Releasing')) {
+        await this.writeStatus(session, { message: `Releasing the desktop: ${message}` }, { type: 'Releasing', status: 'True', reason, message });
+      }
+      return 1000;
+    }
+    return this.fail(session, now, reason, message);
+  }
+
+  /** Deletes the session's objects (not the ones meant to outlive it); true once they are gone. */
+  private async cleanUp(session: DesktopSession): Promise<boolean> {
+    const cls = this.classes.get(session.spec.desktopClass);
+    const namespace = session.status?.desktopNamespace;
+    if (!namespace || !cls) return true; // nothing was created
+    const renderer = this.renderers[cls.spec.kind];
+    if (!renderer) return true;
+    let userLabel: string;
+    try {
+      userLabel = kubernetesNameForUser('spec.userId', session.spec.userId);
+    } catch {
+      return true;
+    }
+    const rendered = renderer.render(this.context(session, cls, userLabel));
+    let gone = true;
+    for (const object of [...rendered.objects].reverse()) {
+      if (rendered.retainedKinds.includes(object.kind!)) continue;
+      const ref = refFor(object.apiVersion!, object.kind!, object.metadata.namespace);
+      const existing = await this.client.tryGet(ref, object.metadata.name);
+      if (!existing) continue;
+      gone = false;
+      if (existing.metadata.deletionTimestamp === undefined) await this.client.delete(ref, object.metadata.name);
+    }
+    return gone;
+  }
+
+  private async removeFinalizer(session: DesktopSession): Promise<void> {
+    const finalizers = (session.metadata.finalizers ?? []).filter((f) => f !== SESSION_FINALIZER);
+    if (finalizers.length === (session.metadata.finalizers ?? []).length) return;
+    await this.client.mergePatch(SESSION_RESOURCE(this.namespace), session.metadata.name, {
+      metadata: { resourceVersion: session.metadata.resourceVersion, finalizers },
+    }, CONTROLLER_FIELD_MANAGER);
+  }
+
+  private context(session: DesktopSession, cls: DesktopClass, userLabel: string): DesktopRenderContext {
+    const namespace = session.status?.desktopNamespace ?? userLabel;
+    // One desktop per session object in the user's namespace: the class name plus a short hash of
+    // the session's uid, so a new session never reuses a host name whose RDP certificate guacd
+    // pinned (trust on first use) for an earlier desktop.
+    const hash = createHash('sha256').update(session.metadata.uid ?? session.metadata.name).digest('hex').slice(0, 8);
+    const desktopName = session.status?.desktopName ?? `${cls.metadata.name.slice(0, 40).replace(/-+$/, '')}-${hash}`;
+    return { session, desktopClass: cls, namespace, desktopName, labels: sessionLabels(session, userLabel) };
+  }
+
+  /** Counts session-hours and estimated cost since the last count (Prometheus). */
+  private account(session: DesktopSession, now: Date): void {
+    const from = this.accounted.get(session.metadata.name) ?? Date.parse(session.status?.readyAt ?? now.toISOString());
+    const cost = sessionCost(session, this.classes.get(session.spec.desktopClass), now, new Date(from));
+    if (cost.hours > 0) {
+      const labels = { user: kubernetesNameForUser('spec.userId', session.spec.userId), desktop_class: session.spec.desktopClass };
+      this.metrics.sessionHours.inc(labels, cost.hours);
+      this.metrics.sessionCost.inc(labels, cost.cost);
+    }
+    this.accounted.set(session.metadata.name, now.getTime());
+  }
+
+  /**
+   * Writes the whole status by server-side apply to the status subresource (the controller owns
+   * every status field; a field it stops setting is removed). The resourceVersion makes the write
+   * conditional: a reconcile that read a stale cache gets 409 and is retried by the queue.
+   */
+  private async writeStatus(session: DesktopSession, changes: Partial<DesktopSessionStatus>, condition?: Omit<SessionCondition, 'lastTransitionTime'> & { lastTransitionTime?: string }): Promise<DesktopSession> {
+    const previous = session.status ?? {};
+    const merged: Record<string, unknown> = { ...previous, ...changes, observedGeneration: session.metadata.generation };
+    for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+    if (condition) {
+      const others = (previous.conditions ?? []).filter((c) => c.type !== condition.type);
+      const old = (previous.conditions ?? []).find((c) => c.type === condition.type);
+      const lastTransitionTime = old && old.status === condition.status ? old.lastTransitionTime : (condition.lastTransitionTime ?? this.now().toISOString());
+      merged.conditions = [...others, { ...condition, lastTransitionTime }];
+    }
+    return this.client.apply<DesktopSession>(SESSION_RESOURCE(this.namespace), {
+      apiVersion: SESSIONS_API, kind: DESKTOP_SESSION_KIND, metadata: { name: session.metadata.name, namespace: this.namespace, resourceVersion: session.metadata.resourceVersion }, status: merged,
+    } as KubernetesObject, CONTROLLER_FIELD_MANAGER, { force: true, status: true });
+  }
+}

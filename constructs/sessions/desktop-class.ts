@@ -1,0 +1,79 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
+import { ValidationError } from '../common/validation-error';
+import { DESKTOP_CLASS_KIND, DesktopClassPrice, DesktopKind, IsolationMode, SESSIONS_API, SESSION_SIZES, SessionSize, SessionTimeouts } from './api';
+
+/**
+ * Properties of {@link DesktopClassObject}.
+ */
+export interface DesktopClassObjectProps {
+  /** Name of the class (what sessions and the broker name). */
+  readonly name: string;
+  /** VM (KubeVirt) or Node desktops. */
+  readonly kind: DesktopKind;
+  /** @default IsolationMode.SHARED_POOL */
+  readonly isolation?: IsolationMode;
+  /**
+   * VM classes: the golden image's DataSource.
+   * @default - none: node-desktop classes give `ami` instead
+   */
+  readonly goldenImage?: { readonly namespace: string; readonly name: string };
+  /**
+   * Node classes: the Desktop Experience AMI id or SSM parameter.
+   * @default - none: VM classes give `goldenImage` instead
+   */
+  readonly ami?: string;
+  /** @default ['medium'] */
+  readonly allowedSizes?: SessionSize[];
+  /** @default 1 */
+  readonly sessionsPerUser?: number;
+  /** Desktops kept warm. @default 0 */
+  readonly warmCount?: number;
+  /** Hourly prices the cost estimate uses (yours; never looked up). @default - no estimate */
+  readonly prices?: DesktopClassPrice[];
+  /** ISO 4217 code of the prices. @default 'USD' */
+  readonly currency?: string;
+  /** Timeouts of sessions that give none. @default - the SDK's defaults (8 h, 15 min, 15 min) */
+  readonly defaultTimeouts?: Partial<SessionTimeouts>;
+}
+
+/**
+ * A `DesktopClass` object (cluster-scoped): what kind of desktop a session of this class gets.
+ */
+export class DesktopClassObject extends ApiObject {
+  constructor(scope: Construct, id: string, props: DesktopClassObjectProps) {
+    const p = 'DesktopClassObject';
+    const allowedSizes = props.allowedSizes ?? ['medium'];
+    const sessionsPerUser = props.sessionsPerUser ?? 1;
+    validateDns1123Label(`${p}.name`, props.name);
+    validateNonEmpty(`${p}.allowedSizes`, allowedSizes, `give at least one of ${SESSION_SIZES.join(', ')}.`);
+    for (const size of allowedSizes) {
+      if (!SESSION_SIZES.includes(size)) throw new ValidationError(`${p}.allowedSizes`, `"${size}" is not a size; use ${SESSION_SIZES.join(', ')}.`);
+    }
+    validateInteger(`${p}.sessionsPerUser`, sessionsPerUser, 1, 10);
+    validateInteger(`${p}.warmCount`, props.warmCount ?? 0, 0, 1000);
+    if (props.kind === DesktopKind.VM && props.goldenImage === undefined) throw new ValidationError(`${p}.goldenImage`, 'is required for a VM class: give the golden image (e.g. { namespace: "desktops", name: "windows11" }).');
+    if (props.kind === DesktopKind.NODE && props.ami === undefined) throw new ValidationError(`${p}.ami`, 'is required for a Node class: give a Desktop Experience AMI id or SSM parameter.');
+    for (const price of props.prices ?? []) {
+      if (!(price.hourlyPrice >= 0)) throw new ValidationError(`${p}.prices`, `hourlyPrice of ${price.instanceType} is ${price.hourlyPrice}; give a price ≥ 0.`);
+    }
+    super(scope, id, {
+      apiVersion: SESSIONS_API,
+      kind: DESKTOP_CLASS_KIND,
+      metadata: { name: props.name },
+      spec: {
+        kind: props.kind,
+        isolation: props.isolation ?? IsolationMode.SHARED_POOL,
+        goldenImage: props.goldenImage,
+        ami: props.ami,
+        allowedSizes,
+        sessionsPerUser,
+        warmCount: props.warmCount ?? 0,
+        currency: props.currency ?? 'USD',
+        prices: props.prices,
+        defaultTimeouts: props.defaultTimeouts,
+      },
+    });
+  }
+}

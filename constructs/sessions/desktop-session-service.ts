@@ -1,0 +1,193 @@
+import * as path from 'path';
+import { Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as cdk8s from 'cdk8s';
+import { Construct, IDependable } from 'constructs';
+import { createServiceAccountRole, dependOnAlbController } from '../common/eks-cluster';
+import { validateDns1123Label } from '../common/validate';
+import { addWarning } from '../common/warnings';
+import { ValidationError } from '../common/validation-error';
+import { GuacamoleGateway } from '../guacamole/guacamole-gateway';
+import { DesktopSessionServiceChart } from './desktop-session-service-chart';
+import { DEFAULT_SESSIONS_NAMESPACE } from './resources';
+
+/**
+ * Properties of {@link DesktopSessionService}.
+ */
+export interface DesktopSessionServiceProps {
+  /** The gateway users sign in through; its ALB, Cognito sign-in, database and JSON key are used. */
+  readonly gateway: GuacamoleGateway;
+
+  /** `DesktopClass` of the sessions the sign-in broker starts (create the class with the SDK or kubectl). */
+  readonly desktopClass: string;
+
+  /**
+   * Namespace of the controller, the broker and the DesktopSessions. It must be selected by a
+   * Fargate profile (`DesktopCluster.systemNamespaces`).
+   * @default 'desktop-sessions'
+   */
+  readonly namespace?: string;
+
+  /**
+   * Image of the controller and broker.
+   * @default - built by CDK from `constructs/sessions/Dockerfile` (`cdk deploy` needs Docker; `cdk synth` does not)
+   */
+  readonly image?: string;
+
+  /**
+   * Replicas of the controller (one leads through a Lease) and of the broker.
+   * @default 2
+   */
+  readonly replicas?: number;
+
+  /**
+   * ARN of the gateway's ALB, which signs the identity tokens the broker verifies. The ALB is
+   * created by the AWS Load Balancer Controller after the first deploy: until its ARN is given
+   * here the broker is installed with 0 replicas (it cannot verify anyone).
+   * @default - broker scaled to 0, with a synth warning
+   */
+  readonly loadBalancerArn?: string;
+
+  /**
+   * Path the broker is served under on the gateway's host name.
+   * @default '/portal'
+   */
+  readonly basePath?: string;
+
+  /**
+   * User ids (Cognito `sub`) allowed on the broker's admin page.
+   * @default - nobody
+   */
+  readonly adminUserIds?: string[];
+
+  /**
+   * Something the Kubernetes objects must wait for, e.g. `DesktopCluster.systemReady` (the load
+   * balancer controller's webhooks must run before a Service or Ingress is created).
+   * @default - no extra dependency (the gateway's manifest is still waited for)
+   */
+  readonly clusterReady?: IDependable;
+}
+
+const BASE_PATH = /^\/[a-z0-9-]+$/;
+
+/**
+ * Installs the session runtime: the DesktopSession and DesktopClass CRDs, the controller and the
+ * sign-in broker on Fargate, their least-privilege RBAC, IRSA for the database and JSON-key
+ * secrets, pod security groups (the database admits the controller; the ALB admits the broker)
+ * and the broker's route on the gateway's ALB.
+ *
+ * The gateway must use Cognito at the ALB (the broker verifies the ALB's token) and set
+ * `ingressGroupName` (the broker's Ingress joins its load balancer).
+ */
+export class DesktopSessionService extends Construct {
+  /** Namespace of the runtime and the sessions. */
+  public readonly namespace: string;
+  /** The image the runtime runs. */
+  public readonly image: string;
+  /** The Kubernetes side. */
+  public readonly chart: DesktopSessionServiceChart;
+  /** The applied manifest (depend on it to create DesktopClasses). */
+  public readonly manifest: Construct;
+  /** Security group of the controller pods. */
+  public readonly controllerSecurityGroup: ec2.ISecurityGroup;
+  /** Security group of the broker pods. */
+  public readonly brokerSecurityGroup: ec2.ISecurityGroup;
+  /** The broker's address, e.g. `https://desktops.example.com/portal/`. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: DesktopSessionServiceProps) {
+    super(scope, id);
+    const p = 'DesktopSessionService';
+
+    // Defaults.
+    const gateway = props.gateway;
+    const namespace = props.namespace ?? DEFAULT_SESSIONS_NAMESPACE;
+    const replicas = props.replicas ?? 2;
+    const basePath = props.basePath ?? '/portal';
+    const adminUserIds = props.adminUserIds ?? [];
+
+    // Validation.
+    ValidationError.within(this, () => {
+      validateDns1123Label(`${p}.namespace`, namespace);
+      validateDns1123Label(`${p}.desktopClass`, props.desktopClass);
+      if (!Token.isUnresolved(replicas) && (!Number.isInteger(replicas) || replicas < 1 || replicas > 10)) {
+        throw new ValidationError(`${p}.replicas`, `got ${replicas}; give 1 to 10 (2 keeps a standby controller and broker).`);
+      }
+      if (!BASE_PATH.test(basePath) || basePath === '/guacamole') {
+        throw new ValidationError(`${p}.basePath`, `"${basePath}" must be one lowercase path segment such as "/portal" (not "/guacamole", the gateway's).`);
+      }
+      if (props.loadBalancerArn !== undefined && !Token.isUnresolved(props.loadBalancerArn) && !/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/.+/.test(props.loadBalancerArn)) {
+        throw new ValidationError(`${p}.loadBalancerArn`, `"${props.loadBalancerArn}" is not an Application Load Balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>).`);
+      }
+      if (gateway.sso === undefined) {
+        throw new ValidationError(`${p}.gateway`, 'the gateway does not sign users in with Cognito at the ALB; the broker verifies the ALB\'s identity token, so give the gateway Cognito sign-in.');
+      }
+      if (gateway.ingressGroupName === undefined) {
+        throw new ValidationError(`${p}.gateway`, 'the gateway\'s Ingress has no ingressGroupName; set one (e.g. ingressGroupName: "desktops") so the broker\'s route joins the gateway\'s load balancer.');
+      }
+    });
+    if (props.loadBalancerArn === undefined) {
+      addWarning(this, 'broker-scaled-to-zero', 'The sign-in broker is installed with 0 replicas until loadBalancerArn (the gateway ALB\'s ARN, known after the first deploy) is given.');
+    }
+    const sso = gateway.sso!;
+    const region = Stack.of(this).region;
+
+    // Image: from the repository's Dockerfile unless given.
+    const image = props.image ?? new ecrAssets.DockerImageAsset(this, 'Image', {
+      directory: path.join(__dirname, '..', '..'),
+      file: path.join('constructs', 'sessions', 'Dockerfile'),
+      // Only what the Dockerfile copies, so the asset hash changes only with the runtime's sources.
+      exclude: ['*', '!package.json', '!package-lock.json', '!tsconfig.json', '!constructs', '!lib', '**/*.js', '**/*.d.ts', '**/*.map', '**/*.check'],
+      platform: ecrAssets.Platform.LINUX_AMD64,
+    }).imageUri;
+
+    // Pod security groups: the controller reads the Guacamole database; the broker is reached by the ALB only.
+    const vpc = gateway.cluster.vpc;
+    this.controllerSecurityGroup = new ec2.SecurityGroup(this, 'ControllerSecurityGroup', { vpc, description: 'Desktop session controller pods: database and Kubernetes API', allowAllOutbound: true });
+    this.brokerSecurityGroup = new ec2.SecurityGroup(this, 'BrokerSecurityGroup', { vpc, description: 'Desktop session sign-in broker pods: reached by the gateway ALB only', allowAllOutbound: true });
+    gateway.database.connections.allowDefaultPortFrom(this.controllerSecurityGroup, 'Guacamole connection history read by the session controller');
+    this.brokerSecurityGroup.connections.allowFrom(gateway.loadBalancerSecurityGroup, ec2.Port.tcp(8080), 'Sign-in broker from the gateway load balancer');
+
+    // IRSA: External Secrets copies the database credentials and the JSON key into the namespace.
+    const secretsRole = createServiceAccountRole(this, 'SecretsRole', gateway.cluster, namespace, 'desktop-sessions-secrets');
+    gateway.database.appSecret.grantRead(secretsRole);
+    gateway.jsonAuthSecret.grantRead(secretsRole);
+
+    this.chart = new DesktopSessionServiceChart(new cdk8s.App(), 'DesktopSessions', {
+      namespace,
+      image,
+      replicas,
+      desktopClass: props.desktopClass,
+      guacamoleUrl: gateway.url,
+      hostname: gateway.hostname,
+      basePath,
+      database: { hostname: gateway.database.hostname, port: gateway.database.port, databaseName: gateway.database.databaseName, appSecretArn: gateway.database.appSecret.secretArn },
+      jsonAuthSecretArn: gateway.jsonAuthSecret.secretArn,
+      region,
+      secretsRoleArn: secretsRole.roleArn,
+      oidc: {
+        issuer: `https://cognito-idp.${region}.amazonaws.com/${sso.userPool.userPoolId}`,
+        clientId: sso.userPoolClient.userPoolClientId,
+        userPoolArn: sso.userPool.userPoolArn,
+        userPoolDomain: sso.domainPrefix,
+      },
+      loadBalancerArn: props.loadBalancerArn,
+      adminUserIds,
+      ingressClassName: gateway.ingressClassName,
+      ingressGroupName: gateway.ingressGroupName!,
+      controllerSecurityGroupId: this.controllerSecurityGroup.securityGroupId,
+      brokerSecurityGroupId: this.brokerSecurityGroup.securityGroupId,
+    });
+    this.manifest = gateway.cluster.addCdk8sChart(`${id}-manifests`, this.chart);
+    // The ExternalSecrets need the operator the gateway installs; the Ingress joins the gateway's group.
+    this.manifest.node.addDependency(gateway.manifest, secretsRole);
+    if (props.clusterReady !== undefined) this.manifest.node.addDependency(props.clusterReady);
+    // The load balancer controller's webhooks admit the Services and the Ingress.
+    dependOnAlbController(this.manifest, gateway.cluster);
+
+    this.namespace = namespace;
+    this.image = image;
+    this.url = `https://${gateway.hostname}${basePath}/`;
+  }
+}

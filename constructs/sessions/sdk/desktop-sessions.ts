@@ -1,0 +1,285 @@
+import { kubernetesNameForUser } from '../../common/kubernetes-name';
+import { ValidationError } from '../../common/validation-error';
+import { USER_LABEL } from '../../common/well-known';
+import {
+  ACTIVE_PHASES, DESKTOP_SESSION_KIND, DesktopClass, DesktopSession, LAST_INPUT_ANNOTATION,
+  MAX_DISCONNECT_TIMEOUT_SECONDS, MAX_IDLE_TIMEOUT_SECONDS, MAX_MAX_USER_DURATION_SECONDS,
+  MIN_DISCONNECT_TIMEOUT_SECONDS, MIN_MAX_USER_DURATION_SECONDS, SDK_FIELD_MANAGER, SESSIONS_API,
+  SESSION_SIZES, SessionPhase, SessionSize, SessionTimeouts,
+} from '../api';
+import { CLASS_RESOURCE, DEFAULT_SESSIONS_NAMESPACE, SESSION_RESOURCE } from '../resources';
+import { KubernetesApiError, KubernetesClient, KubernetesConnection } from '../runtime/kubernetes-client';
+import { sessionCost } from './cost';
+import {
+  DesktopSessionError, InvalidSessionRequestError, SessionEndedError, SessionLimitExceededError,
+  SessionNotFoundError, UnknownDesktopClassError,
+} from './errors';
+
+/** Timeouts used when neither the request nor the class gives them (WorkSpaces Pools' defaults). */
+export const DEFAULT_TIMEOUTS: SessionTimeouts = {
+  maxUserDurationSeconds: 8 * 3600,
+  disconnectTimeoutSeconds: 900,
+  idleDisconnectTimeoutSeconds: 900,
+};
+
+export interface CreateSessionOptions {
+  /** The user's id from the identity provider. */
+  readonly userId: string;
+  /** Name of the `DesktopClass`. */
+  readonly desktopClass: string;
+  /** @default - the class's first allowed size */
+  readonly size?: SessionSize;
+  /** @default - the class's `defaultTimeouts`, then `DEFAULT_TIMEOUTS` */
+  readonly timeouts?: Partial<SessionTimeouts>;
+  /** @default - no preference */
+  readonly capacityType?: 'on-demand' | 'spot';
+  /**
+   * Idempotency key: creating twice with the same user, class and key gives one session.
+   * @default 'default' - one session per user and class
+   */
+  readonly requestId?: string;
+}
+
+export interface DesktopSessionsOptions extends KubernetesConnection {
+  /** @default 'desktop-sessions' */
+  readonly namespace?: string;
+}
+
+/** A user's usage over a period. */
+export interface UsageSummary {
+  readonly userId: string;
+  readonly from: Date;
+  readonly to: Date;
+  /** Session-hours and estimated cost per desktop class. */
+  readonly byClass: Record<string, { readonly hours: number; readonly cost: number }>;
+  readonly totalHours: number;
+  readonly totalCost: number;
+  /** Sessions whose instance type has no price in their class (cost counted as 0). */
+  readonly unpriced: string[];
+}
+
+/**
+ * The session API's TypeScript client: create, get, list, extend, end and watch
+ * `DesktopSession`s, with typed errors ({@link DesktopSessionError} and its subclasses).
+ *
+ * ```ts
+ * const sessions = await DesktopSessions.connect();            // in-cluster or ~/.kube/config
+ * const s = await sessions.create({ userId: 'alice@example.com', desktopClass: 'win11' });
+ * const stop = await sessions.watch(s.metadata.name, (session) => console.log(session.status?.phase));
+ * ```
+ */
+export class DesktopSessions {
+  public static async connect(options: DesktopSessionsOptions = {}): Promise<DesktopSessions> {
+    return new DesktopSessions(await KubernetesClient.connect(options), options.namespace ?? DEFAULT_SESSIONS_NAMESPACE);
+  }
+
+  /**
+   * The session name for a user, class and request key: deterministic, so a repeated create is
+   * the same object; injective (the user id is hashed exactly).
+   */
+  public static sessionName(userId: string, desktopClass: string, requestId: string = 'default'): string {
+    return kubernetesNameForUser('DesktopSessions.create', `${userId} ${desktopClass} ${requestId}`);
+  }
+
+  constructor(public readonly client: KubernetesClient, public readonly namespace: string) {}
+
+  /**
+   * Creates a session, or returns the existing one for the same user, class and `requestId`.
+   *
+   * @throws InvalidSessionRequestError, UnknownDesktopClassError, SessionLimitExceededError
+   */
+  public async create(options: CreateSessionOptions): Promise<DesktopSession> {
+    const userLabel = toUserLabel(options.userId);
+    if (typeof options.desktopClass !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.desktopClass)) {
+      throw new InvalidSessionRequestError(`desktopClass ${JSON.stringify(options.desktopClass)} is not a DesktopClass name (lowercase letters, digits and '-').`, 'desktopClass');
+    }
+    const cls = await this.desktopClass(options.desktopClass);
+    const name = DesktopSessions.sessionName(options.userId, options.desktopClass, options.requestId);
+    const existing = await this.client.tryGet<DesktopSession>(SESSION_RESOURCE(this.namespace), name);
+    if (existing && ACTIVE_PHASES.includes(existing.status?.phase ?? SessionPhase.PENDING) && existing.metadata.deletionTimestamp === undefined) return existing;
+
+    const size = options.size ?? cls.spec.allowedSizes[0];
+    if (!SESSION_SIZES.includes(size) || !cls.spec.allowedSizes.includes(size)) {
+      throw new InvalidSessionRequestError(`size ${JSON.stringify(size)} is not allowed by DesktopClass "${options.desktopClass}"; use one of ${cls.spec.allowedSizes.join(', ')}.`, 'size');
+    }
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...cls.spec.defaultTimeouts, ...options.timeouts };
+    checkRange('timeouts.maxUserDurationSeconds', timeouts.maxUserDurationSeconds, MIN_MAX_USER_DURATION_SECONDS, MAX_MAX_USER_DURATION_SECONDS);
+    checkRange('timeouts.disconnectTimeoutSeconds', timeouts.disconnectTimeoutSeconds, MIN_DISCONNECT_TIMEOUT_SECONDS, MAX_DISCONNECT_TIMEOUT_SECONDS);
+    checkRange('timeouts.idleDisconnectTimeoutSeconds', timeouts.idleDisconnectTimeoutSeconds, 0, MAX_IDLE_TIMEOUT_SECONDS);
+
+    // A friendly early refusal; the controller enforces the limit atomically (it alone admits sessions).
+    const active = (await this.list({ userId: options.userId }))
+      .filter((s) => s.spec.desktopClass === options.desktopClass && s.metadata.name !== name && ACTIVE_PHASES.includes(s.status?.phase ?? SessionPhase.PENDING));
+    if (active.length >= cls.spec.sessionsPerUser) {
+      throw new SessionLimitExceededError(options.userId, cls.spec.sessionsPerUser, active.map((s) => s.metadata.name));
+    }
+    if (existing) {
+      // An ended or failed session of the same key: it is replaced by a new one.
+      await this.client.delete(SESSION_RESOURCE(this.namespace), name);
+      await this.waitGone(name);
+    }
+    const body: DesktopSession = {
+      apiVersion: SESSIONS_API,
+      kind: DESKTOP_SESSION_KIND,
+      metadata: { name, namespace: this.namespace, labels: { [USER_LABEL]: userLabel } },
+      spec: {
+        userId: options.userId,
+        desktopClass: options.desktopClass,
+        size,
+        ...(options.capacityType ? { capacityType: options.capacityType } : {}),
+        maxUserDurationSeconds: timeouts.maxUserDurationSeconds,
+        disconnectTimeoutSeconds: timeouts.disconnectTimeoutSeconds,
+        idleDisconnectTimeoutSeconds: timeouts.idleDisconnectTimeoutSeconds,
+      },
+    };
+    try {
+      return await this.client.create<DesktopSession>(SESSION_RESOURCE(this.namespace), body, SDK_FIELD_MANAGER);
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.code === 409) {
+        // A concurrent duplicate request created it first: one session.
+        return this.get(name);
+      }
+      throw translate(error);
+    }
+  }
+
+  public async get(name: string): Promise<DesktopSession> {
+    try {
+      return await this.client.get<DesktopSession>(SESSION_RESOURCE(this.namespace), name);
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.code === 404) throw new SessionNotFoundError(name);
+      throw translate(error);
+    }
+  }
+
+  /** Sessions, optionally of one user. */
+  public async list(filter: { userId?: string } = {}): Promise<DesktopSession[]> {
+    const selector = filter.userId !== undefined ? { [USER_LABEL]: toUserLabel(filter.userId) } : undefined;
+    const { items } = await this.client.list<DesktopSession>(SESSION_RESOURCE(this.namespace), selector);
+    return items.filter((s) => filter.userId === undefined || s.spec.userId === filter.userId);
+  }
+
+  /** Adds `seconds` to the session's maximum duration (conflicts are retried). */
+  public async extend(name: string, seconds: number): Promise<DesktopSession> {
+    checkRange('extend.seconds', seconds, 60, MAX_MAX_USER_DURATION_SECONDS);
+    return this.retryOnConflict(async () => {
+      const s = await this.get(name);
+      const phase = s.status?.phase ?? SessionPhase.PENDING;
+      if (!ACTIVE_PHASES.includes(phase) || s.spec.endRequested) throw new SessionEndedError(name, phase);
+      const next = s.spec.maxUserDurationSeconds + seconds;
+      checkRange('extend.seconds', next, MIN_MAX_USER_DURATION_SECONDS, MAX_MAX_USER_DURATION_SECONDS);
+      return this.client.mergePatch<DesktopSession>(SESSION_RESOURCE(this.namespace), name, { metadata: { resourceVersion: s.metadata.resourceVersion }, spec: { maxUserDurationSeconds: next } }, SDK_FIELD_MANAGER);
+    });
+  }
+
+  /** Asks the controller to end the session; it deletes the desktop and the session becomes Ended. */
+  public async end(name: string): Promise<DesktopSession> {
+    try {
+      return await this.client.mergePatch<DesktopSession>(SESSION_RESOURCE(this.namespace), name, { spec: { endRequested: true } }, SDK_FIELD_MANAGER);
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.code === 404) throw new SessionNotFoundError(name);
+      throw translate(error);
+    }
+  }
+
+  /** Records the user's last input (sent by an in-desktop agent); the idle timeout counts from it. */
+  public async reportActivity(name: string, at: Date = new Date()): Promise<void> {
+    await this.client.mergePatch(SESSION_RESOURCE(this.namespace), name, { metadata: { annotations: { [LAST_INPUT_ANNOTATION]: at.toISOString() } } }, SDK_FIELD_MANAGER);
+  }
+
+  /**
+   * Calls `onChange` with the session now and on every change until `stop()` (or deletion,
+   * with `undefined`). Reconnects when the watch ends.
+   */
+  public async watch(name: string, onChange: (session: DesktopSession | undefined) => void): Promise<{ stop(): void }> {
+    let stopped = false;
+    let current: { abort(): void } | undefined;
+    const run = async (): Promise<void> => {
+      if (stopped) return;
+      const { items, resourceVersion } = await this.client.list<DesktopSession>(SESSION_RESOURCE(this.namespace));
+      onChange(items.find((s) => s.metadata.name === name));
+      current = await this.client.watch<DesktopSession>(SESSION_RESOURCE(this.namespace), resourceVersion, (type, obj) => {
+        if (obj.metadata?.name !== name) return;
+        onChange(type === 'DELETED' ? undefined : obj);
+      }, () => { if (!stopped) setTimeout(() => { void run().catch(() => undefined); }, 200); });
+    };
+    await run();
+    return { stop: () => { stopped = true; current?.abort(); } };
+  }
+
+  /** Estimated running cost of a session from its class's price table (see `sessionCost`). */
+  public async cost(name: string, now: Date = new Date()): Promise<{ hours: number; cost: number; priced: boolean; currency?: string }> {
+    const session = await this.get(name);
+    const cls = await this.desktopClass(session.spec.desktopClass);
+    return { ...sessionCost(session, cls, now), currency: cls.spec.currency };
+  }
+
+  /** Session-hours and estimated cost of one user's sessions within [from, to). */
+  public async usage(userId: string, from: Date, to: Date): Promise<UsageSummary> {
+    const sessions = await this.list({ userId });
+    const classes = new Map<string, DesktopClass | undefined>();
+    const byClass: Record<string, { hours: number; cost: number }> = {};
+    const unpriced: string[] = [];
+    for (const s of sessions) {
+      if (!classes.has(s.spec.desktopClass)) classes.set(s.spec.desktopClass, await this.client.tryGet<DesktopClass>(CLASS_RESOURCE, s.spec.desktopClass));
+      const cls = classes.get(s.spec.desktopClass);
+      const c = sessionCost(s, cls, to, from);
+      if (c.hours === 0) continue;
+      if (!c.priced) unpriced.push(s.metadata.name);
+      const entry = byClass[s.spec.desktopClass] ?? { hours: 0, cost: 0 };
+      byClass[s.spec.desktopClass] = { hours: entry.hours + c.hours, cost: entry.cost + c.cost };
+    }
+    const totals = Object.values(byClass).reduce((a, b) => ({ hours: a.hours + b.hours, cost: a.cost + b.cost }), { hours: 0, cost: 0 });
+    return { userId, from, to, byClass, totalHours: totals.hours, totalCost: totals.cost, unpriced };
+  }
+
+  public close(): void {
+    this.client.close();
+  }
+
+  private async desktopClass(name: string): Promise<DesktopClass> {
+    const cls = await this.client.tryGet<DesktopClass>(CLASS_RESOURCE, name);
+    if (!cls) throw new UnknownDesktopClassError(name);
+    return cls;
+  }
+
+  private async waitGone(name: string): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      if (!(await this.client.tryGet(SESSION_RESOURCE(this.namespace), name))) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new DesktopSessionError('Timeout', `the previous DesktopSession "${name}" is still being cleaned up; try again shortly.`);
+  }
+
+  private async retryOnConflict<T>(action: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await action();
+      } catch (error) {
+        if (!(error instanceof KubernetesApiError && error.code === 409) || attempt >= 5) throw translate(error);
+        await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+    }
+  }
+}
+
+function toUserLabel(userId: string): string {
+  try {
+    return kubernetesNameForUser('userId', userId);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new InvalidSessionRequestError(error.message, 'userId');
+    throw error;
+  }
+}
+
+function checkRange(field: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidSessionRequestError(`${field} is ${JSON.stringify(value)}; give whole seconds from ${min} to ${max}.`, field);
+  }
+}
+
+/** API errors the SDK knows become its own types; others pass through. */
+function translate(error: unknown): unknown {
+  if (error instanceof KubernetesApiError && error.code === 422) return new InvalidSessionRequestError(error.message, 'spec');
+  return error;
+}

@@ -1,0 +1,208 @@
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { SESSIONS_API_GROUP } from '../common/well-known';
+import {
+  DESKTOP_CLASS_KIND, DESKTOP_CLASS_PLURAL, DESKTOP_SESSION_KIND, DESKTOP_SESSION_PLURAL,
+  DesktopKind, DisconnectAction, EndReason, IsolationMode, MAX_DISCONNECT_TIMEOUT_SECONDS,
+  MAX_IDLE_TIMEOUT_SECONDS, MAX_MAX_USER_DURATION_SECONDS, MIN_DISCONNECT_TIMEOUT_SECONDS,
+  MIN_MAX_USER_DURATION_SECONDS, SESSIONS_API_VERSION, SESSION_SIZES, SessionPhase,
+} from './api';
+
+/** An OpenAPI v3 schema as a CRD carries it (plain JSON). */
+type Schema = Record<string, unknown>;
+
+const str = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
+const int = (minimum: number, maximum: number, extra: Schema = {}): Schema => ({ type: 'integer', format: 'int64', minimum, maximum, ...extra });
+const time = (description: string): Schema => ({ type: 'string', format: 'date-time', description });
+const NAME = { maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' };
+/** A user id: 1–320 characters, no control characters, no leading or trailing white space (as `kubernetesNameForUser` requires). */
+const USER_ID_PATTERN = '^[^\\s\\x00-\\x1f\\x7f]([^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f])?$';
+
+const CONDITIONS: Schema = {
+  type: 'array',
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': ['type'],
+  items: {
+    type: 'object',
+    required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
+    properties: {
+      type: str({ maxLength: 316 }),
+      status: str({ enum: ['True', 'False', 'Unknown'] }),
+      reason: str({ maxLength: 1024 }),
+      message: str({ maxLength: 32768 }),
+      lastTransitionTime: time('When the condition last changed.'),
+    },
+  },
+};
+
+function sessionSchema(): Schema {
+  return {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      apiVersion: str(),
+      kind: str(),
+      metadata: { type: 'object' },
+      spec: {
+        type: 'object',
+        required: ['userId', 'desktopClass', 'size', 'maxUserDurationSeconds', 'disconnectTimeoutSeconds', 'idleDisconnectTimeoutSeconds'],
+        properties: {
+          userId: str({ minLength: 1, maxLength: 320, pattern: USER_ID_PATTERN, description: "The user's id from the identity provider." }),
+          desktopClass: str({ ...NAME, description: 'Name of the DesktopClass.' }),
+          size: str({ enum: [...SESSION_SIZES], description: 'One of the class\'s allowed sizes.' }),
+          capacityType: str({ enum: ['on-demand', 'spot'], description: 'Capacity preference (node desktops).' }),
+          maxUserDurationSeconds: int(MIN_MAX_USER_DURATION_SECONDS, MAX_MAX_USER_DURATION_SECONDS, { description: 'Longest the session may last; the user is warned 5 minutes before.' }),
+          disconnectTimeoutSeconds: int(MIN_DISCONNECT_TIMEOUT_SECONDS, MAX_DISCONNECT_TIMEOUT_SECONDS, { description: 'How long a disconnected or never-connected session waits for the user.' }),
+          idleDisconnectTimeoutSeconds: int(0, MAX_IDLE_TIMEOUT_SECONDS, { description: 'Seconds without input before the session is idle; 0 turns it off.' }),
+          onDisconnect: str({ enum: Object.values(DisconnectAction), default: DisconnectAction.END }),
+          endRequested: { type: 'boolean', description: 'The user asked to end the session.' },
+        },
+        'x-kubernetes-validations': [
+          { rule: 'self.userId == oldSelf.userId', message: 'userId is immutable; end this session and create another.' },
+          { rule: 'self.desktopClass == oldSelf.desktopClass', message: 'desktopClass is immutable; end this session and create another.' },
+          { rule: 'self.size == oldSelf.size', message: 'size is immutable; end this session and create another.' },
+          { rule: '!has(oldSelf.endRequested) || !oldSelf.endRequested || (has(self.endRequested) && self.endRequested)', message: 'an end request cannot be withdrawn.' },
+          { rule: 'self.maxUserDurationSeconds >= oldSelf.maxUserDurationSeconds', message: 'maxUserDurationSeconds can only be extended.' },
+        ],
+      },
+      status: {
+        type: 'object',
+        properties: {
+          phase: str({ enum: Object.values(SessionPhase) }),
+          progress: int(0, 100),
+          message: str({ maxLength: 1024 }),
+          desktopNamespace: str(NAME),
+          desktopName: str(NAME),
+          node: str({ maxLength: 253 }),
+          rdpEndpoint: str({ maxLength: 260 }),
+          instanceType: str({ maxLength: 64 }),
+          capacityType: str({ maxLength: 16 }),
+          startedAt: time('When the controller started provisioning.'),
+          readyAt: time('When the desktop first answered.'),
+          expiresAt: time('When the maximum duration ends the session.'),
+          expiryWarningAt: time('When the user was warned of the coming end.'),
+          lastActivityAt: time('Last input (or connection) seen.'),
+          disconnectedAt: time('When the last connection ended.'),
+          endedAt: time('When everything the session created was gone.'),
+          endReason: str({ enum: Object.values(EndReason) }),
+          conditions: CONDITIONS,
+          observedGeneration: { type: 'integer', format: 'int64' },
+        },
+      },
+    },
+  };
+}
+
+function classSchema(): Schema {
+  return {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      apiVersion: str(),
+      kind: str(),
+      metadata: { type: 'object' },
+      spec: {
+        type: 'object',
+        required: ['kind', 'isolation', 'allowedSizes', 'sessionsPerUser'],
+        properties: {
+          kind: str({ enum: Object.values(DesktopKind) }),
+          isolation: str({ enum: Object.values(IsolationMode) }),
+          goldenImage: {
+            type: 'object',
+            required: ['namespace', 'name'],
+            properties: { namespace: str(NAME), name: str(NAME) },
+          },
+          ami: str({ maxLength: 2048, description: 'Node desktops: AMI id or SSM parameter.' }),
+          allowedSizes: { type: 'array', minItems: 1, 'x-kubernetes-list-type': 'set', items: str({ enum: [...SESSION_SIZES] }) },
+          warmCount: int(0, 1000),
+          sessionsPerUser: int(1, 10),
+          currency: str({ maxLength: 3, pattern: '^[A-Z]{3}$' }),
+          prices: {
+            type: 'array',
+            maxItems: 500,
+            'x-kubernetes-list-type': 'map',
+            'x-kubernetes-list-map-keys': ['instanceType', 'capacityType'],
+            items: {
+              type: 'object',
+              required: ['instanceType', 'capacityType', 'hourlyPrice'],
+              properties: {
+                instanceType: str({ maxLength: 64 }),
+                capacityType: str({ enum: ['on-demand', 'spot'] }),
+                hourlyPrice: { type: 'number', minimum: 0 },
+              },
+            },
+          },
+          defaultTimeouts: {
+            type: 'object',
+            properties: {
+              maxUserDurationSeconds: int(MIN_MAX_USER_DURATION_SECONDS, MAX_MAX_USER_DURATION_SECONDS),
+              disconnectTimeoutSeconds: int(MIN_DISCONNECT_TIMEOUT_SECONDS, MAX_DISCONNECT_TIMEOUT_SECONDS),
+              idleDisconnectTimeoutSeconds: int(0, MAX_IDLE_TIMEOUT_SECONDS),
+            },
+          },
+        },
+        'x-kubernetes-validations': [
+          { rule: `self.kind != '${DesktopKind.VM}' || has(self.goldenImage)`, message: 'a VM class needs goldenImage (the DataSource its desktops are cloned from).' },
+          { rule: `self.kind != '${DesktopKind.NODE}' || has(self.ami)`, message: 'a Node class needs ami (a Desktop Experience AMI id or SSM parameter).' },
+        ],
+      },
+    },
+  };
+}
+
+function crd(scope: Construct, id: string, kind: string, plural: string, scopeName: 'Namespaced' | 'Cluster', schema: Schema, columns: Schema[], status: boolean): ApiObject {
+  return new ApiObject(scope, id, {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${SESSIONS_API_GROUP}` },
+    spec: {
+      group: SESSIONS_API_GROUP,
+      scope: scopeName,
+      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List`, categories: ['desktops'] },
+      versions: [{
+        name: SESSIONS_API_VERSION,
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: schema },
+        additionalPrinterColumns: columns,
+        ...(status ? { subresources: { status: {} } } : {}),
+      }],
+    },
+  });
+}
+
+/**
+ * The session API's CustomResourceDefinitions: `DesktopSession` (namespaced, with a status
+ * subresource) and `DesktopClass` (cluster-scoped). OpenAPI bounds enforce the timeouts'
+ * ranges; CEL rules keep identity fields immutable, end requests final and extensions
+ * one-way.
+ */
+export class SessionCrds extends Construct {
+  public readonly desktopSession: ApiObject;
+  public readonly desktopClass: ApiObject;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.desktopSession = crd(this, 'DesktopSession', DESKTOP_SESSION_KIND, DESKTOP_SESSION_PLURAL, 'Namespaced', sessionSchema(), [
+      { name: 'User', type: 'string', jsonPath: '.spec.userId' },
+      { name: 'Class', type: 'string', jsonPath: '.spec.desktopClass' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Progress', type: 'integer', jsonPath: '.status.progress' },
+      { name: 'Expires', type: 'date', jsonPath: '.status.expiresAt' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ], true);
+    this.desktopClass = crd(this, 'DesktopClass', DESKTOP_CLASS_KIND, DESKTOP_CLASS_PLURAL, 'Cluster', classSchema(), [
+      { name: 'Kind', type: 'string', jsonPath: '.spec.kind' },
+      { name: 'Isolation', type: 'string', jsonPath: '.spec.isolation' },
+      { name: 'Per-user', type: 'integer', jsonPath: '.spec.sessionsPerUser' },
+      { name: 'Warm', type: 'integer', jsonPath: '.spec.warmCount' },
+    ], false);
+  }
+}
+
+/** The CRDs as plain JSON objects, rendered by cdk8s (the runtime and tests load them from here). */
+export function renderSessionCrds(): Record<string, unknown>[] {
+  const chart = new Chart(new App(), 'SessionCrds');
+  new SessionCrds(chart, 'Crds');
+  return chart.toJson() as Record<string, unknown>[];
+}

@@ -1,0 +1,222 @@
+import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
+import { SESSION_LABEL, USER_LABEL } from '../../constructs/common/well-known';
+import { DesktopSession, EndReason, SESSION_FINALIZER, SessionPhase } from '../../constructs/sessions/api';
+import { GuacamoleHistorySignals } from '../../constructs/sessions/controller/connection-signals';
+import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
+import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-client';
+import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
+import { FakeKubeApiServer } from '../support/fake-kube-api-server';
+import { GuacamoleDatabase, createGuacamoleDatabase, postgresUnavailableReason } from '../support/guacamole-postgres';
+import { NAMESPACE, TestClock, createClass, eventually, startApi } from './session-test-support';
+
+const unavailable = postgresUnavailableReason();
+if (unavailable) {
+  // Reported by jest as skipped (never as passed); CI installs and starts PostgreSQL.
+  // eslint-disable-next-line no-console
+  console.warn(`session lifecycle tests skipped: ${unavailable}`);
+}
+const describeWithPostgres = unavailable ? describe.skip : describe;
+jest.setTimeout(30_000);
+
+describeWithPostgres('DesktopSession lifecycle over the fake API server and a real PostgreSQL', () => {
+  let server: FakeKubeApiServer;
+  let client: KubernetesClient;
+  let db: GuacamoleDatabase;
+  let sessions: DesktopSessions;
+  let clock: TestClock;
+  let controller: DesktopSessionController;
+
+  const userId = 'alice@example.com';
+  const userNs = kubernetesNameForUser('userId', userId);
+  const vmRef = (ns: string) => ['kubevirt.io', 'v1', 'virtualmachines', ns] as const;
+  const phase = async (name: string) => (await sessions.get(name)).status?.phase;
+  const newController = () => new DesktopSessionController({ client, namespace: NAMESPACE, signals: new GuacamoleHistorySignals(db.pool), pollIntervalMs: 50, now: clock.now, identity: `c-${Math.random()}`, leaderElection: true });
+
+  beforeEach(async () => {
+    ({ server, client } = await startApi());
+    db = await createGuacamoleDatabase();
+    sessions = new DesktopSessions(client, NAMESPACE);
+    clock = new TestClock();
+    await createClass(client);
+    controller = newController();
+    await controller.start();
+  });
+
+  afterEach(async () => {
+    await controller.stop();
+    client.close();
+    await server.stop();
+    await db.drop();
+  });
+
+  async function readySession(id = userId): Promise<{ session: DesktopSession; vmName: string; ns: string }> {
+    const session = await sessions.create({ userId: id, desktopClass: 'win11', size: 'small', timeouts: { maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 120, idleDisconnectTimeoutSeconds: 600 } });
+    const provisioning = await eventually(async () => { const s = await sessions.get(session.metadata.name); return s.status?.phase === SessionPhase.PROVISIONING && s.status.desktopName ? s : undefined; }, 10_000, 'Provisioning');
+    const ns = provisioning.status!.desktopNamespace!;
+    const vmName = provisioning.status!.desktopName!;
+    await eventually(() => server.get(...vmRef(ns), vmName), 10_000, 'the VM');
+    server.setStatus(...vmRef(ns), vmName, { ready: true, printableStatus: 'Running' });
+    await eventually(async () => (await phase(session.metadata.name)) === SessionPhase.READY, 10_000, 'Ready');
+    return { session, vmName, ns };
+  }
+
+  test('create → provisioned → Ready → connected → idle → ended → its objects deleted', async () => {
+    // WHEN a user asks for a desktop
+    const { session, vmName, ns } = await readySession();
+    const name = session.metadata.name;
+
+    // THEN the controller created the user's desktop with the synth-time WindowsDesktopVm construct
+    expect(ns).toBe(userNs);
+    const vm = server.get(...vmRef(ns), vmName)!;
+    expect(vm.metadata.labels).toMatchObject({ [USER_LABEL]: userNs, [SESSION_LABEL]: name });
+    expect(vm).toMatchObject({ spec: { runStrategy: 'Always', dataVolumeTemplates: [{ spec: { sourceRef: { kind: 'DataSource', name: 'windows11', namespace: 'golden-images' } } }], template: { spec: { domain: { cpu: { cores: 2 } } } } } });
+    expect(server.get('', 'v1', 'services', ns, `${vmName}-rdp`)).toBeDefined();
+    expect(server.get('', 'v1', 'persistentvolumeclaims', ns, `${vmName}-user`)).toBeDefined();
+    expect(server.get('', 'v1', 'namespaces', undefined, ns)?.metadata.labels).toMatchObject({ [USER_LABEL]: userNs });
+    const ready = await sessions.get(name);
+    expect(ready.metadata.finalizers).toContain(SESSION_FINALIZER);
+    expect(ready.status).toMatchObject({ progress: 100, rdpEndpoint: `${vmName}-rdp.${ns}.svc.cluster.local:3389`, readyAt: clock.now().toISOString() });
+    expect(ready.status?.expiresAt).toBe(new Date(clock.now().getTime() + 3600_000).toISOString());
+
+    // WHEN Guacamole records a connection without end_date
+    await db.connect(userId, name, clock.now());
+    // THEN the session is Connected
+    await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected');
+
+    // WHEN input stops for less than the idle timeout, nothing happens
+    clock.advance(500);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await phase(name)).toBe(SessionPhase.CONNECTED);
+    // An input report resets the idle clock
+    await sessions.reportActivity(name, clock.now());
+    clock.advance(500);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await phase(name)).toBe(SessionPhase.CONNECTED);
+
+    // WHEN there is no input for the idle timeout
+    clock.advance(101);
+    // THEN the session ends and its objects are deleted; only the user's namespace remains
+    const ended = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.ENDED ? s : undefined; }, 10_000, 'Ended');
+    expect(ended.status).toMatchObject({ endReason: EndReason.IDLE_TIMEOUT, endedAt: clock.now().toISOString() });
+    expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
+    expect(server.get('', 'v1', 'services', ns, `${vmName}-rdp`)).toBeUndefined();
+    expect(server.get('', 'v1', 'persistentvolumeclaims', ns, `${vmName}-user`)).toBeUndefined();
+    expect(server.get('', 'v1', 'namespaces', undefined, ns)).toBeDefined();
+
+    // WHEN the ended session is deleted THEN its finalizer is removed and it is gone
+    await client.delete({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE }, name);
+    await eventually(async () => !(await client.tryGet({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE }, name)), 10_000, 'deletion');
+  });
+
+  test('a disconnected session ends after the disconnect timeout; reconnecting in time keeps it', async () => {
+    const { session, vmName, ns } = await readySession();
+    const name = session.metadata.name;
+    const first = await db.connect(userId, name, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected');
+    clock.advance(30);
+    await db.disconnect(first, clock.now());
+    const disconnected = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.DISCONNECTED ? s : undefined; }, 10_000, 'Disconnected');
+    expect(disconnected.status?.disconnectedAt).toBe(clock.now().toISOString());
+
+    // Reconnect within the timeout
+    clock.advance(100);
+    const second = await db.connect(userId, name, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected again');
+    await db.disconnect(second, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.DISCONNECTED, 10_000, 'Disconnected again');
+
+    clock.advance(121);
+    const ended = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.ENDED ? s : undefined; }, 10_000, 'Ended');
+    expect(ended.status?.endReason).toBe(EndReason.DISCONNECT_TIMEOUT);
+    expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
+  });
+
+  test('a connected user is warned 5 minutes before the maximum duration, can extend, and is ended at the maximum', async () => {
+    const { session } = await readySession();
+    const name = session.metadata.name;
+    await db.connect(userId, name, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected');
+    await sessions.reportActivity(name, clock.now());
+
+    clock.advance(3600 - 299);
+    await sessions.reportActivity(name, clock.now());
+    const warned = await eventually(async () => { const s = await sessions.get(name); return s.status?.expiryWarningAt ? s : undefined; }, 10_000, 'the warning');
+    expect(warned.status?.phase).toBe(SessionPhase.CONNECTED);
+    expect(warned.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'ExpiryWarning', status: 'True' })]));
+
+    // Extending withdraws the warning and moves expiresAt
+    const before = Date.parse(warned.status!.expiresAt!);
+    await sessions.extend(name, 600);
+    const extended = await eventually(async () => { const s = await sessions.get(name); return s.status?.expiryWarningAt === undefined && Date.parse(s.status!.expiresAt!) === before + 600_000 ? s : undefined; }, 10_000, 'the extension');
+    expect(extended.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'ExpiryWarning', status: 'False' })]));
+
+    clock.advance(600 + 300);
+    await sessions.reportActivity(name, clock.now());
+    const ended = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.ENDED ? s : undefined; }, 10_000, 'Ended');
+    expect(ended.status?.endReason).toBe(EndReason.MAX_DURATION);
+  });
+
+  test('a controller restarted between any two steps converges; 409 conflicts are retried', async () => {
+    // Create, then restart before the controller has reconciled anything else.
+    await controller.stop();
+    const session = await sessions.create({ userId, desktopClass: 'win11' });
+    const name = session.metadata.name;
+    server.failNext('PATCH', /desktopsessions\/.+\/status$/, 409, 3);
+    controller = newController();
+    await controller.start();
+    const provisioning = await eventually(async () => { const s = await sessions.get(name); return s.status?.desktopName ? s : undefined; }, 10_000, 'Provisioning');
+    const ns = provisioning.status!.desktopNamespace!;
+    const vmName = provisioning.status!.desktopName!;
+
+    // Restart while provisioning; the VM becomes ready while no controller runs.
+    await controller.stop();
+    await eventually(() => server.get(...vmRef(ns), vmName), 10_000, 'the VM');
+    server.setStatus(...vmRef(ns), vmName, { ready: true, printableStatus: 'Running' });
+    controller = newController();
+    await controller.start();
+    await eventually(async () => (await phase(name)) === SessionPhase.READY, 10_000, 'Ready after restart');
+
+    // Restart while ending.
+    await sessions.end(name);
+    await controller.stop();
+    server.dropWatches();
+    controller = newController();
+    await controller.start();
+    const ended = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.ENDED ? s : undefined; }, 10_000, 'Ended after restart');
+    expect(ended.status?.endReason).toBe(EndReason.USER_REQUEST);
+    expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
+    // The injected conflicts were met and retried.
+    expect(server.requests.filter((r) => r.startsWith('PATCH') && r.endsWith('/status')).length).toBeGreaterThan(3);
+  });
+
+  test('a desktop that fails to start puts the session in Failed with a message and releases it', async () => {
+    const session = await sessions.create({ userId, desktopClass: 'win11' });
+    const name = session.metadata.name;
+    const s = await eventually(async () => { const x = await sessions.get(name); return x.status?.desktopName ? x : undefined; }, 10_000, 'Provisioning');
+    const ns = s.status!.desktopNamespace!;
+    await eventually(() => server.get(...vmRef(ns), s.status!.desktopName!), 10_000, 'the VM');
+    server.setStatus(...vmRef(ns), s.status!.desktopName!, { ready: false, printableStatus: 'ErrorUnschedulable' });
+    const failed = await eventually(async () => { const x = await sessions.get(name); return x.status?.phase === SessionPhase.FAILED ? x : undefined; }, 10_000, 'Failed');
+    expect(failed.status?.message).toMatch(/cannot start: ErrorUnschedulable/);
+    expect(server.get(...vmRef(ns), s.status!.desktopName!)).toBeUndefined();
+    // The capacity is released: the user may start again.
+    await sessions.create({ userId, desktopClass: 'win11' });
+  });
+
+  test('the per-user limit is enforced by the controller even when the SDK is bypassed', async () => {
+    const ref = { group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE };
+    const body = (n: string) => ({ apiVersion: 'sessions.desktop.io/v1alpha1', kind: 'DesktopSession', metadata: { name: n, namespace: NAMESPACE }, spec: { userId, desktopClass: 'win11', size: 'small', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 0 } });
+    await Promise.all([client.create(ref, body('first'), 'test'), client.create(ref, body('second'), 'test'), client.create(ref, body('third'), 'test')]);
+    const phases = await eventually(async () => {
+      const all = await Promise.all(['first', 'second', 'third'].map((n) => phase(n)));
+      return all.every((p) => p === SessionPhase.PROVISIONING || p === SessionPhase.FAILED) ? all : undefined;
+    }, 10_000, 'admission');
+    expect(phases.filter((p) => p === SessionPhase.PROVISIONING)).toHaveLength(1);
+    const failed = (await sessions.list()).filter((s) => s.status?.phase === SessionPhase.FAILED);
+    expect(failed.map((s) => s.status?.message)).toEqual([expect.stringMatching(/already has 1 active session/), expect.stringMatching(/already has 1 active session/)]);
+    // Nothing was created for the refused sessions.
+    await eventually(() => server.list('kubevirt.io', 'v1', 'virtualmachines').length === 1, 10_000, 'the admitted VM');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.list('kubevirt.io', 'v1', 'virtualmachines')).toHaveLength(1);
+  });
+});
