@@ -7,5 +7,6 @@ export * from '../constructs/karpenter/warm-capacity-chart';
 export * from '../constructs/windows-ami';
 export * from '../constructs/kubevirt';
 export * from '../constructs/guacamole';
+export * from '../constructs/isolation';
 export * from './aws-solutions-audit';
 export * from './windows-desktops-stack';

@@ -3,6 +3,7 @@ import { ApiObjectMetadata, Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { GUACAMOLE_IMAGE, GUACD_IMAGE, KUBECTL_IMAGE, POSTGRES_CLIENT_IMAGE } from '../common/versions';
+import { GUACD_POD_LABELS } from '../common/well-known';
 import { OpenIdSignInOptions } from './guacamole-authentication';
 import { ExternalSecret, SecretStore, SecurityGroupPolicy } from './private/custom-resources';
 import { applySchemaScript, extractSchemaScript, pruneRecordingsScript, SCHEMA_DIR } from './private/scripts';
@@ -248,7 +249,8 @@ export class GuacamoleChart extends Chart {
     });
 
     // ---- guacd ----------------------------------------------------------------------------
-    const guacdLabels = { 'app.kubernetes.io/name': 'guacd', 'app.kubernetes.io/instance': GUACD };
+    // Desktops' network policies admit RDP from pods with GUACD_POD_LABELS.
+    const guacdLabels = { ...GUACD_POD_LABELS, 'app.kubernetes.io/instance': GUACD };
     const recordingVolume: k8s.Volume[] = props.recording ? [{ name: 'recordings', persistentVolumeClaim: { claimName: RECORDINGS_CLAIM } }] : [];
     new k8s.KubeDeployment(this, 'Guacd', {
       metadata: meta(GUACD, { labels: guacdLabels }),

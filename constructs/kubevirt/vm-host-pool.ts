@@ -2,6 +2,7 @@ import { Annotations, Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
+import { DEDICATED_USER_TAINT_KEY, USER_LABEL } from '../common/well-known';
 import { validateDns1123Label, validateNonEmpty } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
@@ -13,11 +14,12 @@ import {
   KarpenterDuration,
   KarpenterPoolOptions,
   NodeTaint,
+  TaintEffect,
 } from '../karpenter/node-pool-types';
 import { renderTaints } from '../karpenter/private/node-pool-validation';
 import { resolvePoolSettings } from '../karpenter/private/pool-settings';
 import { VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
-import { VmHostPoolChart } from './vm-host-pool-chart';
+import { VmHostPoolChart, VmHostPoolChartProps } from './vm-host-pool-chart';
 
 /**
  * Instance families that support EC2 nested virtualization (8th generation Intel: C8i, M8i,
@@ -44,6 +46,12 @@ export const BARE_METAL_FAMILIES: readonly string[] = Object.freeze([
 
 /** Values of `karpenter.k8s.aws/instance-size` of bare-metal instances (`metal`, `metal-24xl`, ...). */
 export const BARE_METAL_SIZES: readonly string[] = Object.freeze(['metal', 'metal-16xl', 'metal-24xl', 'metal-32xl', 'metal-48xl', 'metal-96xl']);
+
+/**
+ * Taint of the hosts of a `perUserHosts` pool, `dedicated-user:NoSchedule` without a value:
+ * desktops of isolated users tolerate it (and select their own user label); nothing else does.
+ */
+export const PER_USER_HOST_TAINT: NodeTaint = Object.freeze({ key: DEDICATED_USER_TAINT_KEY, effect: TaintEffect.NO_SCHEDULE });
 
 /** Node label telling which kind of KVM a host has (`nested` or `metal`). */
 export const VM_HOST_VIRTUALIZATION_LABEL = 'desktop.io/vm-host-virtualization';
@@ -140,6 +148,17 @@ export interface VmHostPoolOptions extends KarpenterPoolOptions {
    * @default - none
    */
   readonly additionalTaints?: NodeTaint[];
+
+  /**
+   * One host per user from this one pool: the pool declares the user label
+   * (`desktop.io/user-id`) with operator `Exists`, so each desktop's nodeSelector value is put
+   * on the host Karpenter launches for it, and taints its hosts `dedicated-user:NoSchedule` so
+   * that only desktops of isolated users (and KubeVirt's node agent) land there. Give each
+   * user a desktop with `DesktopUserIsolation` (mode `UserIsolationMode.SHARED_POOL`).
+   * Keep a second, ordinary pool for KubeVirt's control plane and shared desktops.
+   * @default false
+   */
+  readonly perUserHosts?: boolean;
 }
 
 /**
@@ -189,6 +208,13 @@ export class VmHostPool extends Construct implements IVmHostPool {
   public readonly chart: VmHostPoolChart;
   /** The Kubernetes manifest that applies `chart` to the cluster. */
   public readonly manifest: Construct;
+  /** True when each host serves one user (`perUserHosts`). */
+  public readonly perUserHosts: boolean;
+  /**
+   * The pool's resolved settings, as rendered into `chart`: per-user pools derive their
+   * NodePool from them and share this pool's EC2NodeClass.
+   */
+  public readonly settings: VmHostPoolChartProps;
 
   constructor(scope: Construct, id: string, props: VmHostPoolProps) {
     super(scope, id);
@@ -199,7 +225,8 @@ export class VmHostPool extends Construct implements IVmHostPool {
     // Defaults and validation (the settings every pool shares first, then the hosts' own).
     const virtualization = props.virtualization ?? VmHostVirtualization.NESTED;
     const nested = virtualization === VmHostVirtualization.NESTED;
-    const name = props.name ?? `vm-hosts-${virtualization}`;
+    const perUserHosts = props.perUserHosts ?? false;
+    const name = props.name ?? (perUserHosts ? `vm-hosts-${virtualization}-per-user` : `vm-hosts-${virtualization}`);
     const instanceFamilies = props.instanceFamilies ?? (nested ? ['c8i', 'm8i', 'r8i'] : ['c7i', 'm7i', 'r7i']);
     const additionalTaints = props.additionalTaints ?? [];
     const settings = resolvePoolSettings(p, karpenter, props, {
@@ -218,19 +245,20 @@ export class VmHostPool extends Construct implements IVmHostPool {
     }
     validateDns1123Label(`${p}.name`, name);
     validateInstanceFamilies(`${p}.instanceFamilies`, instanceFamilies, virtualization);
-    for (const reserved of [VM_HOST_LABEL, VM_HOST_VIRTUALIZATION_LABEL]) {
+    for (const reserved of [VM_HOST_LABEL, VM_HOST_VIRTUALIZATION_LABEL, USER_LABEL]) {
       if (reserved in settings.labels) {
         throw new ValidationError(`${p}.labels`, `sets "${reserved}", which the pool sets itself (KubeVirt and the desktops select it); remove it.`);
       }
     }
-    const taintValues = renderTaints(`${p}.additionalTaints`, [VM_HOST_TAINT], additionalTaints);
+    const ownTaints: NodeTaint[] = perUserHosts ? [VM_HOST_TAINT, PER_USER_HOST_TAINT] : [VM_HOST_TAINT];
+    const taintValues = renderTaints(`${p}.additionalTaints`, ownTaints, additionalTaints);
     if (settings.capacityTypes.includes(CapacityType.SPOT)) {
       Annotations.of(this).addWarningV2('windows-desktops:vmHostSpot',
         'VmHostPool allows Spot capacity: a Spot interruption stops every desktop on the host with two minutes\' notice. Prefer CapacityType.ON_DEMAND for desktops.');
     }
 
     // Children: the chart lives in its own cdk8s app; the cluster's kubectl handler applies it.
-    this.chart = new VmHostPoolChart(new cdk8s.App(), 'VmHostPool', {
+    const settingsProps: VmHostPoolChartProps = {
       nodePoolName: name,
       nodeClassName: name,
       nodeRoleName: karpenter.linuxNodeRole.roleName,
@@ -251,7 +279,9 @@ export class VmHostPool extends Construct implements IVmHostPool {
       cpuLimit: settings.cpuLimit,
       memoryLimit: settings.memoryLimit,
       weight: settings.weight,
-    });
+      perPodLabelKey: perUserHosts ? USER_LABEL : undefined,
+    };
+    this.chart = new VmHostPoolChart(new cdk8s.App(), 'VmHostPool', settingsProps);
     // The manifest lives under the cluster (where kubectl runs): a path-derived id keeps it unique.
     this.manifest = cluster.addCdk8sChart(`VmHostPool${Names.uniqueId(this)}`, this.chart);
 
@@ -261,7 +291,9 @@ export class VmHostPool extends Construct implements IVmHostPool {
     this.nodeClassName = name;
     this.virtualization = virtualization;
     this.instanceFamilies = [...instanceFamilies];
-    this.taints = [VM_HOST_TAINT, ...additionalTaints];
+    this.taints = [...ownTaints, ...additionalTaints];
+    this.perUserHosts = perUserHosts;
+    this.settings = settingsProps;
     this.placement = { nodeSelector: { [VM_HOST_LABEL]: 'true' }, toleratedTaints: [...this.taints] };
 
     // Dependencies: the NodePool and EC2NodeClass CRDs come with the controller's chart.
