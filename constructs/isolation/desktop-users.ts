@@ -50,7 +50,7 @@ export enum GitOpsEngine {
 }
 
 /** Most users `DeliveryMode.CLOUDFORMATION` takes; beyond it use `DeliveryMode.GITOPS`. */
-export const MAX_CLOUDFORMATION_USERS = 2_000;
+export const MAX_CLOUDFORMATION_USERS = 1_500;
 /** Most objects per Argo CD Application / Flux Kustomization (Argo CD degrades near 3,000). */
 export const MAX_OBJECTS_PER_GITOPS_SHARD = 1_000;
 /** Manifests per nested stack (shard `i` lives in stack `floor(i / 16)`, so it never moves). */
@@ -189,7 +189,7 @@ export interface DesktopUsersProps {
  * - `DeliveryMode.CLOUDFORMATION`: users are hashed into fixed shards; each non-empty shard is
  *   one kubectl manifest (pruned, so a removed user's namespace is deleted) whose update
  *   request stays under 200,000 bytes, and shards are spread over nested stacks (16 each, every
- *   template under 800,000 bytes and 450 resources). Up to 2,000 users.
+ *   template under 800,000 bytes and 450 resources). Up to 1,500 users.
  * - `DeliveryMode.GITOPS`: the same objects as YAML files laid out for Argo CD or Flux, at most
  *   1,000 objects per Application / Kustomization; nothing per user enters CloudFormation.
  */

@@ -2,6 +2,7 @@ import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
+import { guardChartHandover } from '../common/chart-handover';
 import { IEksCluster } from '../common/eks-cluster';
 import { validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
@@ -256,7 +257,9 @@ export class KubeVirt extends Construct {
 
   /**
    * Applies a cdk8s chart (golden images, desktop VMs, ...) to the cluster once KubeVirt and
-   * CDI are ready. Create the chart in its own `cdk8s.App`.
+   * CDI are ready. Create the chart in its own `cdk8s.App`, and add every object before
+   * calling this: the chart is rendered now, and synthesis fails if it grows afterwards. For
+   * per-user objects of many users use `DesktopUsers`, which splits them into manifests.
    *
    * @param id  id of the manifest, unique among this construct's charts
    * @param chart  the chart to apply
@@ -264,6 +267,7 @@ export class KubeVirt extends Construct {
    */
   public addCdk8sChart(id: string, chart: cdk8s.Chart): Construct {
     const manifest = this.cluster.addCdk8sChart(`${Names.uniqueId(this)}${id}`, chart);
+    guardChartHandover(manifest, chart, `KubeVirt.addCdk8sChart('${id}')`);
     manifest.node.addDependency(this.ready);
     return manifest;
   }
