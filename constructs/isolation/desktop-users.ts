@@ -53,8 +53,8 @@ export enum GitOpsEngine {
 export const MAX_CLOUDFORMATION_USERS = 1_500;
 /** Most objects per Argo CD Application / Flux Kustomization (Argo CD degrades near 3,000). */
 export const MAX_OBJECTS_PER_GITOPS_SHARD = 1_000;
-/** Manifests per nested stack (shard `i` lives in stack `floor(i / 16)`, so it never moves). */
-const SHARDS_PER_STACK = 16;
+/** Manifests per nested stack (shard `i` lives in stack `floor(i / 32)`, so it never moves). */
+const SHARDS_PER_STACK = 32;
 
 /** Where and how the GitOps layout is written. */
 export interface GitOpsOptions {
@@ -188,7 +188,7 @@ export interface DesktopUsersProps {
  *
  * - `DeliveryMode.CLOUDFORMATION`: users are hashed into fixed shards; each non-empty shard is
  *   one kubectl manifest (pruned, so a removed user's namespace is deleted) whose update
- *   request stays under 200,000 bytes, and shards are spread over nested stacks (16 each, every
+ *   request stays under 200,000 bytes, and shards are spread over nested stacks (32 each, every
  *   template under 800,000 bytes and 450 resources). Up to 1,500 users.
  * - `DeliveryMode.GITOPS`: the same objects as YAML files laid out for Argo CD or Flux, at most
  *   1,000 objects per Application / Kustomization; nothing per user enters CloudFormation.
