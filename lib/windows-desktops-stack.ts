@@ -19,6 +19,8 @@ import { KubeVirt } from '../constructs/kubevirt/kubevirt';
 import { VmHostPool } from '../constructs/kubevirt/vm-host-pool';
 import { RunStrategy, WindowsDesktopVm } from '../constructs/kubevirt/windows-desktop-vm';
 import { FastLaunchWindowsAmi } from '../constructs/windows-ami/fast-launch-windows-ami';
+import { UserIsolationMode } from '../constructs/isolation/desktop-user';
+import { DesktopUsers } from '../constructs/isolation/desktop-users';
 
 /**
  * Props of the reference stack.
@@ -72,8 +74,12 @@ export class WindowsDesktopsStack extends Stack {
   public readonly windows2022Ami: FastLaunchWindowsAmi;
   /** One desktop-sized slot kept warm on the Windows 2022 pool. */
   public readonly warmCapacity: WarmCapacity;
-  /** Linux KVM hosts (EC2 nested virtualization) for desktop VMs. */
+  /** Linux KVM hosts (EC2 nested virtualization) for desktop VMs; per-user pools copy its settings. */
   public readonly vmHosts: VmHostPool;
+  /** KVM hosts of one user each, from one pool (user label declared with `Exists`). */
+  public readonly userHosts: VmHostPool;
+  /** Two users per isolation mode, each with a namespace, quota, policies, pool and halted VM desktop. */
+  public readonly users: DesktopUsers;
   /** KubeVirt + CDI, installed at deploy time from their pinned releases. */
   public readonly kubevirt: KubeVirt;
   /** The desktop VM template: a halted Windows 11 VM cloned from the golden image. */
@@ -130,11 +136,14 @@ export class WindowsDesktopsStack extends Stack {
       hostPool: this.vmHosts,
       vmStateStorageClass: this.desktopCluster.storageClassName,
     });
+    this.userHosts = new VmHostPool(this, 'UserHosts', { karpenter: this.karpenter, perUserHosts: true });
     const desktops = new cdk8s.Chart(new cdk8s.App(), 'Desktops');
     new k8s.KubeNamespace(desktops, 'Namespace', { metadata: { name: DESKTOP_NAMESPACE } });
     const windows11 = new GoldenImage(desktops, 'Windows11', {
       name: 'windows11',
       source: GoldenImageSource.registry(`${this.account}.dkr.ecr.${this.region}.amazonaws.com/golden/windows11:2026-11`),
+      // The sample namespace; each isolated user's namespace gets its own clone binding.
+      cloneNamespaces: [DESKTOP_NAMESPACE],
     });
     this.desktopTemplate = new WindowsDesktopVm(desktops, 'SampleDesktop', {
       name: 'sample-desktop',
@@ -145,7 +154,26 @@ export class WindowsDesktopsStack extends Stack {
       runStrategy: RunStrategy.HALTED,
       sysprepSecretName: 'sample-desktop-sysprep',
     });
-    this.kubevirt.addCdk8sChart('Desktops', desktops);
+    const desktopsManifest = this.kubevirt.addCdk8sChart('Desktops', desktops);
+
+    // Per-user isolation: two users with a host each from the shared per-user pool, two with a
+    // NodePool of their own. Desktops stay halted until a session starts them.
+    this.users = new DesktopUsers(this, 'Users', {
+      cluster: this.desktopCluster.cluster,
+      users: [
+        { id: 'alice@example.com', displayName: 'Alice', isolation: UserIsolationMode.SHARED_POOL },
+        { id: 'bob@example.com', displayName: 'Bob', isolation: UserIsolationMode.SHARED_POOL },
+        { id: 'carol@example.com', displayName: 'Carol', isolation: UserIsolationMode.DEDICATED_POOL },
+        { id: 'dave@example.com', displayName: 'Dave', isolation: UserIsolationMode.DEDICATED_POOL },
+      ],
+      goldenImage: windows11,
+      vmDesktop: { runStrategy: RunStrategy.HALTED },
+      sharedPool: this.userHosts,
+      dedicatedPoolTemplate: this.vmHosts,
+      kubevirt: this.kubevirt,
+    });
+    // The clone bindings go into the golden image's namespace, which the desktops chart creates.
+    this.users.node.addDependency(desktopsManifest);
 
     // Browser access: Guacamole on Fargate, Cognito at the ALB, recordings on EFS.
     this.gateway = new GuacamoleGateway(this, 'Gateway', {

@@ -59,7 +59,7 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(releases.filter((r) => r.chart.startsWith('karpenter')).map((r) => `${r.chart}@${r.version}`).sort())
       .toEqual(['karpenter-crd@1.14.1', 'karpenter@1.14.1']);
     const objects = kubernetesObjectsOf(template);
-    expect(objects.filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name).sort()).toEqual(['vm-hosts-nested', 'windows-2019', 'windows-2022']);
+    expect(objects.filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name).sort()).toEqual(['vm-hosts-nested', 'vm-hosts-nested-per-user', 'windows-2019', 'windows-2022']);
     expect(objects.filter((o) => o.kind === 'RuntimeClass').map((o) => o.metadata?.name).sort()).toEqual(['windows-2019', 'windows-2022']);
     expect(stack.windowsPools.map((p) => p.windowsVersion.build)).toEqual(['10.0.17763', '10.0.20348']);
   });
@@ -77,6 +77,21 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(vm.spec.runStrategy).toBe('Halted');
     expect(vm.spec.template.spec.domain.firmware.bootloader.efi.secureBoot).toBe(true);
     expect(objects.filter((o) => o.kind === 'DataSource').map((o) => o.metadata?.name)).toEqual(['windows11']);
+  });
+
+  test('isolates two users per mode: namespaces, per-user pools, halted desktops on their own hosts, all schema-valid', () => {
+    registerKubeVirtSchemas();
+    const objects = stack.users.stacks.flatMap((s) => kubernetesObjectsOf(Template.fromStack(s)));
+    const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+    expect(byKind('Namespace').map((o) => o.metadata?.name)).toHaveLength(4);
+    // Carol and Dave have a NodePool each; Alice and Bob share the per-user pool.
+    expect(byKind('NodePool').map((o) => (o.metadata?.name ?? '').replace(/-[a-z2-7]{10}$/, '')).sort()).toEqual(['carol-example-com', 'dave-example-com']);
+    for (const vm of byKind('VirtualMachine') as Array<{ metadata?: { namespace?: string }; spec: { runStrategy: string; template: { spec: { nodeSelector: Record<string, string> } } } }>) {
+      expect(vm.spec.runStrategy).toBe('Halted');
+      expect(vm.spec.template.spec.nodeSelector['desktop.io/user-id']).toBe(vm.metadata?.namespace);
+    }
+    expect(byKind('NetworkPolicy').length).toBe(4 * 4);
+    expect(validateKubernetesObjects(objects)).toEqual([]);
   });
 
   test('deploys the Guacamole gateway behind an HTTPS ALB, with Aurora encrypted and private', () => {
