@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { NestedStack, Stage } from 'aws-cdk-lib';
+import { Annotations, NestedStack, Stage } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
 import { describeValue } from '../common/validate';
@@ -255,6 +255,17 @@ export class DesktopUsers extends Construct {
         throw new ValidationError(`${p}.${needed.prop}`, `belongs to cluster ${needed.pool.cluster.node.path}, not to ${props.cluster.node.path}.`, this);
       }
     });
+    if (props.vmDesktop !== undefined && props.sharedPool !== undefined) {
+      // Soft check: a shared per-user pool whose limits cannot hold every user's host at once.
+      const onPool = users.filter((u) => u.isolation === UserIsolationMode.SHARED_POOL);
+      const cpu = onPool.reduce((sum, u) => sum + u.size.vcpus, 0);
+      const memory = onPool.reduce((sum, u) => sum + u.size.memoryGiB, 0);
+      const limits = props.sharedPool.settings;
+      if (cpu > limits.cpuLimit || memory > parseInt(limits.memoryLimit, 10)) {
+        Annotations.of(this).addWarningV2('windows-desktops:sharedPoolLimits',
+          `${onPool.length} desktops of ${cpu} vCPUs and ${memory} GiB need more than the limits of ${props.sharedPool.node.path} (${limits.cpuLimit} vCPUs, ${limits.memoryLimit}); raise its cpuLimit and memoryLimit (each user gets a host of their own) or not all desktops can run at once.`);
+      }
+    }
     if (users.length > 0 && props.goldenImage === undefined) {
       throw new ValidationError(`${p}.goldenImage`, 'is missing; VM desktop users clone their root disk from it (pass the GoldenImage).', this);
     }

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { parseAllDocuments } from 'yaml';
@@ -188,4 +188,13 @@ test('objects added to a chart after KubeVirt.addCdk8sChart fail synthesis inste
   new k8s.KubeConfigMap(chart, 'Late', { metadata: { name: 'late', namespace: 'desktops' } });
   // THEN
   expect(() => Template.fromStack(f.stack as Stack)).toThrow(/KubeVirt\.addCdk8sChart\('Desktops'\): 1 construct\(s\) were added to chart Desktops after it was handed over/);
+});
+
+test('warns when the shared per-user pool cannot hold every user host at once', () => {
+  // GIVEN a per-user pool with the default limits (400 vCPUs)
+  const f = clusterWithPools();
+  // WHEN 101 medium desktops (404 vCPUs) are put on it
+  new DesktopUsers(f.stack, 'Users', { cluster: f.cluster, users: manyUsers(101), goldenImage: GOLDEN_IMAGE, vmDesktop: {}, sharedPool: f.userHosts });
+  // THEN
+  Annotations.fromStack(f.stack).hasWarning('/Test/Users', Match.stringLikeRegexp('101 desktops of 404 vCPUs .* need more than the limits of Test/UserHosts \\(400 vCPUs'));
 });

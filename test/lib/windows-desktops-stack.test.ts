@@ -86,7 +86,7 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(byKind('Namespace').map((o) => o.metadata?.name)).toHaveLength(4);
     // Carol and Dave have a NodePool each; Alice and Bob share the per-user pool.
     expect(byKind('NodePool').map((o) => (o.metadata?.name ?? '').replace(/-[a-z2-7]{10}$/, '')).sort()).toEqual(['carol-example-com', 'dave-example-com']);
-    for (const vm of byKind('VirtualMachine') as Array<{ metadata?: { namespace?: string }; spec: { runStrategy: string; template: { spec: { nodeSelector: Record<string, string> } } } }>) {
+    for (const vm of byKind('VirtualMachine') as unknown as Array<{ metadata?: { namespace?: string }; spec: { runStrategy: string; template: { spec: { nodeSelector: Record<string, string> } } } }>) {
       expect(vm.spec.runStrategy).toBe('Halted');
       expect(vm.spec.template.spec.nodeSelector['desktop.io/user-id']).toBe(vm.metadata?.namespace);
     }
