@@ -192,33 +192,37 @@ export class DesktopUserIsolation extends Construct {
     super(scope, id);
     const p = 'DesktopUserIsolation';
 
-    // Defaults and validation.
-    const user = resolveDesktopUser(`${p}.user`, props.user);
+    // Defaults and validation (errors name this construct's path).
+    const { user, gatewayNamespace, gatewayLabels, groupRole, egress, quota } = ValidationError.within(this, () => {
+      const user = resolveDesktopUser(`${p}.user`, props.user);
+      const vm = user.desktopKind === DesktopKind.VM;
+      const gatewayNamespace = props.gateway?.namespace ?? 'guacamole';
+      const gatewayLabels = props.gateway?.podLabels ?? { ...GUACD_POD_LABELS };
+      const groupRole = props.groupRole ?? 'view';
+      validateDns1123Label(`${p}.gateway.namespace`, gatewayNamespace);
+      validateDns1123Subdomain(`${p}.groupRole`, groupRole);
+      const egress = (props.allowedEgress ?? []).map((rule, i) => renderEgressRule(`${p}.allowedEgress[${i}]`, rule));
+      if (vm && props.goldenImage === undefined) {
+        throw new ValidationError(`${p}.goldenImage`, `is missing for VM desktop user "${user.id}"; pass the GoldenImage their desktop clones, so that their namespace may clone it.`);
+      }
+      if (props.desktop !== undefined && !vm) {
+        throw new ValidationError(`${p}.desktop`, `is set for user "${user.id}", whose desktop kind is '${user.desktopKind}'; a VM desktop is only rendered for DesktopKind.VM users.`);
+      }
+      if (props.desktop !== undefined && props.hostPlacement === undefined) {
+        throw new ValidationError(`${p}.hostPlacement`, `is missing; a desktop for "${user.id}" needs the placement of the VmHostPool of mode '${user.isolation}'.`);
+      }
+      if (vm && user.isolation === UserIsolationMode.DEDICATED_POOL && props.dedicatedPoolTemplate === undefined) {
+        throw new ValidationError(`${p}.dedicatedPoolTemplate`, `is missing for "${user.id}" (mode '${user.isolation}'); pass VmHostPool.settings of the pool whose EC2NodeClass per-user pools share.`);
+      }
+      const disks: VmDiskSizes = {
+        rootGiB: diskGiB(props.desktop?.rootDiskSize ?? props.desktop?.goldenImage.size ?? props.goldenImage?.size, 64),
+        userGiB: diskGiB(props.desktop?.userDiskSize, 50),
+      };
+      const quota = renderQuota(`${p}.quota`, user, disks, props.quota ?? defaultUserQuota(user, disks));
+      return { user, gatewayNamespace, gatewayLabels, groupRole, egress, quota };
+    });
     const ns = user.name;
     const vm = user.desktopKind === DesktopKind.VM;
-    const gatewayNamespace = props.gateway?.namespace ?? 'guacamole';
-    const gatewayLabels = props.gateway?.podLabels ?? { ...GUACD_POD_LABELS };
-    const groupRole = props.groupRole ?? 'view';
-    validateDns1123Label(`${p}.gateway.namespace`, gatewayNamespace);
-    validateDns1123Subdomain(`${p}.groupRole`, groupRole);
-    const egress = (props.allowedEgress ?? []).map((rule, i) => renderEgressRule(`${p}.allowedEgress[${i}]`, rule));
-    if (vm && props.goldenImage === undefined) {
-      throw new ValidationError(`${p}.goldenImage`, `is missing for VM desktop user "${user.id}"; pass the GoldenImage their desktop clones, so that their namespace may clone it.`);
-    }
-    if (props.desktop !== undefined && !vm) {
-      throw new ValidationError(`${p}.desktop`, `is set for user "${user.id}", whose desktop kind is '${user.desktopKind}'; a VM desktop is only rendered for DesktopKind.VM users.`);
-    }
-    if (props.desktop !== undefined && props.hostPlacement === undefined) {
-      throw new ValidationError(`${p}.hostPlacement`, `is missing; a desktop for "${user.id}" needs the placement of the VmHostPool of mode '${user.isolation}'.`);
-    }
-    if (vm && user.isolation === UserIsolationMode.DEDICATED_POOL && props.dedicatedPoolTemplate === undefined) {
-      throw new ValidationError(`${p}.dedicatedPoolTemplate`, `is missing for "${user.id}" (mode '${user.isolation}'); pass VmHostPool.settings of the pool whose EC2NodeClass per-user pools share.`);
-    }
-    const disks: VmDiskSizes = {
-      rootGiB: diskGiB(props.desktop?.rootDiskSize ?? props.desktop?.goldenImage.size ?? props.goldenImage?.size, 64),
-      userGiB: diskGiB(props.desktop?.userDiskSize, 50),
-    };
-    const quota = renderQuota(`${p}.quota`, user, disks, props.quota ?? defaultUserQuota(user, disks));
 
     // Children. The namespace comes first: kubectl applies in order.
     const userLabels = { [USER_LABEL]: ns };
@@ -345,7 +349,13 @@ export class DesktopUserIsolation extends Construct {
  */
 export function renderDesktopUserObjects(props: DesktopUserIsolationProps): KubernetesObjectJson[] {
   const chart = new Chart(new App(), 'User');
-  new DesktopUserIsolation(chart, 'User', props);
+  try {
+    new DesktopUserIsolation(chart, 'User', props);
+  } catch (error) {
+    // The throwaway chart's path means nothing to the caller: report the prop only.
+    if (error instanceof ValidationError) throw new ValidationError(error.prop, error.detail);
+    throw error;
+  }
   const objects = chart.toJson() as KubernetesObjectJson[];
   // Namespace first, so that a plain `kubectl apply` of the list works in one pass.
   return [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace')];

@@ -53,6 +53,8 @@ export enum GitOpsEngine {
 export const MAX_CLOUDFORMATION_USERS = 1_500;
 /** Most objects per Argo CD Application / Flux Kustomization (Argo CD degrades near 3,000). */
 export const MAX_OBJECTS_PER_GITOPS_SHARD = 1_000;
+/** Dedicated NodePools above which `DesktopUsers` warns (Karpenter is not tested with thousands). */
+export const MAX_DEDICATED_POOLS = 100;
 /** Manifests per nested stack (shard `i` lives in stack `floor(i / 32)`, so it never moves). */
 const SHARDS_PER_STACK = 32;
 
@@ -265,6 +267,11 @@ export class DesktopUsers extends Construct {
         Annotations.of(this).addWarningV2('windows-desktops:sharedPoolLimits',
           `${onPool.length} desktops of ${cpu} vCPUs and ${memory} GiB need more than the limits of ${props.sharedPool.node.path} (${limits.cpuLimit} vCPUs, ${limits.memoryLimit}); raise its cpuLimit and memoryLimit (each user gets a host of their own) or not all desktops can run at once.`);
       }
+    }
+    const dedicatedPools = users.filter((u) => u.isolation === UserIsolationMode.DEDICATED_POOL).length;
+    if (dedicatedPools > MAX_DEDICATED_POOLS) {
+      Annotations.of(this).addWarningV2('windows-desktops:manyNodePools',
+        `${dedicatedPools} users have UserIsolationMode.DEDICATED_POOL, a Karpenter NodePool each; Karpenter is not tested with thousands of NodePools (aws/karpenter-provider-aws#5228). Prefer UserIsolationMode.SHARED_POOL (one host per user from one pool) beyond ${MAX_DEDICATED_POOLS} users.`);
     }
     if (users.length > 0 && props.goldenImage === undefined) {
       throw new ValidationError(`${p}.goldenImage`, 'is missing; VM desktop users clone their root disk from it (pass the GoldenImage).', this);

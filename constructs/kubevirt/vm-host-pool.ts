@@ -1,6 +1,7 @@
 import { Annotations, Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
+import { guardChartHandover } from '../common/chart-handover';
 import { IEksCluster } from '../common/eks-cluster';
 import { DEDICATED_USER_TAINT_KEY, USER_LABEL } from '../common/well-known';
 import { validateDns1123Label, validateNonEmpty } from '../common/validate';
@@ -284,6 +285,7 @@ export class VmHostPool extends Construct implements IVmHostPool {
     this.chart = new VmHostPoolChart(new cdk8s.App(), 'VmHostPool', settingsProps);
     // The manifest lives under the cluster (where kubectl runs): a path-derived id keeps it unique.
     this.manifest = cluster.addCdk8sChart(`VmHostPool${Names.uniqueId(this)}`, this.chart);
+    guardChartHandover(this.manifest, this.chart, 'VmHostPool.chart');
 
     // Attributes.
     this.cluster = cluster;

@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { DesktopKind, UserIsolationMode } from '../../constructs/isolation/desktop-user';
 import { DeliveryMode, DesktopUsers, DesktopUsersProps, GitOpsEngine } from '../../constructs/isolation/desktop-users';
-import { KubernetesObjectJson } from '../../constructs/isolation/desktop-user-isolation';
+import { DesktopUserIsolation, KubernetesObjectJson, renderDesktopUserObjects } from '../../constructs/isolation/desktop-user-isolation';
 import { KubeVirt } from '../../constructs/kubevirt/kubevirt';
 import { VmHostPool } from '../../constructs/kubevirt/vm-host-pool';
 import { FakeKarpenter, stackWithV1Cluster } from '../support/eks-fixtures';
@@ -197,4 +197,16 @@ test('warns when the shared per-user pool cannot hold every user host at once', 
   new DesktopUsers(f.stack, 'Users', { cluster: f.cluster, users: manyUsers(101), goldenImage: GOLDEN_IMAGE, vmDesktop: {}, sharedPool: f.userHosts });
   // THEN
   Annotations.fromStack(f.stack).hasWarning('/Test/Users', Match.stringLikeRegexp('101 desktops of 404 vCPUs .* need more than the limits of Test/UserHosts \\(400 vCPUs'));
+});
+
+test('warns beyond 100 dedicated NodePools', () => {
+  const f = clusterWithPools();
+  new DesktopUsers(f.stack, 'Users', { cluster: f.cluster, users: manyUsers(101, UserIsolationMode.DEDICATED_POOL), goldenImage: GOLDEN_IMAGE, dedicatedPoolTemplate: f.hosts });
+  Annotations.fromStack(f.stack).hasWarning('/Test/Users', Match.stringLikeRegexp('101 users have UserIsolationMode.DEDICATED_POOL'));
+});
+
+test('a DesktopUserIsolation in a chart reports its path; the renderer reports the prop only', () => {
+  const chart = new Chart(Testing.app(), 'Users');
+  expect(() => new DesktopUserIsolation(chart, 'Alice', { user: { id: '' } })).toThrow(/^Users\/Alice: DesktopUserIsolation\.user\.id: is ""/);
+  expect(() => renderDesktopUserObjects({ user: { id: '' } })).toThrow(/^DesktopUserIsolation\.user\.id: is ""/);
 });

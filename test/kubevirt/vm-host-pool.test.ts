@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { CfnElement, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -314,4 +315,12 @@ describe('VmHostPool with perUserHosts (one host per user from one pool)', () =>
     expect(() => new VmHostPool(given.stack, 'Hosts', { karpenter, labels: { 'desktop.io/user-id': 'x' } }))
       .toThrow(/VmHostPool\.labels: sets "desktop\.io\/user-id", which the pool sets itself/);
   });
+});
+
+test('objects added to VmHostPool.chart after it was handed over fail synthesis', () => {
+  const given = stackWithV2Cluster();
+  const karpenter = new FakeKarpenter(given.stack, 'Karpenter', { cluster: given.cluster });
+  const pool = new VmHostPool(given.stack, 'Hosts', { karpenter });
+  new ApiObject(pool.chart, 'Late', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } });
+  expect(() => Template.fromStack(given.stack)).toThrow(/VmHostPool\.chart: 1 construct\(s\) were added to chart VmHostPool after it was handed over/);
 });
