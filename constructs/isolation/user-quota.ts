@@ -5,7 +5,8 @@
  * virt-launcher pod requests the guest's vCPUs and memory plus overhead (about 1 vCPU and 2 GiB
  * are left for the launcher's own processes and CDI's clone pods), and each desktop has four
  * claims while its root disk is cloned (root disk, CDI's temporary "prime" claim of the same
- * size, user disk, persistent TPM/EFI state).
+ * size, user disk, persistent TPM/EFI state); CDI may add about 5.5% filesystem overhead to a
+ * clone.
  */
 export interface UserQuota {
   /**
@@ -25,7 +26,7 @@ export interface UserQuota {
   readonly memoryGiB?: number;
   /**
    * Storage in GiB all claims may request (`requests.storage`).
-   * @default - desktops × (2 × root disk + user disk + 1); node desktops: 0
+   * @default - desktops × (2 × (root disk + 10%) + user disk + 1); node desktops: 0
    */
   readonly storageGiB?: number;
   /**

@@ -110,7 +110,7 @@ describe('objects of one VM desktop user', () => {
       'count/virtualmachines.kubevirt.io': 1,
       'requests.cpu': 5,
       'requests.memory': '10Gi',
-      'requests.storage': '179Gi',
+      'requests.storage': '193Gi',
       'persistentvolumeclaims': 4,
       'services': 2,
       'services.loadbalancers': 0,
@@ -292,5 +292,5 @@ describe('bad input', () => {
 
 test('fixture: a dedicated pool desktop uses the root disk size given', () => {
   const objects = vmUser(ALICE, UserIsolationMode.DEDICATED_POOL, { desktop: { goldenImage: GOLDEN_IMAGE, rootDiskSize: Size.gibibytes(100) } });
-  expect(find(objects, 'ResourceQuota').spec.hard['requests.storage']).toBe('251Gi');
+  expect(find(objects, 'ResourceQuota').spec.hard['requests.storage']).toBe('271Gi');
 });

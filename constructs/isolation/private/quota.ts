@@ -19,6 +19,14 @@ export interface RenderedQuota {
 /** Claims of one VM desktop while its root disk is cloned: root, CDI's prime claim, user disk, TPM/EFI state. */
 const CLAIMS_PER_VM_DESKTOP = 4;
 
+/**
+ * A claim size plus CDI's filesystem overhead (5.5% by default, on Filesystem-mode claims),
+ * rounded up with a margin to whole GiB.
+ */
+function withOverhead(gib: number): number {
+  return Math.ceil((gib * 11) / 10);
+}
+
 /** The quota that fits `desktops` desktops of the user's size (see `UserQuota`). */
 export function defaultUserQuota(user: ResolvedDesktopUser, disks: VmDiskSizes, desktops: number = 1): Required<UserQuota> {
   if (user.desktopKind === DesktopKind.NODE) {
@@ -29,7 +37,8 @@ export function defaultUserQuota(user: ResolvedDesktopUser, disks: VmDiskSizes, 
     desktops,
     cpu: desktops * (user.size.vcpus + 1),
     memoryGiB: desktops * (user.size.memoryGiB + 2),
-    storageGiB: desktops * (2 * disks.rootGiB + disks.userGiB + 1),
+    // Root disk and CDI's prime claim, each with room for CDI's filesystem overhead.
+    storageGiB: desktops * (2 * withOverhead(disks.rootGiB) + disks.userGiB + 1),
     persistentVolumeClaims: desktops * CLAIMS_PER_VM_DESKTOP,
   };
 }
@@ -91,7 +100,7 @@ export function renderQuota(prop: string, user: ResolvedDesktopUser, disks: VmDi
   }];
   if (user.desktopKind === DesktopKind.VM) {
     // No single claim larger than the larger disk (plus CDI's filesystem overhead).
-    limits.push({ type: 'PersistentVolumeClaim', max: { storage: quantity(`${Math.ceil(Math.max(disks.rootGiB, disks.userGiB) * 1.1)}Gi`) } });
+    limits.push({ type: 'PersistentVolumeClaim', max: { storage: quantity(`${withOverhead(Math.max(disks.rootGiB, disks.userGiB))}Gi`) } });
   }
   return { hard, limits };
 }
