@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, NestedStack, Stage } from 'aws-cdk-lib';
-import { Construct, IDependable } from 'constructs';
+import { Construct, IConstruct, IDependable } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
 import { describeValue } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
@@ -75,7 +75,8 @@ export interface GitOpsOptions {
    */
   readonly revision?: string;
   /**
-   * Directory the files are written to at synth time.
+   * Directory the files are written to at synth time. Its `shards`, `argocd` and `flux`
+   * folders are replaced on every synthesis (a shard that became empty disappears).
    * @default - `gitops/<construct path>` in the cloud assembly directory (cdk.out)
    */
   readonly outputDirectory?: string;
@@ -228,6 +229,7 @@ export class DesktopUsers extends Construct {
       throw new ValidationError(`${p}.shards`, `is ${describeValue(shardCount)}; give a whole number from 1 to 4096 and keep it (users are hashed into shards).`, this);
     }
     const users = ValidationError.within(this, () => resolveDesktopUsers(`${p}.users`, props.users));
+    claimUserNames(this, `${p}.users`, users);
     if (!gitOps && users.length > MAX_CLOUDFORMATION_USERS) {
       throw new ValidationError(`${p}.users`, `has ${users.length} users; DeliveryMode.CLOUDFORMATION carries at most ${MAX_CLOUDFORMATION_USERS} (custom resource and template limits, deploy time). Use delivery: DeliveryMode.GITOPS, which has no such limit (tested with 5,000 users).`, this);
     }
@@ -323,6 +325,7 @@ export class DesktopUsers extends Construct {
       writeLayout(dir, files);
       this.gitOpsDirectory = dir;
       this.gitOpsFiles = files;
+      registerUserNames(this, users);
       return;
     }
 
@@ -353,7 +356,30 @@ export class DesktopUsers extends Construct {
       }
       this.stacks.push(stack);
     }
+    registerUserNames(this, users);
   }
+}
+
+/** Which `DesktopUsers` of an app holds which user name (the app's root is the key). */
+const USER_OWNERS = new WeakMap<IConstruct, Map<string, string>>();
+
+/** Refuses a user that another `DesktopUsers` of the same app already has (one namespace each). */
+function claimUserNames(scope: Construct, prop: string, users: readonly ResolvedDesktopUser[]): void {
+  const root = scope.node.root;
+  const owners = USER_OWNERS.get(root) ?? new Map<string, string>();
+  USER_OWNERS.set(root, owners);
+  users.forEach((user, i) => {
+    const owner = owners.get(user.name);
+    if (owner !== undefined) {
+      throw new ValidationError(`${prop}[${i}].id`, `"${user.id}" is also a user of ${owner}; its namespace "${user.name}" can have one owner. List each user in one DesktopUsers.`, scope);
+    }
+  });
+}
+
+/** Records the users of a `DesktopUsers` once it is complete (a refused one claims nobody). */
+function registerUserNames(scope: Construct, users: readonly ResolvedDesktopUser[]): void {
+  const owners = USER_OWNERS.get(scope.node.root)!;
+  for (const user of users) owners.set(user.name, scope.node.path);
 }
 
 /** Writes the layout, replacing earlier shard files (a shard that became empty disappears). */

@@ -210,3 +210,10 @@ test('a DesktopUserIsolation in a chart reports its path; the renderer reports t
   expect(() => new DesktopUserIsolation(chart, 'Alice', { user: { id: '' } })).toThrow(/^Users\/Alice: DesktopUserIsolation\.user\.id: is ""/);
   expect(() => renderDesktopUserObjects({ user: { id: '' } })).toThrow(/^DesktopUserIsolation\.user\.id: is ""/);
 });
+
+test('a user in two DesktopUsers of one app is refused', () => {
+  const f = clusterWithPools();
+  new DesktopUsers(f.stack, 'Team1', { cluster: f.cluster, users: [{ id: 'alice@example.com' }], goldenImage: GOLDEN_IMAGE });
+  expect(() => new DesktopUsers(f.stack, 'Team2', { cluster: f.cluster, users: [{ id: 'bob@example.com' }, { id: 'alice@example.com' }], goldenImage: GOLDEN_IMAGE }))
+    .toThrow(/Test\/Team2: DesktopUsers\.users\[1\]\.id: "alice@example\.com" is also a user of Test\/Team1; its namespace "alice-example-com-[a-z2-7]{10}" can have one owner/);
+});
