@@ -340,7 +340,12 @@ export class DesktopUsers extends Construct {
       const stackIndex = Math.floor(shard.index / SHARDS_PER_STACK);
       byStack.set(stackIndex, [...(byStack.get(stackIndex) ?? []), shard]);
     }
-    const waitFor: IDependable[] = props.kubevirt !== undefined ? [props.kubevirt.ready] : [];
+    // KubeVirt's CRDs and webhooks (VirtualMachine), and the pools' manifests, which come after
+    // Karpenter's CRDs (per-user NodePools).
+    const waitFor: IDependable[] = [
+      ...(props.kubevirt !== undefined ? [props.kubevirt.ready] : []),
+      ...[props.sharedPool, props.dedicatedPoolTemplate, props.sharedHostPool].filter((pool): pool is VmHostPool => pool !== undefined).map((pool) => pool.manifest),
+    ];
     for (const [stackIndex, stackShards] of byStack) {
       const bytes = STACK_OVERHEAD_BYTES + stackShards.reduce((sum, s) => sum + templateBytes(s), 0);
       if (bytes > MAX_TEMPLATE_BYTES || stackShards.length > MAX_STACK_RESOURCES) {
