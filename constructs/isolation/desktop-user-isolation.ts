@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { validateDns1123Label, validateDns1123Subdomain, validateInteger } from '../common/validate';
+import { validateDns1123Label, validateInteger } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import {
   DEDICATED_USER_TAINT_KEY,
@@ -16,6 +16,7 @@ import {
 } from '../common/well-known';
 import { NodePool, NodePoolProps, NodePoolSpecTemplateSpecTaintsEffect } from '../imports/karpenter.sh';
 import { TaintEffect } from '../karpenter/node-pool-types';
+import { validateLabelValue, validateQualifiedName } from '../karpenter/private/node-pool-validation';
 import { GoldenImageReference, goldenImageCloneRoleName } from '../kubevirt/golden-image';
 import { VmHostPlacement } from '../kubevirt/vm-host-placement';
 import { vmHostNodePoolProps, VmHostPoolChartProps } from '../kubevirt/vm-host-pool-chart';
@@ -200,7 +201,14 @@ export class DesktopUserIsolation extends Construct {
       const gatewayLabels = props.gateway?.podLabels ?? { ...GUACD_POD_LABELS };
       const groupRole = props.groupRole ?? 'view';
       validateDns1123Label(`${p}.gateway.namespace`, gatewayNamespace);
-      validateDns1123Subdomain(`${p}.groupRole`, groupRole);
+      // ClusterRole names are path segments: `view`, `system:aggregate-to-view`, ...
+      if (typeof groupRole !== 'string' || !/^[^/%\s]{1,253}$/.test(groupRole) || groupRole === '.' || groupRole === '..') {
+        throw new ValidationError(`${p}.groupRole`, `is ${JSON.stringify(groupRole)}; give the name of a ClusterRole, e.g. 'view' or 'edit'.`);
+      }
+      for (const [key, value] of Object.entries(gatewayLabels)) {
+        validateQualifiedName(`${p}.gateway.podLabels`, key);
+        validateLabelValue(`${p}.gateway.podLabels["${key}"]`, value);
+      }
       const egress = (props.allowedEgress ?? []).map((rule, i) => renderEgressRule(`${p}.allowedEgress[${i}]`, rule));
       if (vm && props.goldenImage === undefined) {
         throw new ValidationError(`${p}.goldenImage`, `is missing for VM desktop user "${user.id}"; pass the GoldenImage their desktop clones, so that their namespace may clone it.`);

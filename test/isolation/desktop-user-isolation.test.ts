@@ -294,3 +294,9 @@ test('fixture: a dedicated pool desktop uses the root disk size given', () => {
   const objects = vmUser(ALICE, UserIsolationMode.DEDICATED_POOL, { desktop: { goldenImage: GOLDEN_IMAGE, rootDiskSize: Size.gibibytes(100) } });
   expect(find(objects, 'ResourceQuota').spec.hard['requests.storage']).toBe('271Gi');
 });
+
+test('bad gateway labels and group role', () => {
+  expect(() => render({ user: { id: ALICE }, gateway: { podLabels: { 'app name': 'guacd' } } })).toThrow(/DesktopUserIsolation\.gateway\.podLabels/);
+  expect(() => render({ user: { id: ALICE }, groupRole: 'a/b' })).toThrow(/DesktopUserIsolation\.groupRole: is "a\/b"; give the name of a ClusterRole/);
+  expect(render({ user: { id: ALICE, group: 'g' }, groupRole: 'system:aggregate-to-view' }).some((o) => o.kind === 'RoleBinding' && (o as any).roleRef.name === 'system:aggregate-to-view')).toBe(true);
+});
