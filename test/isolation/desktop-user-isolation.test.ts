@@ -300,3 +300,20 @@ test('bad gateway labels and group role', () => {
   expect(() => render({ user: { id: ALICE }, groupRole: 'a/b' })).toThrow(/DesktopUserIsolation\.groupRole: is "a\/b"; give the name of a ClusterRole/);
   expect(render({ user: { id: ALICE, group: 'g' }, groupRole: 'system:aggregate-to-view' }).some((o) => o.kind === 'RoleBinding' && (o as any).roleRef.name === 'system:aggregate-to-view')).toBe(true);
 });
+
+test("per-user NodePools meet Karpenter 1.14.1's CEL rules on labels and requirements (which the JSON schema does not check)", () => {
+  // The rules of karpenter.sh_nodepools.yaml that per-user pools could break: restricted label
+  // domains and hostname in template labels and requirement keys; `In` needs values.
+  const restricted = (key: string) => key === 'karpenter.sh/nodepool' || key === 'kubernetes.io/hostname'
+    || (key !== 'karpenter.sh/capacity-type' && /^[^/]*karpenter\.sh\//.test(key));
+  const nodePools = [find(vmUser(ALICE, UserIsolationMode.DEDICATED_POOL), 'NodePool'), find(poolObjects(pools.userHosts), 'NodePool')];
+  for (const pool of nodePools) {
+    const template = pool.spec.template;
+    expect(Object.keys(template.metadata.labels).filter(restricted)).toEqual([]);
+    for (const r of template.spec.requirements as Array<{ key: string; operator: string; values?: string[] }>) {
+      expect(restricted(r.key)).toBe(false);
+      if (r.operator === 'In') expect(r.values!.length).toBeGreaterThan(0);
+      if (r.operator === 'Exists') expect(r.values).toBeUndefined();
+    }
+  }
+});
