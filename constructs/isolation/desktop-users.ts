@@ -282,7 +282,7 @@ export class DesktopUsers extends Construct {
     // Render every user's objects (pure: the session controller uses the same renderer).
     const groups: ObjectGroup[] = users.map((user, i) => {
       const pool = poolFor[user.isolation].pool;
-      const objects = ValidationError.within(this, () => renderDesktopUserObjects({
+      const objects = asDesktopUsersError(this, i, () => renderDesktopUserObjects({
         user: props.users[i],
         gateway: props.gateway,
         allowedEgress: props.allowedEgress,
@@ -362,6 +362,24 @@ export class DesktopUsers extends Construct {
       this.stacks.push(stack);
     }
     registerUserNames(this, users);
+  }
+}
+
+/**
+ * Runs the per-user renderer and reports its errors as this construct's props: the user's
+ * props as `DesktopUsers.users[i]`, the desktop's as `DesktopUsers.vmDesktop`, the rest as they
+ * were given to `DesktopUsers`.
+ */
+function asDesktopUsersError<T>(scope: Construct, index: number, render: () => T): T {
+  try {
+    return render();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const prop = error.prop
+      .replace(/^DesktopUserIsolation\.user(?=\.|$)/, `DesktopUsers.users[${index}]`)
+      .replace(/^DesktopUserIsolation\./, 'DesktopUsers.')
+      .replace(/^WindowsDesktopVm\./, 'DesktopUsers.vmDesktop.');
+    throw new ValidationError(prop, error.detail, scope);
   }
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Stack, Stage } from 'aws-cdk-lib';
+import { Size, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
@@ -172,8 +172,12 @@ describe('bad input', () => {
     expect(make({ delivery: 'argo' as DeliveryMode })).toThrow(/DesktopUsers\.delivery: is "argo"; use DeliveryMode\.CLOUDFORMATION or DeliveryMode\.GITOPS/);
   });
 
+  test('errors of a desktop prop name DesktopUsers.vmDesktop', () => {
+    expect(make({ vmDesktop: { userDiskSize: Size.gibibytes(0) } })).toThrow(/Test\/Bad\d+: DesktopUsers\.vmDesktop\.userDiskSize: is 0 GiB/);
+  });
+
   test('a quota below one desktop', () => {
-    expect(make({ quota: { memoryGiB: 4 } })).toThrow(/Test\/Bad\d+: DesktopUserIsolation\.quota\.memoryGiB: is 4, below what one vm desktop of 4 vCPU \/ 8 GiB needs \(10 GiB of memory\)/);
+    expect(make({ quota: { memoryGiB: 4 } })).toThrow(/Test\/Bad\d+: DesktopUsers\.quota\.memoryGiB: is 4, below what one vm desktop of 4 vCPU \/ 8 GiB needs \(10 GiB of memory\)/);
   });
 });
 
