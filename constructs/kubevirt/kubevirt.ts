@@ -223,6 +223,7 @@ export class KubeVirt extends Construct {
       userDiskKmsKeyId: props.userDiskEncryptionKey?.keyArn,
     });
     this.manifest = cluster.addCdk8sChart(`KubeVirt${Names.uniqueId(this)}`, this.installChart);
+    guardChartHandover(this.manifest, this.installChart, 'KubeVirt.installChart');
     const ready = new DependencyGroup(this.manifest);
     if (waitForReadiness) {
       // `.status.succeeded` stays empty until the Job's last step (both `kubectl wait`s) passed.
