@@ -12,7 +12,9 @@ export enum DesktopKind {
   /**
    * A dedicated Windows Server node with Desktop Experience, held by a HostProcess session pod
    * (node desktops). The user's namespace then admits `privileged` pods: a HostProcess pod
-   * is only allowed at that Pod Security level.
+   * is only allowed at that Pod Security level. A HostProcess pod uses the node's network, which
+   * NetworkPolicies do not cover: RDP to the node must be limited to the gateway by the node's
+   * security group (the node desktops' construct).
    */
   NODE = 'node',
 }
