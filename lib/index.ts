@@ -8,5 +8,6 @@ export * from '../constructs/windows-ami';
 export * from '../constructs/kubevirt';
 export * from '../constructs/guacamole';
 export * from '../constructs/isolation';
+export * from '../constructs/node-desktops';
 export * from './aws-solutions-audit';
 export * from './windows-desktops-stack';

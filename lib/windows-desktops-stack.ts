@@ -18,6 +18,8 @@ import { GoldenImageSource } from '../constructs/kubevirt/golden-image-source';
 import { KubeVirt } from '../constructs/kubevirt/kubevirt';
 import { VmHostPool } from '../constructs/kubevirt/vm-host-pool';
 import { RunStrategy, WindowsDesktopVm } from '../constructs/kubevirt/windows-desktop-vm';
+import { NodeDesktopIsolation } from '../constructs/node-desktops/node-desktop-isolation';
+import { NodeDesktops } from '../constructs/node-desktops/node-desktops';
 import { FastLaunchWindowsAmi } from '../constructs/windows-ami/fast-launch-windows-ami';
 import { UserIsolationMode } from '../constructs/isolation/desktop-user';
 import { DesktopUsers } from '../constructs/isolation/desktop-users';
@@ -88,6 +90,10 @@ export class WindowsDesktopsStack extends Stack {
   public readonly gateway: GuacamoleGateway;
   /** RuntimeClasses `windows-2019` and `windows-2022`. */
   public readonly runtimeClasses: WindowsRuntimeClasses;
+  /** Node desktops with a NodePool per user (two example users). */
+  public readonly dedicatedNodeDesktops: NodeDesktops;
+  /** Node desktops from one shared pool with one warm node (two example users). */
+  public readonly sharedNodeDesktops: NodeDesktops;
 
   constructor(scope: Construct, id: string, props: WindowsDesktopsStackProps) {
     super(scope, id, props);
@@ -192,8 +198,31 @@ export class WindowsDesktopsStack extends Stack {
       serviceName: this.desktopTemplate.rdpServiceName,
       namespace: DESKTOP_NAMESPACE,
     });
+
+    // Node desktops: each user's desktop is a whole Windows Server 2022 node (Desktop
+    // Experience), reached through the gateway. Sessions are created at run time by the session
+    // controller; the pools exist from deploy time and cost nothing until a session starts
+    // (except the shared pool's one warm node).
+    this.dedicatedNodeDesktops = new NodeDesktops(this, 'DedicatedNodeDesktops', {
+      karpenter: this.karpenter,
+      name: 'desktops-dedicated',
+      isolation: NodeDesktopIsolation.nodePoolPerUser(),
+      rdpClientSecurityGroup: this.gateway.podSecurityGroup,
+      users: [{ userId: 'alice@example.com' }, { userId: 'bob@example.com', instanceTypes: ['m7i.xlarge', 'm6i.xlarge'] }],
+    });
+    this.sharedNodeDesktops = new NodeDesktops(this, 'SharedNodeDesktops', {
+      karpenter: this.karpenter,
+      name: 'desktops-shared',
+      isolation: NodeDesktopIsolation.sharedPool({ maxDesktops: 50 }),
+      rdpClientSecurityGroup: this.gateway.podSecurityGroup,
+      warmDesktops: 1,
+      users: [{ userId: 'carol@example.com' }, { userId: 'dave@example.com' }],
+    });
+
     new CfnOutput(this, 'GatewayUrl', { value: this.gateway.url });
     new CfnOutput(this, 'SampleDesktopConnection', { value: JSON.stringify(sampleConnection.toJsonConnection(this.gateway.connectionPolicy)) });
+    const aliceConnection = this.dedicatedNodeDesktops.rdpConnectionFor('alice@example.com', { name: 'Alice\'s desktop' });
+    new CfnOutput(this, 'SampleNodeDesktopConnection', { value: JSON.stringify(aliceConnection.toJsonConnection(this.gateway.connectionPolicy)) });
 
   }
 }

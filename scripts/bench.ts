@@ -30,6 +30,7 @@ const TARGETS: Array<{ name: string; entry: string }> = [
   { name: 'examples/quick-start', entry: 'examples/quick-start/app.ts' },
   { name: 'examples/existing-cluster', entry: 'examples/existing-cluster/app.ts' },
   { name: 'examples/eks-blueprints', entry: 'examples/eks-blueprints/app.ts' },
+  { name: 'examples/node-desktops', entry: 'examples/node-desktops/app.ts' },
 ];
 
 // The child synthesizes into CDK_OUTDIR (a temporary directory the parent removes) and prints

@@ -80,3 +80,11 @@ export const POSTGRES_CLIENT_IMAGE = 'postgres:17.6-alpine';
 /** External Secrets Operator Helm chart (serves `external-secrets.io/v1`). */
 export const EXTERNAL_SECRETS_CHART_VERSION = '2.10.0';
 export const EXTERNAL_SECRETS_CHART_REPOSITORY = 'https://charts.external-secrets.io';
+
+/**
+ * Base image of HostProcess containers (node-desktop session pods): an almost empty image that
+ * runs on every Windows Server build, because a HostProcess container runs the host's own
+ * binaries (`powershell.exe`).
+ * @see https://github.com/microsoft/windows-host-process-containers-base-image
+ */
+export const HOST_PROCESS_IMAGE = 'mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0';

@@ -46,3 +46,21 @@ export const DESKTOP_KIND_LABEL = `${LABEL_DOMAIN}/desktop-kind`;
 
 /** Labels of the gateway's guacd pods: the only pods a desktop accepts RDP from. */
 export const GUACD_POD_LABELS: Readonly<Record<string, string>> = Object.freeze({ [APP_NAME_LABEL]: 'guacd' });
+
+/**
+ * Taint key of the nodes of a node-desktop pool (`desktop.io/node-desktop=<pool name>:NoSchedule`):
+ * only session pods of that pool tolerate it, so nothing else lands on a desktop node.
+ */
+export const NODE_DESKTOP_TAINT_KEY = `${LABEL_DOMAIN}/node-desktop`;
+
+/**
+ * Label and taint key of a pre-booted, unassigned node-desktop node (`desktop.io/warm=true`).
+ * A session claims such a node by setting `USER_LABEL` on it and removing this label and taint.
+ */
+export const WARM_NODE_KEY = `${LABEL_DOMAIN}/warm`;
+
+/** Label with the role of a pod or object in a desktop (`session`, `warm-placeholder`, ...). */
+export const DESKTOP_COMPONENT_LABEL = `${LABEL_DOMAIN}/component`;
+
+/** Address of the EC2 instance metadata service (IPv4), which desktop users must never reach. */
+export const INSTANCE_METADATA_ADDRESS = '169.254.169.254';

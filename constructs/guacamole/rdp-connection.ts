@@ -154,6 +154,21 @@ export interface KubeVirtDesktopConnectionOptions extends Omit<RdpConnectionProp
   readonly clusterDomain?: string;
 }
 
+/**
+ * Options of {@link RdpConnection.toNodeDesktop}.
+ */
+export interface NodeDesktopConnectionOptions extends Omit<RdpConnectionProps, 'hostname'> {
+  /** Name of the session's Service (`NodeDesktopSession.name`, or `sessionName(userId)`). */
+  readonly serviceName: string;
+  /** Namespace of the session (`NodeDesktops.namespace`). */
+  readonly namespace: string;
+  /**
+   * Cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+}
+
 /** Where recordings go inside guacd; `${HISTORY_PATH}` is the web app's recording search path. */
 const RECORDING_PATH = '${HISTORY_PATH}/${HISTORY_UUID}';
 
@@ -170,6 +185,18 @@ export class RdpConnection {
    * A connection to a KubeVirt desktop through its Service's cluster DNS name.
    */
   public static toKubeVirtDesktop(options: KubeVirtDesktopConnectionOptions): RdpConnection {
+    validateDns1123Label('RdpConnection.serviceName', options.serviceName);
+    validateDns1123Label('RdpConnection.namespace', options.namespace);
+    const { serviceName, namespace, clusterDomain, ...rest } = options;
+    return new RdpConnection({ ...rest, hostname: `${serviceName}.${namespace}.svc.${clusterDomain ?? 'cluster.local'}` });
+  }
+
+  /**
+   * A connection to a node desktop (a whole Windows Server node) through its session's Service,
+   * which forwards to the node's own RDP port. Certificates are handled as for VM desktops:
+   * verified unless `ignoreCert` (or the gateway's policy) says otherwise; NLA by default.
+   */
+  public static toNodeDesktop(options: NodeDesktopConnectionOptions): RdpConnection {
     validateDns1123Label('RdpConnection.serviceName', options.serviceName);
     validateDns1123Label('RdpConnection.namespace', options.namespace);
     const { serviceName, namespace, clusterDomain, ...rest } = options;

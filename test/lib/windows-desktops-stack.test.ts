@@ -7,6 +7,7 @@ import { cdkJsonContext, projectApp } from '../support/app';
 import { checkTemplateAgainstRegistry } from '../support/cloudformation-schemas';
 import { gvk, KINDS_WITHOUT_SCHEMA } from '../guacamole/guacamole-fixtures';
 import { scanTemplateForSecrets } from '../support/secret-scan';
+import { karpenterCelViolations } from '../support/karpenter-cel';
 import { registerKubeVirtSchemas } from '../support/kubevirt-schemas';
 import { helmReleasesOf, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
 
@@ -59,7 +60,7 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(releases.filter((r) => r.chart.startsWith('karpenter')).map((r) => `${r.chart}@${r.version}`).sort())
       .toEqual(['karpenter-crd@1.14.1', 'karpenter@1.14.1']);
     const objects = kubernetesObjectsOf(template);
-    expect(objects.filter((o) => o.kind === 'NodePool').map((o) => o.metadata?.name).sort()).toEqual(['vm-hosts-nested', 'vm-hosts-nested-per-user', 'windows-2019', 'windows-2022']);
+    expect(objects.filter((o) => o.kind === 'NodePool' && !o.metadata?.name?.startsWith('desktops-')).map((o) => o.metadata?.name).sort()).toEqual(['vm-hosts-nested', 'vm-hosts-nested-per-user', 'windows-2019', 'windows-2022']);
     expect(objects.filter((o) => o.kind === 'RuntimeClass').map((o) => o.metadata?.name).sort()).toEqual(['windows-2019', 'windows-2022']);
     expect(stack.windowsPools.map((p) => p.windowsVersion.build)).toEqual(['10.0.17763', '10.0.20348']);
   });
@@ -92,6 +93,24 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     }
     expect(byKind('NetworkPolicy').length).toBe(4 * 4);
     expect(validateKubernetesObjects(objects)).toEqual([]);
+  });
+
+  test('has node desktops in both isolation modes: a NodePool for each of two users, and a shared pool with a warm pool', () => {
+    const objects = kubernetesObjectsOf(template);
+    const pools = objects.filter((o) => o.kind === 'NodePool' && o.metadata?.name?.startsWith('desktops-')).map((o) => o.metadata?.name);
+    expect(pools).toEqual([...stack.dedicatedNodeDesktops.userNodePoolNames, 'desktops-shared', 'desktops-shared-warm']);
+    expect(stack.dedicatedNodeDesktops.userNodePoolNames).toHaveLength(2);
+    // Every Karpenter object of the stack keeps the CRDs' CEL rules (restated in the helper).
+    expect(objects.flatMap(karpenterCelViolations)).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'EC2NodeClass').map((o) => o.metadata?.name)).toEqual(expect.arrayContaining(['desktops-dedicated', 'desktops-shared']));
+    // RDP to desktop nodes from the gateway's guacd pods only.
+    for (const desktops of [stack.dedicatedNodeDesktops, stack.sharedNodeDesktops]) {
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        GroupId: stack.resolve(desktops.nodeSecurityGroup.securityGroupId),
+        FromPort: 3389, ToPort: 3389, IpProtocol: 'tcp',
+        SourceSecurityGroupId: stack.resolve(stack.gateway.podSecurityGroup.securityGroupId),
+      });
+    }
   });
 
   test('deploys the Guacamole gateway behind an HTTPS ALB, with Aurora encrypted and private', () => {

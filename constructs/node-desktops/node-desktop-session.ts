@@ -1,0 +1,201 @@
+import { k8s } from 'cdk8s-plus-29';
+import { Construct } from 'constructs';
+import { kubernetesNameForUser } from '../common/kubernetes-name';
+import { validateDns1123Subdomain } from '../common/validate';
+import { ValidationError } from '../common/validation-error';
+import {
+  APP_NAME_LABEL,
+  APP_PART_OF_LABEL,
+  DESKTOP_COMPONENT_LABEL,
+  DO_NOT_DISRUPT_ANNOTATION,
+  RDP_PORT,
+  USER_LABEL,
+} from '../common/well-known';
+import { LABEL_ARCH, LABEL_OS, LABEL_WINDOWS_BUILD } from '../karpenter/windows-version';
+import { NodeDesktopIsolationMode } from './node-desktop-isolation';
+import { desktopNodeTaints, userNodePoolName } from './node-desktop-node-pool';
+import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
+import { perUserName } from './private/names';
+import { encodePowerShell, renderSessionScript, SESSION_READY_MARKER, SESSION_SCRIPT_ENV, SessionAccountKind } from './session-script';
+
+/** Value of `desktop.io/component` on session pods (and what their anti-affinity matches). */
+export const SESSION_COMPONENT = 'node-desktop-session';
+
+/** Limits of the session container (a HostProcess job object on the node). */
+const SESSION_CPU_LIMIT = '1';
+const SESSION_MEMORY_LIMIT = '512Mi';
+
+/**
+ * Name of the Secret whose key `password` is the local account's password of `userId`'s session
+ * (the session controller creates it, with a random password per session).
+ */
+export function sessionPasswordSecretName(userId: string): string {
+  return `${sessionName(userId)}-password`;
+}
+
+/** Windows account names: at most 20 characters, none of `"/\[]:;|=,+*?<>@` (and not only dots or spaces). */
+const WINDOWS_USER_NAME = /^(?=.*[^. ])[^"/\\[\]:;|=,+*?<>@\u0000-\u001f]{1,20}$/;
+
+/** One node-desktop session. */
+export interface NodeDesktopSessionProps {
+  /** What the pool decides for every session (`NodeDesktops.sessionTemplate`). */
+  readonly template: NodeDesktopSessionTemplate;
+  /** The user's id from the identity provider, e.g. `alice@example.com`. */
+  readonly userId: string;
+  /**
+   * Windows account name of the user: a local account created on the node, or the user's
+   * sAMAccountName in the directory.
+   * @default 'desktop' - local accounts only; required with a directory
+   */
+  readonly windowsUserName?: string;
+  /**
+   * Secret in the template's namespace whose key `password` is the local account's password.
+   * The session controller creates it with a random password per session; it is never in a
+   * manifest. Not used with a directory (users sign in with their domain password).
+   * @default - `<session name>-password`
+   */
+  readonly passwordSecretName?: string;
+}
+
+/** Name of a user's session pod and Service (`nd-<user name>`, a DNS-1035 label). */
+export function sessionName(userId: string): string {
+  return perUserName('nd', kubernetesNameForUser('userId', userId));
+}
+
+/**
+ * One user's node-desktop session: the HostProcess pod that holds and prepares the user's node,
+ * and the ClusterIP Service that gives the desktop a stable RDP address. A cdk8s construct that
+ * needs only a cdk8s scope and plain props: the session controller creates a session with it
+ * (in a bare `cdk8s.Chart`, no CDK stack), exactly as `NodeDesktops` would at synth time.
+ *
+ * ```ts
+ * const chart = new cdk8s.Chart(new cdk8s.App(), 'session');
+ * new NodeDesktopSession(chart, 'Session', { template, userId: 'alice@example.com' });
+ * const objects = chart.toJson();
+ * ```
+ *
+ * The pod lands only on its user's node: it selects the user label, tolerates the pool's
+ * desktop taint (and `dedicated-user=<user>` in per-user mode), and refuses a node with another
+ * session pod. It carries `karpenter.sh/do-not-disrupt`; once deleted, the node is empty and
+ * Karpenter removes it after `consolidateAfter`.
+ */
+export class NodeDesktopSession extends Construct {
+  /** Name of the pod and of the Service. */
+  public readonly name: string;
+  /** Namespace of both. */
+  public readonly namespace: string;
+  /** The user's Kubernetes name (value of the user label). */
+  public readonly userName: string;
+  /** The session pod. */
+  public readonly pod: k8s.KubePod;
+  /** The RDP Service. */
+  public readonly service: k8s.KubeService;
+
+  constructor(scope: Construct, id: string, props: NodeDesktopSessionProps) {
+    super(scope, id);
+    const t = props.template;
+    const domain = t.script.account === SessionAccountKind.DOMAIN;
+    const userName = kubernetesNameForUser('NodeDesktopSession.userId', props.userId);
+    const name = sessionName(props.userId);
+    if (domain && props.windowsUserName === undefined) {
+      throw new ValidationError('NodeDesktopSession.windowsUserName', 'is not set, but the pool uses a directory; give the user\'s sAMAccountName, e.g. "alice".');
+    }
+    const windowsUserName = props.windowsUserName ?? 'desktop';
+    if (typeof windowsUserName !== 'string' || !WINDOWS_USER_NAME.test(windowsUserName)) {
+      throw new ValidationError('NodeDesktopSession.windowsUserName', `is ${JSON.stringify(windowsUserName)}; a Windows account name has 1 to 20 characters and none of "/\\[]:;|=,+*?<>@.`);
+    }
+    const passwordSecretName = props.passwordSecretName ?? sessionPasswordSecretName(props.userId);
+    validateDns1123Subdomain('NodeDesktopSession.passwordSecretName', passwordSecretName);
+
+    const labels = {
+      [APP_NAME_LABEL]: 'node-desktop',
+      [APP_PART_OF_LABEL]: t.poolName,
+      [DESKTOP_COMPONENT_LABEL]: SESSION_COMPONENT,
+      [USER_LABEL]: userName,
+    };
+    const perUser = t.isolationMode === NodeDesktopIsolationMode.NODE_POOL_PER_USER;
+    const nodeSelector: Record<string, string> = {
+      [LABEL_OS]: 'windows',
+      [LABEL_ARCH]: 'amd64',
+      [LABEL_WINDOWS_BUILD]: t.windowsBuild,
+      [USER_LABEL]: userName,
+    };
+    if (perUser) nodeSelector['karpenter.sh/nodepool'] = userNodePoolName(t, props.userId);
+
+    const E = SESSION_SCRIPT_ENV;
+    const secretEnv = (envName: string, secret: string, key: string): k8s.EnvVar =>
+      ({ name: envName, valueFrom: { secretKeyRef: { name: secret, key } } });
+    const env: k8s.EnvVar[] = [
+      { name: E.userName, value: windowsUserName },
+      { name: E.rdpSources, value: t.rdpSources },
+      ...Object.entries(t.environment).map(([k, v]) => ({ name: k, value: v })),
+    ];
+    if (domain) {
+      env.push(secretEnv(E.joinUser, t.joinSecretName!, 'username'), secretEnv(E.joinPassword, t.joinSecretName!, 'password'));
+    } else {
+      env.push(secretEnv(E.userPassword, passwordSecretName, 'password'));
+    }
+
+    this.pod = new k8s.KubePod(this, 'Pod', {
+      metadata: {
+        name,
+        namespace: t.namespace,
+        labels,
+        // Karpenter leaves the node alone while the session runs.
+        annotations: { [DO_NOT_DISRUPT_ANNOTATION]: 'true' },
+      },
+      spec: {
+        nodeSelector,
+        tolerations: desktopNodeTaints(t, perUser ? userName : undefined)
+          .map((taint) => ({ key: taint.key, operator: 'Equal', value: taint.value, effect: taint.effect })),
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [{
+              labelSelector: { matchLabels: { [DESKTOP_COMPONENT_LABEL]: SESSION_COMPONENT } },
+              topologyKey: 'kubernetes.io/hostname',
+            }],
+          },
+        },
+        // HostProcess: runs on the node itself as SYSTEM, on the host network (its IP is the node's).
+        hostNetwork: true,
+        securityContext: { windowsOptions: { hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM' } },
+        // Nothing on the node may read a Kubernetes token of this pod.
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        restartPolicy: 'Always',
+        terminationGracePeriodSeconds: 30,
+        containers: [{
+          name: 'session',
+          image: t.hostProcessImage,
+          command: ['powershell.exe'],
+          args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encodePowerShell(renderSessionScript(t.script))],
+          env,
+          resources: {
+            requests: { cpu: k8s.Quantity.fromString(t.sessionCpu), memory: k8s.Quantity.fromString(t.sessionMemory) },
+            // The script's one-off work (domain join, ACLs) may burst; the desktop itself is not in this job.
+            limits: { cpu: k8s.Quantity.fromString(SESSION_CPU_LIMIT), memory: k8s.Quantity.fromString(SESSION_MEMORY_LIMIT) },
+          },
+          // cmd.exe rather than powershell.exe: a probe every 10 s should cost next to nothing.
+          readinessProbe: {
+            exec: { command: ['cmd.exe', '/c', `if exist ${SESSION_READY_MARKER} (exit 0) else (exit 1)`] },
+            periodSeconds: 10,
+          },
+        }],
+      },
+    });
+
+    // HostProcess pods share the node's address, so the Service reaches the node's own 3389.
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name, namespace: t.namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: { [APP_PART_OF_LABEL]: t.poolName, [DESKTOP_COMPONENT_LABEL]: SESSION_COMPONENT, [USER_LABEL]: userName },
+        ports: [{ name: 'rdp', port: RDP_PORT, targetPort: k8s.IntOrString.fromNumber(RDP_PORT), protocol: 'TCP' }],
+      },
+    });
+
+    this.name = name;
+    this.namespace = t.namespace;
+    this.userName = userName;
+  }
+}
