@@ -192,7 +192,9 @@ export interface DesktopUsersProps {
  * - `DeliveryMode.CLOUDFORMATION`: users are hashed into fixed shards; each non-empty shard is
  *   one kubectl manifest (pruned, so a removed user's namespace is deleted) whose update
  *   request stays under 200,000 bytes, and shards are spread over nested stacks (32 each, every
- *   template under 800,000 bytes and 450 resources). Up to 1,500 users.
+ *   template under 800,000 bytes and 450 resources). Up to 1,500 users. kubectl prunes
+ *   namespaced core kinds only: a removed user's namespace goes, their NodePool and clone
+ *   RoleBinding stay until deleted by hand.
  * - `DeliveryMode.GITOPS`: the same objects as YAML files laid out for Argo CD or Flux, at most
  *   1,000 objects per Application / Kustomization; nothing per user enters CloudFormation.
  */
