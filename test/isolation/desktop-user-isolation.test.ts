@@ -43,14 +43,29 @@ function vmUser(id: string, isolation: UserIsolationMode, extra: Partial<Desktop
   });
 }
 
-function find(objects: readonly KubernetesObjectJson[], kind: string, name?: string): KubernetesObjectJson & Record<string, any> {
+/** The fields of rendered objects the assertions read (their shapes are checked by the schemas). */
+interface Rendered extends KubernetesObjectJson {
+  readonly metadata: KubernetesObjectJson['metadata'] & { readonly labels?: Record<string, string> };
+  readonly spec: {
+    readonly hard: Record<string, unknown>;
+    readonly limits: unknown;
+    readonly template: {
+      readonly metadata: { readonly labels: Record<string, string> };
+      readonly spec: { readonly requirements: unknown[]; readonly taints: unknown[]; readonly nodeClassRef: unknown };
+    };
+  };
+  readonly automountServiceAccountToken?: boolean;
+  readonly roleRef?: { readonly name: string };
+}
+
+function find(objects: readonly KubernetesObjectJson[], kind: string, name?: string): Rendered {
   const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
   expect(found).toHaveLength(1);
-  return found[0] as KubernetesObjectJson & Record<string, any>;
+  return found[0] as Rendered;
 }
 
 function desktopPlacement(objects: readonly KubernetesObjectJson[]): PodPlacement {
-  return find(objects, 'VirtualMachine').spec.template.spec as PodPlacement;
+  return find(objects, 'VirtualMachine').spec.template.spec as unknown as PodPlacement;
 }
 
 function poolObjects(chartOwner: { chart: Chart }): KubernetesObjectJson[] {
@@ -299,7 +314,7 @@ test('fixture: a dedicated pool desktop uses the root disk size given', () => {
 test('bad gateway labels and group role', () => {
   expect(() => render({ user: { id: ALICE }, gateway: { podLabels: { 'app name': 'guacd' } } })).toThrow(/DesktopUserIsolation\.gateway\.podLabels/);
   expect(() => render({ user: { id: ALICE }, groupRole: 'a/b' })).toThrow(/DesktopUserIsolation\.groupRole: is "a\/b"; give the name of a ClusterRole/);
-  expect(render({ user: { id: ALICE, group: 'g' }, groupRole: 'system:aggregate-to-view' }).some((o) => o.kind === 'RoleBinding' && (o as any).roleRef.name === 'system:aggregate-to-view')).toBe(true);
+  expect(render({ user: { id: ALICE, group: 'g' }, groupRole: 'system:aggregate-to-view' }).some((o) => o.kind === 'RoleBinding' && (o as Rendered).roleRef?.name === 'system:aggregate-to-view')).toBe(true);
 });
 
 test("per-user NodePools keep Karpenter 1.14.1's CEL rules (which the JSON schema does not check)", () => {
