@@ -106,7 +106,11 @@ export interface GitOpsOptions {
  * Props of `DesktopUsers`.
  */
 export interface DesktopUsersProps {
-  /** The cluster (either EKS module, with a kubectl handler for CloudFormation delivery). */
+  /**
+   * The cluster (either EKS module, with a kubectl handler for CloudFormation delivery). An
+   * `aws-eks` (v1) cluster imported without `kubectlProvider` gets a kubectl provider in every
+   * nested stack: pass `kubectlProvider` to `fromClusterAttributes` to share one.
+   */
   readonly cluster: IEksCluster;
   /** The users. Ids must be unique (and so must their Kubernetes names). */
   readonly users: DesktopUser[];
