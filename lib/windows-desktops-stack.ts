@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cdk8s from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
@@ -16,11 +17,13 @@ import { DesktopSize } from '../constructs/kubevirt/desktop-size';
 import { GoldenImage } from '../constructs/kubevirt/golden-image';
 import { GoldenImageSource } from '../constructs/kubevirt/golden-image-source';
 import { KubeVirt } from '../constructs/kubevirt/kubevirt';
+import { VmGuestLicensing } from '../constructs/kubevirt/vm-guest-licensing';
 import { VmHostPool } from '../constructs/kubevirt/vm-host-pool';
 import { RunStrategy, WindowsDesktopVm } from '../constructs/kubevirt/windows-desktop-vm';
 import { NodeDesktopIsolation } from '../constructs/node-desktops/node-desktop-isolation';
 import { NodeDesktops } from '../constructs/node-desktops/node-desktops';
 import { FastLaunchWindowsAmi } from '../constructs/windows-ami/fast-launch-windows-ami';
+import { PAUSE_IMAGE } from '../constructs/common/versions';
 import { UserIsolationMode } from '../constructs/isolation/desktop-user';
 import { DesktopUsers } from '../constructs/isolation/desktop-users';
 
@@ -56,6 +59,13 @@ export interface WindowsDesktopsStackProps extends StackProps {
    * ARN of the ACM certificate for `gatewayHostname`, in the stack's region.
    */
   readonly gatewayCertificateArn: string;
+  /**
+   * Licensing basis of the Windows guests on the VM hosts. The sample desktop is Windows 11,
+   * which needs the customer's own licenses (per-user Windows VDA E3/E5) on hardware dedicated
+   * to the customer, hence the default. See the README section "Licensing of VM desktops".
+   * @default VmGuestLicensing.dedicatedInstances() - bare-metal Dedicated Instances
+   */
+  readonly vmGuestLicensing?: VmGuestLicensing;
 }
 
 /** Namespace of the sample desktop VM. */
@@ -72,12 +82,14 @@ export class WindowsDesktopsStack extends Stack {
   public readonly karpenter: Karpenter;
   /** One Karpenter pool per Windows Server version: 2019 on the EKS-optimized alias, 2022 on a Fast Launch AMI. */
   public readonly windowsPools: WindowsNodePool[];
-  /** Image Builder pipeline of the Windows 2022 Fast Launch AMI, with one pre-pulled image. */
+  /** Image Builder pipeline of the Windows 2022 Fast Launch AMI, with the warm-capacity pause image pre-pulled. */
   public readonly windows2022Ami: FastLaunchWindowsAmi;
   /** One desktop-sized slot kept warm on the Windows 2022 pool. */
   public readonly warmCapacity: WarmCapacity;
-  /** Linux KVM hosts (EC2 nested virtualization) for desktop VMs; per-user pools copy its settings. */
+  /** Linux KVM hosts for desktop VMs (bare-metal Dedicated Instances unless `vmGuestLicensing` says otherwise). */
   public readonly vmHosts: VmHostPool;
+  /** ECR repository the golden Windows 11 image is pushed to (the sample desktop is cloned from it). */
+  public readonly goldenImageRepository: ecr.Repository;
   /** KVM hosts of one user each, from one pool (user label declared with `Exists`). */
   public readonly userHosts: VmHostPool;
   /** Two users per isolation mode, each with a namespace, quota, policies, pool and halted VM desktop. */
@@ -112,14 +124,18 @@ export class WindowsDesktopsStack extends Stack {
 
     const windows2019 = this.karpenter.addWindowsNodePool('Windows2019', { windowsVersion: WindowsVersion.WINDOWS_2019 });
 
-    // Windows 2022 nodes boot from a weekly-rebuilt Fast Launch AMI with the Server Core base
-    // image already in containerd, so the first desktop pod does not pull gigabytes.
+    // Windows 2022 nodes boot from a weekly-rebuilt AMI with the workload images of this stack
+    // already in containerd. The EKS-optimized AMI caches the Server Core base image itself;
+    // the pause image of the warm-capacity placeholders is what this stack adds.
+    // Fast Launch is enabled on the AMI, but Karpenter sends explicit block device mappings,
+    // which EC2 reportedly serves from the AMI's own snapshot instead of the pre-provisioned
+    // ones (README: "Fast Launch and Karpenter").
     this.windows2022Ami = new FastLaunchWindowsAmi(this, 'Windows2022Ami', {
       vpc: this.desktopCluster.vpc,
       name: 'windows-2022-desktops',
       windowsVersion: WindowsVersion.WINDOWS_2022,
       kubernetesVersion: this.desktopCluster.kubernetesVersion,
-      prePulledImages: ['mcr.microsoft.com/windows/servercore:ltsc2022'],
+      prePulledImages: [PAUSE_IMAGE],
     });
     const windows2022 = this.karpenter.addWindowsNodePool('Windows2022', {
       windowsVersion: WindowsVersion.WINDOWS_2022,
@@ -136,19 +152,32 @@ export class WindowsDesktopsStack extends Stack {
     });
 
     // Full Windows desktops: KubeVirt VMs on Linux KVM hosts (Windows containers have no GUI).
-    this.vmHosts = new VmHostPool(this, 'VmHosts', { karpenter: this.karpenter });
+    this.vmHosts = new VmHostPool(this, 'VmHosts', {
+      karpenter: this.karpenter,
+      guestLicensing: props.vmGuestLicensing ?? VmGuestLicensing.dedicatedInstances(),
+    });
+    // No vmStateStorageClass: the cluster's default class (gp3) then holds TPM/EFI state with
+    // ReadWriteOnce; naming the class would make KubeVirt ask EBS for ReadWriteMany.
     this.kubevirt = new KubeVirt(this, 'KubeVirt', {
       cluster: this.desktopCluster.cluster,
       hostPool: this.vmHosts,
-      vmStateStorageClass: this.desktopCluster.storageClassName,
     });
-    this.userHosts = new VmHostPool(this, 'UserHosts', { karpenter: this.karpenter, perUserHosts: true });
+    // One host per user for isolated users, under the same licensing basis as the other VM hosts.
+    this.userHosts = new VmHostPool(this, 'UserHosts', { karpenter: this.karpenter, guestLicensing: this.vmHosts.guestLicensing, perUserHosts: true });
     const desktops = new cdk8s.Chart(new cdk8s.App(), 'Desktops');
     new k8s.KubeNamespace(desktops, 'Namespace', { metadata: { name: DESKTOP_NAMESPACE } });
+    // The golden image comes from a repository of this stack; until an image is pushed there
+    // (README: "Golden images"), CDI retries the import and the sample desktop stays halted.
+    this.goldenImageRepository = new ecr.Repository(this, 'GoldenImageRepository', {
+      repositoryName: 'golden/windows11',
+      imageScanOnPush: true,
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      encryption: ecr.RepositoryEncryption.KMS,
+      lifecycleRules: [{ description: 'Keep the last 5 golden images', maxImageCount: 5 }],
+    });
     const windows11 = new GoldenImage(desktops, 'Windows11', {
       name: 'windows11',
-      source: GoldenImageSource.registry(`${this.account}.dkr.ecr.${this.region}.amazonaws.com/golden/windows11:2026-11`),
-      // The sample namespace; each isolated user's namespace gets its own clone binding.
+      source: GoldenImageSource.registry(this.goldenImageRepository.repositoryUriForTag('2026-11')),
       cloneNamespaces: [DESKTOP_NAMESPACE],
     });
     this.desktopTemplate = new WindowsDesktopVm(desktops, 'SampleDesktop', {

@@ -1,4 +1,4 @@
-import { Annotations, Fn, Names, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Fn, Names, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { CfnAddon } from 'aws-cdk-lib/aws-eks';
@@ -6,10 +6,12 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cdk8s from 'cdk8s';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
-import { acknowledgeAwsSolutions } from '../common/acknowledge';
+import { acknowledgeAwsSolutions, acknowledgeControlTower } from '../common/acknowledge';
+import { limitGrantsToAwsServices } from '../common/kms-policy';
 import { createServiceAccountRole } from '../common/eks-cluster';
 import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
@@ -349,12 +351,14 @@ export class DesktopCluster extends Construct {
       availabilityZones,
       natGateways,
       subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // Public subnets hold only NAT gateways (Elastic IPs) and the gateway's ALB: nothing
+        // launched there gets a public address by itself.
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         // Pods take VPC addresses (VPC CNI, Windows IPAM included): give the private side room.
         { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 18 },
       ],
       flowLogs: {
-        FlowLogs: { destination: ec2.FlowLogDestination.toCloudWatchLogs(), trafficType: ec2.FlowLogTrafficType.ALL },
+        FlowLogs: { destination: ec2.FlowLogDestination.toCloudWatchLogs(this.createFlowLogGroup()), trafficType: ec2.FlowLogTrafficType.ALL },
       },
     });
     this.tagSubnets(this.vpc.privateSubnets, 'private', { [KARPENTER_DISCOVERY_TAG]: clusterName, 'kubernetes.io/role/internal-elb': '1' });
@@ -365,6 +369,7 @@ export class DesktopCluster extends Construct {
       description: `Envelope encryption of Kubernetes secrets in EKS cluster ${clusterName}`,
       enableKeyRotation: true,
     });
+    if (this.secretsEncryptionKey instanceof kms.Key && props.secretsEncryptionKey === undefined) limitGrantsToAwsServices(this.secretsEncryptionKey);
     const kubectlLayer = props.kubectlLayer ?? bundledKubectlLayer(this, 'KubectlLayer', version)!;
     // `onlyFrom()` with no CIDR blocks would mean open to all: an empty list stays private.
     const endpointAccess = publicEndpointCidrs.length > 0
@@ -450,6 +455,8 @@ export class DesktopCluster extends Construct {
         // per volume); a policy denying anonymous clients would make every mount fail. The
         // security group limits who can reach the mount targets.
         allowAnonymousAccess: true,
+        // Recordings are evidence: AWS Backup's default plan covers the file system.
+        enableAutomaticBackups: true,
       });
       // Only the controller calls the EFS API (access points). The node DaemonSet needs AWS
       // credentials only for the `iam` mount option, which the `efs` StorageClass does not use.
@@ -511,8 +518,55 @@ export class DesktopCluster extends Construct {
       'AwsSolutions-L1': 'The kubectl handler and its provider framework are aws-cdk-lib\'s; their runtime moves with aws-cdk-lib, not with this library.',
     };
     acknowledgeAwsSolutions(this, reasons);
+    this.acknowledgeLambdaPlacement();
     // aws-cdk-lib creates the ALB controller at stack level, outside this construct.
     if (this.cluster.albController) acknowledgeAwsSolutions(this.cluster.albController, reasons);
+  }
+
+  /**
+   * AWS Control Tower CT.LAMBDA.PR.3 wants every function in a VPC. The kubectl handler is in
+   * the cluster's private subnets with the cluster security group, which the rule cannot
+   * recognize (a `Fn::GetAtt` of the cluster, not a security group of the template); the
+   * singleton providers aws-cdk-lib adds at stack level only call AWS APIs.
+   */
+  private acknowledgeLambdaPlacement(): void {
+    const kubectlProvider = this.cluster.node.tryFindChild('KubectlProvider');
+    if (kubectlProvider !== undefined) {
+      acknowledgeControlTower(kubectlProvider, {
+        lambda_inside_vpc_check: 'The kubectl handler runs in the cluster\'s private subnets with the EKS cluster security group (a Fn::GetAtt of the cluster, which the rule does not recognize as a security group).',
+      });
+    }
+    const stack = Stack.of(this);
+    const restrictDefaultSg = stack.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    if (restrictDefaultSg !== undefined) {
+      acknowledgeControlTower(restrictDefaultSg, {
+        lambda_inside_vpc_check: 'aws-cdk-lib\'s provider that removes the default security group\'s rules calls only the EC2 API, during deployment.',
+      });
+    }
+  }
+
+  /**
+   * The VPC flow logs' log group, encrypted with a key of its own (AWS Control Tower
+   * CT.CLOUDWATCH.PR.3): flow logs show who talks to which desktop.
+   */
+  private createFlowLogGroup(): logs.LogGroup {
+    const key = new kms.Key(this, 'FlowLogsKey', {
+      description: 'Encryption of the desktop VPC flow logs',
+      enableKeyRotation: true,
+    });
+    // CloudWatch Logs encrypts with the key on behalf of this account's log groups only.
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogs',
+      principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*` } },
+    }));
+    limitGrantsToAwsServices(key);
+    const logGroup = new logs.LogGroup(this, 'FlowLogsLogGroup', { encryptionKey: key });
+    // The key policy must exist before the log group asks to use the key.
+    logGroup.node.addDependency(key);
+    return logGroup;
   }
 
   /**

@@ -1,7 +1,8 @@
-import { CfnJson, Duration } from 'aws-cdk-lib';
+import { CfnJson, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeControlTower } from './acknowledge';
 import { ValidationError } from './validation-error';
 
 /**
@@ -94,8 +95,39 @@ export function createServiceAccountRole(scope: Construct, id: string, cluster: 
       [`${provider.openIdConnectProviderIssuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccountName}`,
     },
   });
+  // CfnJson resolves through a singleton provider of aws-cdk-lib at stack level.
+  const cfnUtils = Stack.of(scope).node.tryFindChild('AWSCDKCfnUtilsProviderCustomResourceProvider');
+  if (cfnUtils !== undefined) {
+    acknowledgeControlTower(cfnUtils, {
+      lambda_inside_vpc_check: 'aws-cdk-lib\'s CfnJson provider only turns JSON into a CloudFormation value during deployment; it calls no service and reaches no network resource.',
+    });
+  }
   return new iam.Role(scope, id, {
     assumedBy: new iam.OpenIdConnectPrincipal(provider).withConditions({ StringEquals: conditions }),
     description: `IRSA role of ${namespace}/${serviceAccountName}`,
   });
+}
+
+/**
+ * The AWS Load Balancer Controller that the cluster construct installed (`albController` of
+ * `aws-eks` and `aws-eks-v2` clusters), if any.
+ */
+export function albControllerOf(cluster: IEksCluster): IConstruct | undefined {
+  const candidate = (cluster as IEksCluster & { readonly albController?: IConstruct }).albController;
+  return candidate !== undefined && Construct.isConstruct(candidate) ? candidate : undefined;
+}
+
+/**
+ * Makes `dependant` (a manifest or Helm release that creates a Service or an Ingress) wait for
+ * the cluster's AWS Load Balancer Controller. The controller's chart registers a mutating
+ * webhook on every Service CREATE and a validating webhook on Ingresses, both failing closed,
+ * and the kubectl handler retries only i/o timeouts: applied before the controller is ready,
+ * such objects are refused. On delete the order reverses, so the controller outlives the
+ * Ingress and removes its ALB.
+ *
+ * @see https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/helm/aws-load-balancer-controller/templates/webhook.yaml
+ */
+export function dependOnAlbController(dependant: IConstruct, cluster: IEksCluster): void {
+  const controller = albControllerOf(cluster);
+  if (controller !== undefined) dependant.node.addDependency(controller);
 }

@@ -42,6 +42,10 @@ export const WINDOWS_2025_MIN_KUBERNETES = '1.35';
 
 /** EC2 nested virtualization in `EC2NodeClass.spec.cpuOptions` exists from this Karpenter. */
 export const NESTED_VIRTUALIZATION_MIN_KARPENTER = '1.13.0';
+/** First Karpenter with `NodeOverlay` (karpenter.sh/v1alpha1, feature gate `nodeOverlay`), checked in the v1.7.0 chart and CRDs. */
+export const NODE_OVERLAY_MIN_KARPENTER = '1.7.0';
+/** First Karpenter with the `karpenter.k8s.aws/instance-tenancy` requirement (Dedicated Instances), checked in v1.9.0 pkg/apis/v1/labels.go. */
+export const DEDICATED_TENANCY_MIN_KARPENTER = '1.9.0';
 
 /**
  * KubeVirt and CDI, installed at deploy time from the operator manifests of these GitHub
@@ -75,6 +79,11 @@ export const PAUSE_WINDOWS_2025_MIN_VERSION = '3.10.2';
 export const GUACAMOLE_VERSION = '1.6.0';
 export const GUACAMOLE_IMAGE = `guacamole/guacamole:${GUACAMOLE_VERSION}`;
 export const GUACD_IMAGE = `guacamole/guacd:${GUACAMOLE_VERSION}`;
+/**
+ * AWS CLI v2 image (public ECR) that fetches the database master secret for the schema Job
+ * only, through IRSA, so the master credentials never become a long-lived Kubernetes Secret.
+ */
+export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
 /** PostgreSQL client that applies the Guacamole schema (psql ≥ 15 for `\getenv`). */
 export const POSTGRES_CLIENT_IMAGE = 'postgres:17.6-alpine';
 /** External Secrets Operator Helm chart (serves `external-secrets.io/v1`). */

@@ -2,11 +2,11 @@ import { createHash } from 'crypto';
 import { ApiObjectMetadata, Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { GUACAMOLE_IMAGE, GUACD_IMAGE, KUBECTL_IMAGE, POSTGRES_CLIENT_IMAGE } from '../common/versions';
+import { AWS_CLI_IMAGE, GUACAMOLE_IMAGE, GUACD_IMAGE, KUBECTL_IMAGE, POSTGRES_CLIENT_IMAGE } from '../common/versions';
 import { GUACD_POD_LABELS } from '../common/well-known';
 import { OpenIdSignInOptions } from './guacamole-authentication';
 import { ExternalSecret, SecretStore, SecurityGroupPolicy } from './private/custom-resources';
-import { applySchemaScript, extractSchemaScript, pruneRecordingsScript, SCHEMA_DIR } from './private/scripts';
+import { applySchemaScript, CREDENTIALS_DIR, extractSchemaScript, fetchMasterSecretScript, pruneRecordingsScript, SCHEMA_DIR } from './private/scripts';
 
 /** Database endpoint and the Secrets Manager secrets of its two users. */
 export interface GuacamoleChartDatabase {
@@ -142,7 +142,6 @@ export const IDENTITY_HEADER = 'x-amzn-oidc-identity';
 const WEB = 'guacamole-web';
 const GUACD = 'guacamole-guacd';
 const DB_SECRET = 'guacamole-db';
-const DB_MASTER_SECRET = 'guacamole-db-master';
 const JSON_SECRET = 'guacamole-json-auth';
 const SECRETS_SA = 'guacamole-secrets';
 const WORKLOAD_SA = 'guacamole';
@@ -236,10 +235,8 @@ export class GuacamoleChart extends Chart {
       { secretKey: 'username', key: props.database.appSecretArn, property: 'username' },
       { secretKey: 'password', key: props.database.appSecretArn, property: 'password' },
     ]);
-    externalSecret('DatabaseMasterSecret', DB_MASTER_SECRET, [
-      { secretKey: 'username', key: props.database.masterSecretArn, property: 'username' },
-      { secretKey: 'password', key: props.database.masterSecretArn, property: 'password' },
-    ]);
+    // No Kubernetes Secret holds the master credentials: only the schema Job needs them, and
+    // it fetches them itself into memory (see below).
     externalSecret('JsonAuthSecret', JSON_SECRET, [{ secretKey: 'secret-key', key: props.jsonAuthSecretArn }]);
 
     // Must exist before the pods: security groups are attached when a pod is created.
@@ -354,9 +351,10 @@ export class GuacamoleChart extends Chart {
 
     // ---- schema job -----------------------------------------------------------------------
     const extract = extractSchemaScript();
+    const fetchMaster = fetchMasterSecretScript();
     const apply = applySchemaScript();
     const digest = createHash('sha256')
-      .update(JSON.stringify([GUACAMOLE_IMAGE, POSTGRES_CLIENT_IMAGE, extract, apply, props.adminUsers, props.database.appUsername]))
+      .update(JSON.stringify([AWS_CLI_IMAGE, GUACAMOLE_IMAGE, POSTGRES_CLIENT_IMAGE, fetchMaster, extract, apply, props.adminUsers, props.database.appUsername]))
       .digest('hex').slice(0, 10);
     this.schemaJobName = `guacamole-schema-${digest}`;
     const secretEnv = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
@@ -370,8 +368,24 @@ export class GuacamoleChart extends Chart {
           metadata: { labels: { 'app.kubernetes.io/name': 'guacamole-schema', 'app.kubernetes.io/part-of': 'guacamole', [POD_SECURITY_GROUP_LABEL]: 'true' } },
           spec: {
             ...podDefaults(WEB_UID),
+            // The secrets reader's IRSA role: the first container reads the master secret from
+            // Secrets Manager into an in-memory volume that lives only as long as this pod.
+            serviceAccountName: SECRETS_SA,
             restartPolicy: 'OnFailure',
             initContainers: [{
+              name: 'fetch-master-secret',
+              image: AWS_CLI_IMAGE,
+              command: ['/bin/sh', '-c', fetchMaster],
+              env: [
+                { name: 'MASTER_SECRET_ARN', value: props.database.masterSecretArn },
+                // Fargate has no instance metadata to learn the region from.
+                { name: 'AWS_REGION', value: props.region },
+                { name: 'HOME', value: '/tmp' },
+              ],
+              resources: resources({ cpu: '100m', memory: '256Mi' }),
+              securityContext: containerSecurity(WEB_UID),
+              volumeMounts: [{ name: 'credentials', mountPath: CREDENTIALS_DIR }, { name: 'tmp', mountPath: '/tmp' }],
+            }, {
               name: 'extract-schema',
               image: GUACAMOLE_IMAGE,
               command: ['/bin/sh', '-c', extract],
@@ -387,18 +401,17 @@ export class GuacamoleChart extends Chart {
                 { name: 'PGHOST', value: props.database.hostname },
                 { name: 'PGPORT', value: props.database.port },
                 { name: 'PGDATABASE', value: props.database.databaseName },
-                secretEnv('PGUSER', DB_MASTER_SECRET, 'username'),
-                secretEnv('PGPASSWORD', DB_MASTER_SECRET, 'password'),
                 { name: 'APP_USERNAME', value: props.database.appUsername },
                 secretEnv('APP_PASSWORD', DB_SECRET, 'password'),
                 { name: 'ADMIN_USERS', value: props.adminUsers.join('\n') },
               ],
               resources: resources({ cpu: '250m', memory: '512Mi' }),
               securityContext: containerSecurity(WEB_UID),
-              volumeMounts: [{ name: 'work', mountPath: SCHEMA_DIR }, { name: 'tmp', mountPath: '/tmp' }],
+              volumeMounts: [{ name: 'work', mountPath: SCHEMA_DIR }, { name: 'tmp', mountPath: '/tmp' }, { name: 'credentials', mountPath: CREDENTIALS_DIR }],
             }],
             volumes: [
               { name: 'work', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+              { name: 'credentials', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             ],
           },

@@ -78,10 +78,20 @@ export interface GuacamoleDatabaseProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Allow IAM database authentication (besides passwords).
-   * @default false
+   * Allow IAM database authentication besides passwords (AWS Control Tower CT.RDS.PR.4).
+   * Guacamole itself signs in with its rotated password; IAM authentication lets operators
+   * connect with short-lived tokens instead of the master password. No database user can use
+   * it until granted `rds_iam`.
+   * @default true
    */
   readonly iamAuthentication?: boolean;
+
+  /**
+   * Interval of RDS enhanced monitoring (OS metrics) of every instance, 1, 5, 10, 15, 30 or
+   * 60 seconds (AWS Control Tower CT.RDS.PR.2); `Duration.seconds(0)` turns it off.
+   * @default Duration.seconds(60)
+   */
+  readonly monitoringInterval?: Duration;
 
   /**
    * Days between password rotations of both users (1 to 365).
@@ -138,6 +148,7 @@ export class GuacamoleDatabase extends Construct implements ec2.IConnectable {
     const minCapacity = props.minCapacity ?? 0.5;
     const maxCapacity = props.maxCapacity ?? 4;
     const readers = props.readers ?? 1;
+    const monitoringInterval = props.monitoringInterval ?? Duration.seconds(60);
     const backupRetentionDays = props.backupRetentionDays ?? 7;
     const rotationDays = props.rotationDays ?? 30;
 
@@ -151,6 +162,9 @@ export class GuacamoleDatabase extends Construct implements ec2.IConnectable {
       throw new ValidationError('GuacamoleDatabase.minCapacity', `${minCapacity} is above maxCapacity ${maxCapacity}; lower minCapacity or raise maxCapacity.`);
     }
     validateInteger('GuacamoleDatabase.readers', readers, 0, 15);
+    if (!(monitoringInterval instanceof Duration) || monitoringInterval.isUnresolved() || ![0, 1, 5, 10, 15, 30, 60].includes(monitoringInterval.toSeconds())) {
+      throw new ValidationError('GuacamoleDatabase.monitoringInterval', 'must be 0 (off), 1, 5, 10, 15, 30 or 60 seconds (the intervals RDS enhanced monitoring accepts), e.g. Duration.seconds(60).');
+    }
     validateInteger('GuacamoleDatabase.backupRetentionDays', backupRetentionDays, 1, 35);
     validateInteger('GuacamoleDatabase.rotationDays', rotationDays, 1, 365);
 
@@ -185,7 +199,8 @@ export class GuacamoleDatabase extends Construct implements ec2.IConnectable {
       parameterGroup,
       storageEncrypted: true,
       storageEncryptionKey: props.storageEncryptionKey,
-      iamAuthentication: props.iamAuthentication ?? false,
+      iamAuthentication: props.iamAuthentication ?? true,
+      monitoringInterval: monitoringInterval.toSeconds() > 0 ? monitoringInterval : undefined,
       backup: { retention: Duration.days(backupRetentionDays) },
       cloudwatchLogsExports: ['postgresql'],
       deletionProtection: props.deletionProtection ?? true,

@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
-import { createServiceAccountRole, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
+import { createServiceAccountRole, dependOnAlbController, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
 import { validateDns1123Label, validateInteger } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { EXTERNAL_SECRETS_CHART_REPOSITORY, EXTERNAL_SECRETS_CHART_VERSION } from '../common/versions';
@@ -461,6 +461,7 @@ export class GuacamoleGateway extends Construct {
     });
     acknowledgeAwsSolutions(this.database, {
       'AwsSolutions-RDS6': 'Guacamole\'s JDBC module signs in with a password: IAM database authentication is not supported by it. The password is generated and rotated by Secrets Manager.',
+      'AwsSolutions-IAM4': 'The RDS enhanced monitoring role carries the AWS-managed AmazonRDSEnhancedMonitoringRole policy, as RDS documents; AWS keeps it in step with the service.',
     });
     if (allowedCidrs.includes('0.0.0.0/0')) {
       acknowledgeAwsSolutions(loadBalancerSecurityGroup, {
@@ -516,6 +517,8 @@ export class GuacamoleGateway extends Construct {
         values: { ...values },
       });
       if (props.clusterReady !== undefined) externalSecrets.node.addDependency(props.clusterReady);
+      // Its webhook Service is created through the ALB controller's Service webhook.
+      dependOnAlbController(externalSecrets, cluster);
     }
 
     this.connectionPolicy = {
@@ -585,5 +588,8 @@ export class GuacamoleGateway extends Construct {
     if (this.recordingAccessPoint !== undefined) this.manifest.node.addDependency(this.recordingAccessPoint);
     if (externalSecrets !== undefined) this.manifest.node.addDependency(externalSecrets);
     if (props.clusterReady !== undefined) this.manifest.node.addDependency(props.clusterReady);
+    // Services and the Ingress go through the ALB controller's webhooks; on delete the
+    // controller outlives the Ingress and removes the ALB.
+    dependOnAlbController(this.manifest, cluster);
   }
 }

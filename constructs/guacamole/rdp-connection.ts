@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { validateDns1123Label, validateInteger } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { GuacamoleJsonConnection } from './json-auth';
+import { RdpCertificateCheck, RdpCertificateValidation } from './rdp-certificate-validation';
 import { validateHost } from './private/validation';
 
 /**
@@ -69,8 +70,14 @@ export interface RdpConnectionProps {
   readonly security?: RdpSecurityMode;
 
   /**
-   * Accept the server certificate without verifying it. A desktop with a self-signed
-   * certificate needs it; only set it when the network path to the desktop is trusted.
+   * How guacd checks the desktop's TLS certificate.
+   * @default - RdpCertificateValidation.verified(); RdpCertificateValidation.trustOnFirstUse() for `toKubeVirtDesktop()`
+   */
+  readonly certificateValidation?: RdpCertificateValidation;
+
+  /**
+   * Accept the server certificate without verifying it. Kept for compatibility: prefer
+   * `certificateValidation` (`RdpCertificateValidation.ignore(reason)` states why).
    * @default false
    */
   readonly ignoreCert?: boolean;
@@ -140,7 +147,9 @@ export interface RdpConnectionProps {
 }
 
 /**
- * Options of {@link RdpConnection.toKubeVirtDesktop}.
+ * Options of {@link RdpConnection.toKubeVirtDesktop}. Its certificate check defaults to trust
+ * on first use: a sysprepped desktop presents a self-signed certificate, which strict
+ * verification refuses.
  */
 export interface KubeVirtDesktopConnectionOptions extends Omit<RdpConnectionProps, 'hostname'> {
   /** Name of the Service in front of the desktop VM's RDP port. */
@@ -188,13 +197,19 @@ export class RdpConnection {
     validateDns1123Label('RdpConnection.serviceName', options.serviceName);
     validateDns1123Label('RdpConnection.namespace', options.namespace);
     const { serviceName, namespace, clusterDomain, ...rest } = options;
-    return new RdpConnection({ ...rest, hostname: `${serviceName}.${namespace}.svc.${clusterDomain ?? 'cluster.local'}` });
+    // A sysprepped Windows desktop presents a self-signed certificate for its computer name:
+    // pin it on first use rather than refuse it (strict) or accept anything (ignore-cert).
+    const certificateValidation = rest.certificateValidation ?? (rest.ignoreCert === undefined ? RdpCertificateValidation.trustOnFirstUse() : undefined);
+    return new RdpConnection({ ...rest, certificateValidation, hostname: `${serviceName}.${namespace}.svc.${clusterDomain ?? 'cluster.local'}` });
   }
 
   /**
    * A connection to a node desktop (a whole Windows Server node) through its session's Service,
-   * which forwards to the node's own RDP port. Certificates are handled as for VM desktops:
-   * verified unless `ignoreCert` (or the gateway's policy) says otherwise; NLA by default.
+   * which forwards to the node's own RDP port. The certificate is verified strictly
+   * (`RdpCertificateValidation.verified()`) unless `certificateValidation` or `ignoreCert` says
+   * otherwise; NLA by default. (Trust on first use, the VM desktops' default, would pin the
+   * first node's certificate under a Service name that every later session of the user reuses
+   * on a new node.)
    */
   public static toNodeDesktop(options: NodeDesktopConnectionOptions): RdpConnection {
     validateDns1123Label('RdpConnection.serviceName', options.serviceName);
@@ -213,6 +228,8 @@ export class RdpConnection {
   public readonly security: RdpSecurityMode;
   /** Whether the server certificate is accepted unverified. */
   public readonly ignoreCert: boolean;
+  /** How guacd checks the desktop's certificate. */
+  public readonly certificateValidation: RdpCertificateValidation;
 
   private readonly props: RdpConnectionProps;
 
@@ -221,7 +238,15 @@ export class RdpConnection {
     this.hostname = props.hostname;
     this.port = props.port ?? 3389;
     this.security = props.security ?? RdpSecurityMode.NLA;
-    this.ignoreCert = props.ignoreCert ?? false;
+    if (props.certificateValidation !== undefined && props.ignoreCert !== undefined) {
+      throw new ValidationError('RdpConnection.ignoreCert', 'is set together with certificateValidation; set only certificateValidation (RdpCertificateValidation.ignore(reason) to accept any certificate).');
+    }
+    if (props.certificateValidation !== undefined && !(props.certificateValidation instanceof RdpCertificateValidation)) {
+      throw new ValidationError('RdpConnection.certificateValidation', `is ${JSON.stringify(props.certificateValidation)}; use RdpCertificateValidation.verified(), .trustOnFirstUse(), .fingerprints([...]) or .ignore(reason).`);
+    }
+    this.certificateValidation = props.certificateValidation
+      ?? (props.ignoreCert === true ? RdpCertificateValidation.ignore('ignoreCert: true (legacy prop)') : RdpCertificateValidation.verified());
+    this.ignoreCert = this.certificateValidation.check === RdpCertificateCheck.IGNORED;
     this.props = props;
 
     if (!Token.isUnresolved(this.name) && (this.name.trim().length === 0 || this.name.length > 128)) {
@@ -262,7 +287,7 @@ export class RdpConnection {
       'hostname': this.hostname,
       'port': String(this.port),
       'security': this.security,
-      'ignore-cert': String(this.ignoreCert),
+      ...this.certificateValidation.parameters(),
       'disable-copy': String(!copy),
       'disable-paste': String(!paste),
       'enable-drive': String(drive),

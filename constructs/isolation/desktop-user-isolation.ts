@@ -14,12 +14,12 @@ import {
   RDP_PORT,
   USER_LABEL,
 } from '../common/well-known';
-import { NodePool, NodePoolProps, NodePoolSpecTemplateSpecTaintsEffect } from '../imports/karpenter.sh';
+import { NodeOverlay, NodePool, NodePoolProps, NodePoolSpecTemplateSpecTaintsEffect } from '../imports/karpenter.sh';
 import { TaintEffect } from '../karpenter/node-pool-types';
 import { validateLabelValue, validateQualifiedName } from '../karpenter/private/node-pool-validation';
 import { GoldenImageReference, goldenImageCloneRoleName } from '../kubevirt/golden-image';
 import { VmHostPlacement } from '../kubevirt/vm-host-placement';
-import { vmHostNodePoolProps, VmHostPoolChartProps } from '../kubevirt/vm-host-pool-chart';
+import { vmHostDeviceOverlayProps, vmHostNodePoolProps, VmHostPoolChartProps } from '../kubevirt/vm-host-pool-chart';
 import { WindowsDesktopVm, WindowsDesktopVmProps } from '../kubevirt/windows-desktop-vm';
 import { DesktopKind, DesktopUser, resolveDesktopUser, ResolvedDesktopUser, UserIsolationMode } from './desktop-user';
 import { defaultUserQuota, renderQuota, VmDiskSizes } from './private/quota';
@@ -170,7 +170,8 @@ export interface DesktopUserIsolationProps {
  * - the `default` ServiceAccount without token automount;
  * - a RoleBinding of the user's `group` (optional);
  * - for VM desktops, the clone permission on the golden image for this namespace only;
- * - for `DEDICATED_POOL` VM users, a NodePool of their own (label and taint of the user);
+ * - for `DEDICATED_POOL` VM users, a NodePool of their own (label and taint of the user) and
+ *   its NodeOverlay with KubeVirt's device resources;
  * - optionally the VM desktop, selecting the user's hosts.
  *
  * The session controller creates the same objects at run time: `renderDesktopUserObjects`.
@@ -323,11 +324,17 @@ export class DesktopUserIsolation extends Construct {
       new k8s.KubeRoleBinding(this, 'CloneBinding', {
         metadata: { name: `clone-${ns}`, namespace: image.namespace, labels: userLabels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: goldenImageCloneRoleName(image.dataSourceName) },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: `system:serviceaccounts:${ns}` }],
+        // The namespace's `default` account only: the account KubeVirt checks for a VM's clone.
+        subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }],
       });
 
       if (user.isolation === UserIsolationMode.DEDICATED_POOL) {
-        this.nodePool = new NodePool(this, 'NodePool', userNodePoolProps(user, props.dedicatedPoolTemplate!));
+        const template = props.dedicatedPoolTemplate!;
+        this.nodePool = new NodePool(this, 'NodePool', userNodePoolProps(user, template));
+        if (template.deviceCapacity !== undefined) {
+          // Karpenter learns of KubeVirt's devices per NodePool: the user's pool needs its own overlay.
+          new NodeOverlay(this, 'DeviceOverlay', vmHostDeviceOverlayProps(user.name, template.deviceCapacity));
+        }
       }
       if (props.hostPlacement !== undefined) {
         this.placement = userPlacement(user, props.hostPlacement);

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeControlTower } from '../common/acknowledge';
 import { ValidationError } from '../common/validation-error';
 
 /**
@@ -60,6 +61,9 @@ export class KarpenterInterruptionQueue extends Construct {
       queueName: props.queueName,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       retentionPeriod: Duration.seconds(300),
+    });
+    acknowledgeControlTower(queue, {
+      sqs_dlq_check: 'Upstream\'s interruption queue has no dead-letter queue: Karpenter deletes each event it reads, and an event is useless after the 5-minute retention (a spot notice gives 2 minutes), so a dead-letter queue would only hold stale events.',
     });
     queue.addToResourcePolicy(new iam.PolicyStatement({
       actions: ['sqs:SendMessage'],

@@ -1,10 +1,10 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
-import { createServiceAccountRole, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
+import { createServiceAccountRole, dependOnAlbController, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
 import { validateDns1123Label, validateInteger } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
@@ -179,6 +179,9 @@ export class Karpenter extends Construct implements IKarpenter {
   /** The `karpenter` Helm release (installed after the `karpenter-crd` release). */
   public readonly controller: Construct;
 
+  /** Whether a pool needs NodeOverlays (set by `enableNodeOverlay()`, read when the Helm values are rendered). */
+  private nodeOverlay = false;
+
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
 
@@ -276,7 +279,7 @@ export class Karpenter extends Construct implements IKarpenter {
       wait: true,
       // Each Fargate pod starts on a fresh micro-VM: allow more than Helm's 5-minute default.
       timeout: Duration.minutes(10),
-      values: mergeValues(values, props.helmValues ?? {}),
+      values: withLazyFeatureGates(mergeValues(values, props.helmValues ?? {}), () => this.nodeOverlay),
     });
 
     this.cluster = cluster;
@@ -294,12 +297,26 @@ export class Karpenter extends Construct implements IKarpenter {
     // access: a node that starts before its access entry or aws-auth mapping never joins.
     controller.node.addDependency(crds);
     for (const resource of nodeAccessResources) controller.node.addDependency(resource);
+    // The chart creates Services (metrics, webhook): the ALB controller's webhook must be up.
+    dependOnAlbController(controller, cluster);
 
     acknowledgeAwsSolutions(this, {
       'AwsSolutions-IAM4': 'Node roles carry the AWS-managed worker-node, CNI, ECR pull-only and SSM policies, exactly as Karpenter\'s getting-started template does; AWS keeps them in step with EKS.',
       'AwsSolutions-IAM5': 'The controller\'s permissions are upstream\'s: instance, fleet, launch-template and instance-profile names are chosen at run time, so resources are wildcards scoped by region and conditioned on the cluster and node-pool tags.',
       'AwsSolutions-SQS3': 'The interruption queue is drained by Karpenter and its events are useless after 5 minutes (300 s retention): a dead-letter queue would only hold stale events.',
     });
+  }
+
+  /**
+   * Turns on Karpenter's alpha `nodeOverlay` feature gate (Helm value
+   * `settings.featureGates.nodeOverlay`), without which Karpenter ignores `NodeOverlay`
+   * objects. VM host pools call it: their hosts' KubeVirt device resources are declared by a
+   * NodeOverlay.
+   *
+   * @see https://karpenter.sh/docs/concepts/nodeoverlays/
+   */
+  public enableNodeOverlay(): void {
+    this.nodeOverlay = true;
   }
 
   /**
@@ -311,6 +328,22 @@ export class Karpenter extends Construct implements IKarpenter {
   public addWindowsNodePool(id: string, options: WindowsNodePoolOptions): WindowsNodePool {
     return new WindowsNodePool(this, id, { karpenter: this, ...options });
   }
+}
+
+/**
+ * Renders `settings.featureGates` when the Helm values are synthesized, so that pools added
+ * after the controller can still switch a gate on. Gates given in `helmValues` are kept.
+ */
+function withLazyFeatureGates(values: Record<string, unknown>, nodeOverlay: () => boolean): Record<string, unknown> {
+  const settings = (values.settings ?? {}) as Record<string, unknown>;
+  const given = (settings.featureGates ?? {}) as Record<string, unknown>;
+  const featureGates = Lazy.any({
+    produce: () => {
+      const gates = { ...given, ...(nodeOverlay() ? { nodeOverlay: true } : {}) };
+      return Object.keys(gates).length > 0 ? gates : undefined;
+    },
+  });
+  return { ...values, settings: { ...settings, featureGates } };
 }
 
 function validateVersion(version: string): void {

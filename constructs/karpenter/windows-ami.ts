@@ -61,7 +61,9 @@ const MAX_SELECTOR_TAGS = 20;
  *
  * - `alias()` (the default): the latest EKS optimized AMI of the pool's Windows version.
  * - `fromFastLaunchAmi(ami)`: the newest AMI of an own pipeline (e.g. `FastLaunchWindowsAmi`,
- *   with EC2 Fast Launch and pre-pulled images), selected by its tags.
+ *   with EC2 Fast Launch and pre-pulled images), selected by its tags. Karpenter's explicit
+ *   block device mappings keep its nodes off the Fast Launch snapshots
+ *   (aws/karpenter-provider-aws#9014); the pre-pulled images still help.
  * - `fromTags(tags, windowsVersion)`: the newest AMI with these tags, built anywhere.
  *
  * Karpenter picks the newest AMI that matches the selector; when a newer one appears, the

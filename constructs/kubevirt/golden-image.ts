@@ -80,14 +80,14 @@ export interface GoldenImageProps {
   readonly storageClassName?: string;
 
   /**
-   * Namespaces whose VMs may clone the image. KubeVirt checks that the VM's service account
-   * (`default` unless the VM mounts another) may create `datavolumes/source` in the image's
-   * namespace; this grants it to every service account of these namespaces.
-   * @default - every namespace (group `system:serviceaccounts`): a sysprepped golden image
-   *   holds no secrets
+   * Namespaces of the desktops that clone the image. KubeVirt and CDI check that the `default`
+   * service account of the VM's namespace may create `datavolumes/source` in the image's
+   * namespace; this grants it to exactly that account of each namespace listed, and to no
+   * other account. Namespaces created later (e.g. per user) need a RoleBinding of their own
+   * to the `<name>-clone` Role.
    * @see https://kubevirt.io/user-guide/storage/clone_api/
    */
-  readonly cloneNamespaces?: string[];
+  readonly cloneNamespaces: string[];
 }
 
 /**
@@ -139,12 +139,10 @@ export class GoldenImage extends Construct implements GoldenImageReference {
       throw new ValidationError(`${p}.size`, `is ${gib} GiB; give ${MIN_IMAGE_GIB} GiB to ${MAX_IMAGE_GIB} GiB, at least the image's virtual disk size (Windows 11 needs 64 GiB).`);
     }
     if (props.storageClassName !== undefined) validateDns1123Subdomain(`${p}.storageClassName`, props.storageClassName);
-    if (cloneNamespaces !== undefined) {
-      if (cloneNamespaces.length === 0) {
-        throw new ValidationError(`${p}.cloneNamespaces`, 'is empty, so no desktop could clone the image; list the desktops\' namespaces, or leave it undefined for all namespaces.');
-      }
-      cloneNamespaces.forEach((ns, i) => validateDns1123Label(`${p}.cloneNamespaces[${i}]`, ns));
+    if (!Array.isArray(cloneNamespaces) || cloneNamespaces.length === 0) {
+      throw new ValidationError(`${p}.cloneNamespaces`, `is ${cloneNamespaces === undefined ? 'missing' : JSON.stringify(cloneNamespaces)}, so no desktop could clone the image; list the desktops' namespaces, e.g. ['desktops'].`);
     }
+    cloneNamespaces.forEach((ns, i) => validateDns1123Label(`${p}.cloneNamespaces[${i}]`, ns));
     const source = props.source.bind(`${p}.source`);
 
     // Children.
@@ -182,11 +180,8 @@ export class GoldenImage extends Construct implements GoldenImageReference {
     new k8s.KubeRoleBinding(this, 'CloneRoleBinding', {
       metadata: { name: `${name}-clone`, namespace, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: cloner.name },
-      subjects: (cloneNamespaces ?? [undefined]).map((ns) => ({
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'Group',
-        name: ns === undefined ? 'system:serviceaccounts' : `system:serviceaccounts:${ns}`,
-      })),
+      // The namespaces' `default` accounts only: the account KubeVirt checks for a VM's clone.
+      subjects: cloneNamespaces.map((ns) => ({ kind: 'ServiceAccount', name: 'default', namespace: ns })),
     });
 
     // Attributes.

@@ -17,6 +17,8 @@ export const CDI_NAMESPACE = 'cdi';
 export const KUBEVIRT_CR_NAME = 'kubevirt';
 /** Name of the (cluster-scoped) CDI custom resource. */
 export const CDI_CR_NAME = 'cdi';
+/** CRD of the CDI custom resource (from the CDI operator manifest). */
+export const CDI_CRD_NAME = 'cdis.cdi.kubevirt.io';
 /** Default name of the StorageClass of user disks (EBS gp3, encrypted, `Retain`). */
 export const USER_DISK_STORAGE_CLASS = 'gp3-retain';
 
@@ -45,8 +47,11 @@ export interface KubeVirtInstallChartProps {
   readonly installerNamespace: string;
   /** Where KubeVirt, CDI, their operators and the installer run: the VM hosts. */
   readonly placement: VmHostPlacement;
-  /** StorageClass of persistent TPM and EFI state (`spec.configuration.vmStateStorageClass`). */
-  readonly vmStateStorageClass: string;
+  /**
+   * StorageClass of persistent TPM and EFI state (`spec.configuration.vmStateStorageClass`).
+   * @default - unset: the cluster's default class, with ReadWriteOnce
+   */
+  readonly vmStateStorageClass?: string;
   /**
    * KubeVirt feature gates to turn on (`developerConfiguration.featureGates`).
    * @default - none
@@ -123,7 +128,8 @@ export class KubeVirtInstallChart extends Chart {
         infra: { nodePlacement: kubevirtNodePlacement(props.placement) },
         workloads: { nodePlacement: kubevirtNodePlacement(everyDesktopHost(props.placement)) },
         configuration: {
-          // Persistent TPM and EFI state (GA) lives in a PVC of this class.
+          // Persistent TPM and EFI state (GA) lives in a PVC of this class; unset, KubeVirt
+          // uses the default class with ReadWriteOnce (set, it would ask for ReadWriteMany).
           vmStateStorageClass: props.vmStateStorageClass,
           developerConfiguration: {
             // Never fall back to software emulation: without /dev/kvm a VM must not start.
@@ -169,10 +175,14 @@ export class KubeVirtInstallChart extends Chart {
       { name: 'apply-cdi-operator', args: apply(cdiUrl) },
       { name: 'place-kubevirt-operator', args: patchPlacement(KUBEVIRT_NAMESPACE, 'virt-operator') },
       { name: 'place-cdi-operator', args: patchPlacement(CDI_NAMESPACE, 'cdi-operator') },
-      { name: 'wait-crds', args: ['wait', '--for=condition=Established', '--timeout=10m', 'crd/kubevirts.kubevirt.io', 'crd/cdis.cdi.kubevirt.io'] },
+      { name: 'wait-crds', args: ['wait', '--for=condition=Established', '--timeout=10m', 'crd/kubevirts.kubevirt.io', `crd/${CDI_CRD_NAME}`] },
       { name: 'apply-custom-resources', args: [...apply(`${CONFIG_MOUNT}/kubevirt.json`), '-f', `${CONFIG_MOUNT}/cdi.json`] },
       { name: 'wait-kubevirt', args: ['wait', '--for=condition=Available', '--timeout=30m', '-n', KUBEVIRT_NAMESPACE, `kubevirts.kubevirt.io/${KUBEVIRT_CR_NAME}`] },
       { name: 'wait-cdi', args: ['wait', '--for=condition=Available', '--timeout=30m', `cdis.cdi.kubevirt.io/${CDI_CR_NAME}`] },
+      // The binding grants escalate/bind cluster-wide: once the install is done, the Job
+      // removes it, so the rights do not outlive it. A changed install re-applies the binding
+      // together with its new Job.
+      { name: 'revoke-installer-rights', args: ['delete', 'clusterrolebinding', name, '--ignore-not-found'] },
     ];
     this.jobName = `${name}-${contentHash({ kubevirtUrl, cdiUrl, image: props.installerImage, config, steps })}`;
 
@@ -197,8 +207,8 @@ export class KubeVirtInstallChart extends Chart {
     // the operators' ClusterRoles and bindings needs `escalate` and `bind` (RBAC refuses to let
     // an account grant rights it does not hold otherwise), which makes this account as
     // powerful as cluster-admin in effect; it is limited by kind so that a mistake in a step
-    // fails instead of touching unrelated objects, and its token lives only in the installer
-    // pod, which the Job's TTL removes a day after it finishes.
+    // fails instead of touching unrelated objects; its token lives only in the installer pod,
+    // and the Job's last step deletes the binding once KubeVirt and CDI are available.
     const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch'];
     new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name, labels },
@@ -209,6 +219,8 @@ export class KubeVirtInstallChart extends Chart {
         { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], verbs },
         { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'roles'], verbs: [...verbs, 'bind', 'escalate'] },
         { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings', 'rolebindings'], verbs },
+        // Only its own binding, for the last step.
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings'], resourceNames: [name], verbs: ['delete'] },
         { apiGroups: ['kubevirt.io'], resources: ['kubevirts'], verbs },
         { apiGroups: ['cdi.kubevirt.io'], resources: ['cdis'], verbs },
       ],

@@ -1,14 +1,15 @@
-import { Duration, Names, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { guardChartHandover } from '../common/chart-handover';
-import { IEksCluster } from '../common/eks-cluster';
+import { dependOnAlbController, IEksCluster } from '../common/eks-cluster';
 import { validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { CDI_MIN_VERSION, CDI_VERSION, KUBECTL_IMAGE, KUBEVIRT_MIN_VERSION, KUBEVIRT_VERSION } from '../common/versions';
 import {
+  CDI_CRD_NAME,
   CDI_NAMESPACE,
   KUBEVIRT_NAMESPACE,
   KubeVirtInstallChart,
@@ -43,9 +44,12 @@ export interface KubeVirtProps {
 
   /**
    * StorageClass of persistent VM state: the TPM (BitLocker keys, Windows Hello) and EFI
-   * variables of each desktop live in a small PVC of this class. Persistent TPM/EFI is GA in
-   * KubeVirt 1.9 and needs this (or a default) class.
-   * @default 'gp3' - the `DesktopCluster`'s default EBS class
+   * variables of each desktop live in a small PVC. Leave it unset: KubeVirt then uses the
+   * cluster's default class (gp3 on a `DesktopCluster`) with ReadWriteOnce. A class named here
+   * makes KubeVirt 1.9 request ReadWriteMany Filesystem unless the class's CDI StorageProfile
+   * lists ReadWriteOnce Filesystem, which CDI's built-in EBS profile does not, and EBS cannot
+   * serve ReadWriteMany: every desktop with a persistent TPM or EFI would then stay Pending.
+   * @default - the cluster's default StorageClass, ReadWriteOnce
    * @see https://kubevirt.io/user-guide/compute/persistent_tpm_and_uefi_state/
    */
   readonly vmStateStorageClass?: string;
@@ -108,8 +112,10 @@ export interface KubeVirtProps {
   readonly waitForReadiness?: boolean;
 
   /**
-   * How long the deployment waits for the installer Job. A Lambda-backed custom resource
-   * cannot wait longer than 14 minutes; the Job itself keeps going for up to 45 minutes.
+   * How long each of the deployment's two waits may take: first until the operator manifests
+   * are applied (a VM host launched and the installer running), then until the installer Job
+   * succeeded. A Lambda-backed custom resource cannot wait longer than 14 minutes; the Job
+   * itself keeps going for up to 45 minutes.
    * @default Duration.minutes(14)
    */
   readonly readinessTimeout?: Duration;
@@ -146,8 +152,8 @@ export class KubeVirt extends Construct {
   public readonly installerNamespace: string;
   /** Name of the installer Job. */
   public readonly installerJobName: string;
-  /** StorageClass of persistent TPM/EFI state. */
-  public readonly vmStateStorageClass: string;
+  /** StorageClass of persistent TPM/EFI state, when set explicitly (otherwise the cluster's default class). */
+  public readonly vmStateStorageClass?: string;
   /** StorageClass of user disks (`Retain`). */
   public readonly userDiskStorageClassName: string;
   /** Where VM workloads run (the host pool's placement); desktops use it. */
@@ -170,7 +176,7 @@ export class KubeVirt extends Construct {
     // Defaults.
     const cluster = props.cluster;
     const hostPool = props.hostPool;
-    const vmStateStorageClass = props.vmStateStorageClass ?? 'gp3';
+    const vmStateStorageClass = props.vmStateStorageClass;
     const kubevirtVersion = props.kubevirtVersion ?? KUBEVIRT_VERSION;
     const cdiVersion = props.cdiVersion ?? CDI_VERSION;
     const installerImage = props.installerImage ?? KUBECTL_IMAGE;
@@ -193,7 +199,11 @@ export class KubeVirt extends Construct {
     if ([KUBEVIRT_NAMESPACE, CDI_NAMESPACE].includes(installerNamespace)) {
       throw new ValidationError(`${p}.installerNamespace`, `"${installerNamespace}" is the namespace of the upstream release; use a namespace of its own, e.g. 'kubevirt-installer'.`);
     }
-    validateDns1123Subdomain(`${p}.vmStateStorageClass`, vmStateStorageClass);
+    if (vmStateStorageClass !== undefined) {
+      validateDns1123Subdomain(`${p}.vmStateStorageClass`, vmStateStorageClass);
+      Annotations.of(this).addWarningV2('windows-desktops:vmStateStorageClassRwx',
+        `KubeVirt.vmStateStorageClass is "${vmStateStorageClass}": KubeVirt then requests ReadWriteMany Filesystem volumes for TPM/EFI state unless that class's CDI StorageProfile lists ReadWriteOnce Filesystem (CDI's EBS profile does not). Leave it unset to use the default class with ReadWriteOnce.`);
+    }
     validateDns1123Subdomain(`${p}.userDiskStorageClassName`, userDiskStorageClassName);
     featureGates.forEach((gate, i) => {
       if (!Token.isUnresolved(gate) && !FEATURE_GATE.test(gate)) {
@@ -226,7 +236,20 @@ export class KubeVirt extends Construct {
     guardChartHandover(this.manifest, this.installChart, 'KubeVirt.installChart');
     const ready = new DependencyGroup(this.manifest);
     if (waitForReadiness) {
-      // `.status.succeeded` stays empty until the Job's last step (both `kubectl wait`s) passed.
+      // Two waits of up to `readinessTimeout` each, so that a first deploy can take a host
+      // launch plus both operators starting (one Lambda-backed wait stops at 15 minutes):
+      // 1. the operator manifests are applied, which needs a VM host launched and the
+      //    installer pod running on it (CDI's CRD comes with the second manifest);
+      const hostsUp = kubernetesObjectValue(this, 'OperatorsApplied', cluster, {
+        objectType: 'customresourcedefinition',
+        objectName: CDI_CRD_NAME,
+        objectNamespace: installerNamespace,
+        jsonPath: '.metadata.name',
+        timeout: readinessTimeout,
+      });
+      hostsUp.resource.node.addDependency(this.manifest);
+      // 2. the installer Job succeeded: `.status.succeeded` stays empty until its last step
+      //    (both `kubectl wait`s for Available) passed.
       const check = kubernetesObjectValue(this, 'Ready', cluster, {
         objectType: 'job',
         objectName: this.installChart.jobName,
@@ -234,7 +257,7 @@ export class KubeVirt extends Construct {
         jsonPath: '.status.succeeded',
         timeout: readinessTimeout,
       });
-      check.resource.node.addDependency(this.manifest);
+      check.resource.node.addDependency(hostsUp.resource);
       this.readinessCheck = check.resource;
       ready.add(check.resource);
     }
@@ -270,6 +293,8 @@ export class KubeVirt extends Construct {
     const manifest = this.cluster.addCdk8sChart(`${Names.uniqueId(this)}${id}`, chart);
     guardChartHandover(manifest, chart, `KubeVirt.addCdk8sChart('${id}')`);
     manifest.node.addDependency(this.ready);
+    // Desktops come with Services (RDP): the ALB controller's Service webhook must be up.
+    dependOnAlbController(manifest, this.cluster);
     return manifest;
   }
 }

@@ -7,6 +7,10 @@ import {
   Ec2NodeClassSpecSubnetSelectorTerms,
 } from '../imports/karpenter.k8s.aws';
 import {
+  NodeOverlay,
+  NodeOverlayProps,
+  NodeOverlaySpecCapacity,
+  NodeOverlaySpecRequirementsOperator,
   NodePool,
   NodePoolProps,
   NodePoolSpecDisruptionBudgets,
@@ -46,6 +50,18 @@ export interface VmHostPoolChartProps {
   readonly instanceSizes?: string[];
   /** Values of `karpenter.sh/capacity-type`. */
   readonly capacityTypes: string[];
+  /**
+   * EC2 tenancy of the hosts (`karpenter.k8s.aws/instance-tenancy`: `default` or `dedicated`,
+   * Karpenter ≥ 1.9).
+   * @default - no tenancy requirement (shared tenancy)
+   */
+  readonly tenancy?: string;
+  /**
+   * Extended resources the hosts offer once their device plugins run (KubeVirt's `/dev/kvm`,
+   * tun, vhost-net), which Karpenter learns from a `NodeOverlay` on this pool.
+   * @default - no NodeOverlay
+   */
+  readonly deviceCapacity?: Record<string, string>;
   /** Subnet selector terms of the EC2NodeClass. */
   readonly subnetSelectorTerms: Ec2NodeClassSpecSubnetSelectorTerms[];
   /** Security group selector terms of the EC2NodeClass. */
@@ -103,6 +119,10 @@ export function vmHostNodePoolProps(props: VmHostPoolChartProps): NodePoolProps 
     requirement('karpenter.sh/capacity-type', props.capacityTypes),
     requirement('karpenter.k8s.aws/instance-family', props.instanceFamilies),
   ];
+  if (props.tenancy !== undefined) {
+    // Explicit: shared or dedicated hardware is the guests' licensing basis.
+    requirements.splice(3, 0, requirement('karpenter.k8s.aws/instance-tenancy', [props.tenancy]));
+  }
   if (props.instanceSizes !== undefined) {
     requirements.push(requirement('karpenter.k8s.aws/instance-size', props.instanceSizes));
   }
@@ -136,6 +156,20 @@ export function vmHostNodePoolProps(props: VmHostPoolChartProps): NodePoolProps 
 }
 
 /**
+ * The NodeOverlay that tells Karpenter the pool's hosts offer `deviceCapacity` (KubeVirt's
+ * devices): every NodePool of VM hosts needs one, per-user pools included.
+ */
+export function vmHostDeviceOverlayProps(nodePoolName: string, deviceCapacity: Record<string, string>): NodeOverlayProps {
+  return {
+    metadata: { name: `${nodePoolName}-kubevirt-devices` },
+    spec: {
+      requirements: [{ key: 'karpenter.sh/nodepool', operator: NodeOverlaySpecRequirementsOperator.IN, values: [nodePoolName] }],
+      capacity: Object.fromEntries(Object.entries(deviceCapacity).map(([k, v]) => [k, NodeOverlaySpecCapacity.fromString(v)])),
+    },
+  };
+}
+
+/**
  * One Karpenter v1 `EC2NodeClass` and one `NodePool` of Linux (AL2023) hosts whose nodes
  * expose `/dev/kvm` to KubeVirt: nested-virtualization instances or bare-metal instances.
  *
@@ -150,6 +184,8 @@ export class VmHostPoolChart extends Chart {
   public readonly nodeClass: Ec2NodeClass;
   /** The NodePool (Kubernetes side: requirements, label, taint, disruption, limits). */
   public readonly nodePool: NodePool;
+  /** The NodeOverlay adding the hosts' device resources to Karpenter's scheduling simulation, when `deviceCapacity` is given. */
+  public readonly deviceOverlay?: NodeOverlay;
 
   constructor(scope: Construct, id: string, props: VmHostPoolChartProps) {
     super(scope, id);
@@ -177,5 +213,12 @@ export class VmHostPoolChart extends Chart {
     });
 
     this.nodePool = new NodePool(this, 'NodePool', vmHostNodePoolProps(props));
+
+    if (props.deviceCapacity !== undefined) {
+      // Karpenter only launches a node for a pending pod whose requests fit the instance
+      // type's capacity; device plugin resources appear on the node after virt-handler
+      // starts, so the pool declares them here (alpha: Karpenter's nodeOverlay feature gate).
+      this.deviceOverlay = new NodeOverlay(this, 'DeviceOverlay', vmHostDeviceOverlayProps(props.nodePoolName, props.deviceCapacity));
+    }
   }
 }

@@ -7,7 +7,8 @@ import { DEDICATED_USER_TAINT_KEY, USER_LABEL } from '../common/well-known';
 import { validateDns1123Label, validateNonEmpty } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
-import { NESTED_VIRTUALIZATION_MIN_KARPENTER } from '../common/versions';
+import { DEDICATED_TENANCY_MIN_KARPENTER, NESTED_VIRTUALIZATION_MIN_KARPENTER, NODE_OVERLAY_MIN_KARPENTER } from '../common/versions';
+import { Karpenter } from '../karpenter/karpenter';
 import { IKarpenter } from '../karpenter/karpenter-reference';
 import {
   CapacityType,
@@ -19,6 +20,8 @@ import {
 } from '../karpenter/node-pool-types';
 import { renderTaints } from '../karpenter/private/node-pool-validation';
 import { resolvePoolSettings } from '../karpenter/private/pool-settings';
+import { kubevirtDeviceCapacity, kubevirtHostLabels } from './kubevirt-host-requirements';
+import { GUEST_LICENSING_TAG, VmGuestLicensing } from './vm-guest-licensing';
 import { VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
 import { VmHostPoolChart, VmHostPoolChartProps } from './vm-host-pool-chart';
 
@@ -75,9 +78,19 @@ export enum VmHostVirtualization {
  */
 export interface VmHostPoolOptions extends KarpenterPoolOptions {
   /**
+   * The licensing basis of the guests, which decides the hosts' EC2 tenancy. Required: no
+   * Windows guest inside an EC2 instance is license-included, so there is no safe default.
+   * `VmGuestLicensing.dedicatedInstances()` for Windows 10/11 desktops on the customer's own
+   * licenses; `VmGuestLicensing.sharedTenancy('...')` only with a stated basis that allows
+   * shared hardware. See the README section "Licensing of VM desktops".
+   */
+  readonly guestLicensing: VmGuestLicensing;
+
+  /**
    * How the hosts get `/dev/kvm`. For both kinds, create two pools: each has its own
-   * EC2NodeClass (nested virtualization filters out `.metal`).
-   * @default VmHostVirtualization.NESTED
+   * EC2NodeClass (nested virtualization filters out `.metal`). EC2 does not document nested
+   * virtualization on Dedicated Instances, so dedicated pools default to bare metal.
+   * @default - VmHostVirtualization.NESTED on shared tenancy, VmHostVirtualization.BARE_METAL on dedicated tenancy
    */
   readonly virtualization?: VmHostVirtualization;
 
@@ -199,6 +212,8 @@ export class VmHostPool extends Construct implements IVmHostPool {
   public readonly nodeClassName: string;
   /** How the hosts get `/dev/kvm`. */
   public readonly virtualization: VmHostVirtualization;
+  /** The licensing basis of the guests (and so the hosts' tenancy). */
+  public readonly guestLicensing: VmGuestLicensing;
   /** Instance families the pool launches. */
   public readonly instanceFamilies: string[];
   /** Every taint of the hosts: `desktop.io/vm-host=true:NoSchedule` first, then `additionalTaints`. */
@@ -224,7 +239,12 @@ export class VmHostPool extends Construct implements IVmHostPool {
     const cluster = karpenter.cluster;
 
     // Defaults and validation (the settings every pool shares first, then the hosts' own).
-    const virtualization = props.virtualization ?? VmHostVirtualization.NESTED;
+    const guestLicensing = props.guestLicensing;
+    if (!(guestLicensing instanceof VmGuestLicensing)) {
+      throw new ValidationError(`${p}.guestLicensing`, `is ${guestLicensing === undefined ? 'missing' : JSON.stringify(guestLicensing)}; choose the guests' licensing basis explicitly: VmGuestLicensing.dedicatedInstances() for Windows 10/11 desktops on your own licenses, or VmGuestLicensing.sharedTenancy('<your basis>') (README: "Licensing of VM desktops").`, this);
+    }
+    const dedicated = guestLicensing.dedicated;
+    const virtualization = props.virtualization ?? (dedicated ? VmHostVirtualization.BARE_METAL : VmHostVirtualization.NESTED);
     const nested = virtualization === VmHostVirtualization.NESTED;
     const perUserHosts = props.perUserHosts ?? false;
     const name = props.name ?? (perUserHosts ? `vm-hosts-${virtualization}-per-user` : `vm-hosts-${virtualization}`);
@@ -244,9 +264,21 @@ export class VmHostPool extends Construct implements IVmHostPool {
     if (nested && !Token.isUnresolved(karpenter.version) && compareVersions(karpenter.version, NESTED_VIRTUALIZATION_MIN_KARPENTER) < 0) {
       throw new ValidationError(`${p}.karpenter.version`, `is '${karpenter.version}'; nested virtualization (EC2NodeClass spec.cpuOptions.nestedVirtualization) needs Karpenter ${NESTED_VIRTUALIZATION_MIN_KARPENTER} or later. Upgrade Karpenter, or set virtualization: VmHostVirtualization.BARE_METAL.`);
     }
+    const karpenterVersionKnown = !Token.isUnresolved(karpenter.version);
+    if (dedicated && karpenterVersionKnown && compareVersions(karpenter.version, DEDICATED_TENANCY_MIN_KARPENTER) < 0) {
+      throw new ValidationError(`${p}.karpenter.version`, `is '${karpenter.version}'; Dedicated Instances (requirement karpenter.k8s.aws/instance-tenancy) need Karpenter ${DEDICATED_TENANCY_MIN_KARPENTER} or later. Upgrade Karpenter.`, this);
+    }
+    if (karpenterVersionKnown && compareVersions(karpenter.version, NODE_OVERLAY_MIN_KARPENTER) < 0) {
+      throw new ValidationError(`${p}.karpenter.version`, `is '${karpenter.version}'; Karpenter learns that VM hosts offer KubeVirt's devices (/dev/kvm, tun, vhost-net) only from a NodeOverlay, which needs Karpenter ${NODE_OVERLAY_MIN_KARPENTER} or later. Upgrade Karpenter.`, this);
+    }
+    if (dedicated && nested) {
+      Annotations.of(this).addWarningV2('windows-desktops:vmHostNestedDedicated',
+        'VmHostPool combines Dedicated Instances with nested virtualization, which the EC2 user guide documents for C8i/M8i/R8i without stating that it is available on dedicated tenancy. Prefer virtualization: VmHostVirtualization.BARE_METAL (the default for dedicated pools), or verify a launch first.');
+    }
     validateDns1123Label(`${p}.name`, name);
     validateInstanceFamilies(`${p}.instanceFamilies`, instanceFamilies, virtualization);
-    for (const reserved of [VM_HOST_LABEL, VM_HOST_VIRTUALIZATION_LABEL, USER_LABEL]) {
+    const kubevirtLabels = kubevirtHostLabels();
+    for (const reserved of [VM_HOST_LABEL, VM_HOST_VIRTUALIZATION_LABEL, USER_LABEL, ...Object.keys(kubevirtLabels)]) {
       if (reserved in settings.labels) {
         throw new ValidationError(`${p}.labels`, `sets "${reserved}", which the pool sets itself (KubeVirt and the desktops select it); remove it.`);
       }
@@ -267,12 +299,20 @@ export class VmHostPool extends Construct implements IVmHostPool {
       instanceFamilies: [...instanceFamilies],
       instanceSizes: nested ? undefined : [...BARE_METAL_SIZES],
       capacityTypes: settings.capacityTypes,
+      // Karpenter before 1.9 knows no tenancy requirement (its CRD refuses the key); its
+      // launches are shared tenancy anyway, which is what a shared basis asks for.
+      tenancy: dedicated || !karpenterVersionKnown || compareVersions(karpenter.version, DEDICATED_TENANCY_MIN_KARPENTER) >= 0 ? guestLicensing.tenancy : undefined,
       subnetSelectorTerms: settings.subnetSelectorTerms,
       securityGroupSelectorTerms: settings.securityGroupSelectorTerms,
       rootVolumeSize: settings.rootVolumeSize,
       rootVolumeKmsKeyId: settings.rootVolumeKmsKeyId,
-      tags: settings.tags,
-      nodeLabels: { ...settings.labels, [VM_HOST_LABEL]: 'true', [VM_HOST_VIRTUALIZATION_LABEL]: virtualization },
+      tags: { ...settings.tags, [GUEST_LICENSING_TAG]: guestLicensing.basis },
+      // KubeVirt's own labels are promised up front: every launcher pod selects them, and
+      // Karpenter launches no node for a pod whose labels its pool does not define.
+      nodeLabels: { ...settings.labels, ...kubevirtLabels, [VM_HOST_LABEL]: 'true', [VM_HOST_VIRTUALIZATION_LABEL]: virtualization },
+      // ...and the device plugin resources every launcher pod requests, which no EC2
+      // instance type lists: a NodeOverlay adds them to Karpenter's view of the pool.
+      deviceCapacity: kubevirtDeviceCapacity(),
       taints: taintValues,
       expireAfter: settings.expireAfter,
       consolidateAfter: settings.consolidateAfter,
@@ -292,13 +332,23 @@ export class VmHostPool extends Construct implements IVmHostPool {
     this.nodePoolName = name;
     this.nodeClassName = name;
     this.virtualization = virtualization;
+    this.guestLicensing = guestLicensing;
     this.instanceFamilies = [...instanceFamilies];
     this.taints = [...ownTaints, ...additionalTaints];
     this.perUserHosts = perUserHosts;
     this.settings = settingsProps;
     this.placement = { nodeSelector: { [VM_HOST_LABEL]: 'true' }, toleratedTaints: [...this.taints] };
 
-    // Dependencies: the NodePool and EC2NodeClass CRDs come with the controller's chart.
+    // Karpenter reads NodeOverlays only behind its alpha feature gate: switch it on in the
+    // controller's Helm values when this library installed Karpenter, or say what to set.
+    if (karpenter instanceof Karpenter) {
+      karpenter.enableNodeOverlay();
+    } else {
+      Annotations.of(this).addWarningV2('windows-desktops:vmHostNodeOverlayGate',
+        'VmHostPool relies on a Karpenter NodeOverlay for KubeVirt\'s device resources; set the Helm value settings.featureGates.nodeOverlay=true on this Karpenter installation, or desktops stay Pending.');
+    }
+
+    // Dependencies: the NodePool, EC2NodeClass and NodeOverlay CRDs come with the controller's chart.
     this.manifest.node.addDependency(karpenter.controller);
   }
 }

@@ -12,7 +12,9 @@ import {
   V1Beta1StorageSpecAccessModes,
 } from '../imports/kubevirt.io';
 import { validateLabelValue, validateQualifiedName } from '../karpenter/private/node-pool-validation';
+import { validateIpv4Cidr } from '../cluster/private/cidr';
 import { DesktopSize, MIN_WINDOWS_MEMORY_GIB } from './desktop-size';
+import { DESKTOP_MACHINE_TYPE } from './kubevirt-host-requirements';
 import { GoldenImageReference } from './golden-image';
 import { USER_DISK_STORAGE_CLASS } from './kubevirt-install-chart';
 import { kubevirtTolerations } from './private/placement';
@@ -23,6 +25,16 @@ export const DESKTOP_USER_LABEL = USER_LABEL;
 /** Label with the VM's name, on the VM, its pod and the RDP Service's selector. */
 export const DESKTOP_VM_LABEL = 'desktop.io/vm';
 export { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT };
+
+/**
+ * Default guest-side network of masquerade interfaces. KubeVirt's own default, 10.0.2.0/24,
+ * lies inside the default VPC range of CDK (10.0.0.0/16: it is the third public subnet of a
+ * `DesktopCluster`), so a guest could not reach that part of the VPC. 198.18.0.0/15 is reserved
+ * for benchmarking (RFC 2544) and is not used by VPCs or corporate networks.
+ */
+export const DEFAULT_VM_NETWORK_CIDR = '198.18.0.0/24';
+/** Longest prefix that leaves the guest, gateway and DNS addresses masquerade needs. */
+const MAX_VM_NETWORK_PREFIX = 30;
 
 /** Windows 11's floor: 64 GB of storage, 2 vCPUs. */
 const WINDOWS_11_MIN_DISK_GIB = 64;
@@ -163,6 +175,15 @@ export interface WindowsDesktopVmProps {
   readonly labels?: Record<string, string>;
 
   /**
+   * IPv4 network between the guest and its pod (masquerade binding): the guest sees its own
+   * address in it, and cannot reach anything else in that range. Pick a range that neither the
+   * VPC nor any network the desktop must reach uses.
+   * @default DEFAULT_VM_NETWORK_CIDR ('198.18.0.0/24')
+   * @see https://kubevirt.io/user-guide/network/interfaces_and_networks/#masquerade
+   */
+  readonly vmNetworkCidr?: string;
+
+  /**
    * How long Windows may take to shut down when the VM is stopped.
    * @default Duration.minutes(3)
    */
@@ -196,6 +217,8 @@ export class WindowsDesktopVm extends Construct {
   public readonly userDiskClaimName: string;
   /** Name of the RDP Service (`<name>-rdp`), reachable at `<service>.<namespace>.svc:3389`. */
   public readonly rdpServiceName: string;
+  /** Guest-side network of the masquerade interface. */
+  public readonly vmNetworkCidr: string;
   /** The VirtualMachine. */
   public readonly virtualMachine: VirtualMachine;
   /** The user disk's claim. */
@@ -221,6 +244,7 @@ export class WindowsDesktopVm extends Construct {
     const placement = props.placement ?? DEFAULT_VM_HOST_PLACEMENT;
     const extraLabels = props.labels ?? {};
     const gracePeriod = props.shutdownGracePeriod ?? Duration.minutes(3);
+    const vmNetworkCidr = props.vmNetworkCidr ?? DEFAULT_VM_NETWORK_CIDR;
 
     // Validation.
     validateDns1123Label(`${p}.name`, name);
@@ -270,6 +294,10 @@ export class WindowsDesktopVm extends Construct {
       if (key === DESKTOP_USER_LABEL || key === DESKTOP_VM_LABEL) {
         throw new ValidationError(`${p}.labels`, `sets "${key}", which the desktop sets itself; remove it.`);
       }
+    }
+    validateIpv4Cidr(`${p}.vmNetworkCidr`, vmNetworkCidr);
+    if (Number(vmNetworkCidr.split('/')[1]) > MAX_VM_NETWORK_PREFIX) {
+      throw new ValidationError(`${p}.vmNetworkCidr`, `"${vmNetworkCidr}" is too small for the guest, its gateway and DNS; use a /${MAX_VM_NETWORK_PREFIX} or larger network, e.g. "${DEFAULT_VM_NETWORK_CIDR}".`);
     }
     if (gracePeriod.isUnresolved() || gracePeriod.toSeconds() < 30 || gracePeriod.toSeconds() > 3600) {
       throw new ValidationError(`${p}.shutdownGracePeriod`, 'must be a literal duration of 30 seconds to 1 hour (Windows needs time to shut down cleanly), e.g. Duration.minutes(3).');
@@ -341,7 +369,8 @@ export class WindowsDesktopVm extends Construct {
             tolerations: kubevirtTolerations(placement),
             terminationGracePeriodSeconds: gracePeriod.toSeconds(),
             domain: {
-              machine: { type: 'q35' },
+              // q35: UEFI secure boot and TPM. Hosts must carry KubeVirt's machine-type label for it.
+              machine: { type: DESKTOP_MACHINE_TYPE },
               cpu: { sockets: 1, cores: size.vcpus, threads: 1 },
               memory: { guest: size.memory },
               // Requests equal to the guest: interactive desktops get what they were sized for.
@@ -384,7 +413,7 @@ export class WindowsDesktopVm extends Construct {
                 inputs: [{ name: 'tablet', type: 'tablet', bus: 'usb' }],
               },
             },
-            networks: [{ name: 'default', pod: {} }],
+            networks: [{ name: 'default', pod: { vmNetworkCidr } }],
             volumes,
           },
         },
@@ -406,5 +435,6 @@ export class WindowsDesktopVm extends Construct {
     this.rootDiskName = rootDiskName;
     this.userDiskClaimName = userDiskClaimName;
     this.rdpServiceName = rdpServiceName;
+    this.vmNetworkCidr = vmNetworkCidr;
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Names, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Names, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -92,7 +92,9 @@ export interface FastLaunchWindowsAmiProps {
   /**
    * Container images to pull into containerd (`ctr -n k8s.io images pull`) while building, so
    * that the first pod on a new node finds them extracted. Fully qualified, with a tag or a
-   * digest, exactly as pods reference them (e.g. `mcr.microsoft.com/windows/servercore:ltsc2022`).
+   * digest, exactly as pods reference them (e.g. your desktop agent's image, or
+   * `registry.k8s.io/pause:3.10.2` for `WarmCapacity`). The EKS-optimized Windows AMIs already
+   * cache the Windows Server Core and Nano Server base images: list workload images instead.
    *
    * Public registries are pulled anonymously. Private Amazon ECR images are pulled with a token
    * of the build instance's role (it then gets `AmazonEC2ContainerRegistryPullOnly`), obtained
@@ -212,6 +214,11 @@ export interface FastLaunchWindowsAmiProps {
  * Enabling Fast Launch is asynchronous: for a while after each build, nodes launch at standard
  * speed until EC2 has created the pre-provisioned snapshots.
  *
+ * Karpenter (v1.14.1) always sends block device mappings for Windows nodes, and with explicit
+ * mappings EC2 reportedly builds the root volume from the AMI's own snapshot, not from a
+ * pre-provisioned one (aws/karpenter-provider-aws#9014): through Karpenter, count on the
+ * pre-pulled images, not on Fast Launch (README, "Fast Launch and Karpenter").
+ *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/win-ami-config-fast-launch.html
  * @see https://docs.aws.amazon.com/eks/latest/userguide/eks-optimized-windows-ami.html
  */
@@ -289,6 +296,11 @@ export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource
       throw new ValidationError(`${p}.name`, `"${name}" is not a valid name; use 3 to 64 letters, digits, '-' and '_', starting with a letter or digit (e.g. "windows-2022-desktops").`);
     }
     const images: ImageReference[] = imageRefs.map((ref, i) => parseImageReference(`${p}.prePulledImages[${i}]`, ref));
+    const cachedBases = imageRefs.filter((ref) => /^mcr\.microsoft\.com\/windows\/(servercore|nanoserver)[:@]/.test(ref));
+    if (cachedBases.length > 0) {
+      Annotations.of(this).addWarningV2('windows-desktops:prePullCachedBase',
+        `${p}.prePulledImages lists ${cachedBases.join(', ')}, which EKS-optimized Windows AMIs already cache; pre-pull your workload images instead (they build the AMI longer for nothing).`);
+    }
     const duplicate = imageRefs.find((ref, i) => imageRefs.indexOf(ref) !== i);
     if (duplicate !== undefined) {
       throw new ValidationError(`${p}.prePulledImages`, `lists "${duplicate}" twice; list each image once.`);

@@ -7,6 +7,7 @@ import { DeliveryMode, DesktopUsers, GitOpsEngine } from '../../constructs/isola
 import { GoldenImage } from '../../constructs/kubevirt/golden-image';
 import { GoldenImageSource } from '../../constructs/kubevirt/golden-image-source';
 import { KubeVirt } from '../../constructs/kubevirt/kubevirt';
+import { VmGuestLicensing } from '../../constructs/kubevirt/vm-guest-licensing';
 import { VmHostPool } from '../../constructs/kubevirt/vm-host-pool';
 import { RunStrategy } from '../../constructs/kubevirt/windows-desktop-vm';
 
@@ -33,11 +34,14 @@ export class IsolationStack extends Stack {
 
     const desktops = new DesktopCluster(this, 'Desktops', { clusterName: 'desktops', availabilityZones: props.availabilityZones });
     const karpenter = desktops.addKarpenter('Karpenter');
-    // KubeVirt's control plane and the template of per-user pools.
-    const hosts = new VmHostPool(this, 'VmHosts', { karpenter });
+    // Windows 10/11 guests on your own licenses need hardware dedicated to you (README:
+    // "Licensing of VM desktops"). KubeVirt's control plane and the template of per-user pools.
+    const guestLicensing = VmGuestLicensing.dedicatedInstances();
+    const hosts = new VmHostPool(this, 'VmHosts', { karpenter, guestLicensing });
     // One host per user: the pool declares the user label with `Exists`.
     const userHosts = new VmHostPool(this, 'UserHosts', {
       karpenter,
+      guestLicensing,
       perUserHosts: true,
       // Room for every user's host at once (about 8 vCPUs and 32 GiB per medium desktop's host).
       cpuLimit: 8 * props.users.length + 8,

@@ -127,7 +127,12 @@ describe('DesktopCluster with defaults', () => {
   });
 
   test('secrets are envelope-encrypted with a rotated key', () => {
-    const [keyId] = single(template, 'AWS::KMS::Key', { EnableKeyRotation: true });
+    const [keyId, key] = single(template, 'AWS::KMS::Key', { EnableKeyRotation: true, Description: Match.stringLikeRegexp('Kubernetes secrets') });
+    // AWS Control Tower CT.KMS.PR.3: grants only for AWS resources or by AWS services.
+    expect((key.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toEqual(expect.arrayContaining([{
+      Sid: 'DenyGrantsExceptForAwsServices', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:CreateGrant', Resource: '*',
+      Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    }]));
     template.hasResourceProperties('AWS::EKS::Cluster', {
       EncryptionConfig: [{ Provider: { KeyArn: { 'Fn::GetAtt': [keyId, 'Arn'] } }, Resources: ['secrets'] }],
     });
@@ -202,6 +207,14 @@ describe('DesktopCluster with defaults', () => {
     expect(ebs.DependsOn).toEqual(expect.arrayContaining([kubeSystemProfile]));
   });
 
+  test('VPC flow logs go to a log group encrypted with a rotated key that CloudWatch Logs may use', () => {
+    const [keyId, key] = single(template, 'AWS::KMS::Key', { Description: 'Encryption of the desktop VPC flow logs' });
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const [logGroupId] = single(template, 'AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    template.hasResourceProperties('AWS::EC2::FlowLog', { LogGroupName: { Ref: logGroupId }, TrafficType: 'ALL' });
+    expect(JSON.stringify(key.Properties.KeyPolicy)).toContain('kms:EncryptionContext:aws:logs:arn');
+  });
+
   test('EFS and Mountpoint S3 are off by default', () => {
     template.resourceCountIs('AWS::EFS::FileSystem', 0);
     expect(template.findResources('AWS::EKS::Addon', { Properties: { AddonName: Match.stringLikeRegexp('efs|mountpoint') } })).toEqual({});
@@ -211,8 +224,11 @@ describe('DesktopCluster with defaults', () => {
   test('the VPC spans three zones; private subnets carry the Karpenter discovery tag', () => {
     const subnets = Object.values(resourcesOf(template, 'AWS::EC2::Subnet'));
     const tagsOf = (s: Resource) => Object.fromEntries((s.Properties.Tags as Array<{ Key: string; Value: string }>).map((t) => [t.Key, t.Value]));
-    const privateSubnets = subnets.filter((s) => s.Properties.MapPublicIpOnLaunch === false);
-    const publicSubnets = subnets.filter((s) => s.Properties.MapPublicIpOnLaunch === true);
+    const isPublic = (s: Resource) => tagsOf(s)['aws-cdk:subnet-type'] === 'Public';
+    const privateSubnets = subnets.filter((s) => !isPublic(s));
+    const publicSubnets = subnets.filter(isPublic);
+    // No subnet hands out public addresses (AWS Control Tower CT.EC2.PR.11): NAT gateways have Elastic IPs.
+    expect(subnets.every((s) => s.Properties.MapPublicIpOnLaunch === false)).toBe(true);
     expect(privateSubnets).toHaveLength(3);
     expect(publicSubnets).toHaveLength(3);
     expect(new Set(privateSubnets.map((s) => JSON.stringify(s.Properties.AvailabilityZone))).size).toBe(3);

@@ -86,7 +86,9 @@ describe('GuacamoleChart (Cognito at the ALB, recording)', () => {
     expect(find(objects, 'ExternalSecret', 'guacamole-json-auth').spec).toEqual(expect.objectContaining({
       data: [{ secretKey: 'secret-key', remoteRef: { key: BASE.jsonAuthSecretArn } }],
     }));
-    expect(find(objects, 'ExternalSecret', 'guacamole-db-master')).toEqual(expect.objectContaining({ apiVersion: 'external-secrets.io/v1' }));
+    // The master credentials are never synced into the namespace: only the schema Job reads them.
+    expect(objects.filter((o) => o.kind === 'ExternalSecret').map((o) => o.metadata?.name).sort()).toEqual(['guacamole-db', 'guacamole-json-auth']);
+    expect(JSON.stringify(objects.filter((o) => o.kind !== 'Job'))).not.toContain(BASE.database.masterSecretArn);
   });
 
   test('security groups for pods: the Guacamole pods, and only they, get the pod security group', () => {
@@ -104,7 +106,7 @@ describe('GuacamoleChart (Cognito at the ALB, recording)', () => {
   test('every container: non-root, read-only root, no privilege escalation, all capabilities dropped, requests = limits', () => {
     const workloads = objects.filter((o) => ['Deployment', 'Job', 'CronJob'].includes(o.kind));
     const containers = workloads.flatMap((w) => [...podTemplateOf(w).spec.containers, ...(podTemplateOf(w).spec.initContainers ?? [])]);
-    expect(containers.length).toBe(6);
+    expect(containers.length).toBe(7);
     for (const c of containers) {
       expect(c.securityContext).toEqual(expect.objectContaining({
         runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
@@ -198,13 +200,23 @@ describe('GuacamoleChart (Cognito at the ALB, recording)', () => {
     const job = objects.find((o) => o.kind === 'Job')!;
     expect(job.metadata?.name).toMatch(/^guacamole-schema-[0-9a-f]{10}$/);
     const pod = podTemplateOf(job);
-    const extract = pod.spec.initContainers![0];
+    // The master secret is read from Secrets Manager by the Job itself (IRSA of the secrets
+    // reader) into an in-memory volume, and deleted once read.
+    expect((pod.spec as { serviceAccountName?: string }).serviceAccountName).toBe('guacamole-secrets');
+    const fetch = pod.spec.initContainers![0];
+    expect(fetch.image).toMatch(/^public\.ecr\.aws\/aws-cli\/aws-cli:2\.\d+\.\d+$/);
+    expect(fetch.command![2]).toContain('aws secretsmanager get-secret-value --secret-id "$MASTER_SECRET_ARN"');
+    expect(fetch.env).toEqual(expect.arrayContaining([{ name: 'MASTER_SECRET_ARN', value: BASE.database.masterSecretArn }]));
+    expect(pod.spec.volumes).toEqual(expect.arrayContaining([{ name: 'credentials', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }]));
+    const extract = pod.spec.initContainers![1];
     expect(extract.image).toBe('guacamole/guacamole:1.6.0');
     expect(extract.command![2]).toContain('/opt/guacamole/bin/initdb.sh --postgresql');
     expect(extract.command![2]).toContain("awk '/^INSERT INTO/ { exit } { print }'");
     const apply = pod.spec.containers[0];
     expect(apply.image).toMatch(/^postgres:\d+\.\d+-alpine$/);
     expect(apply.command![2]).toContain("to_regclass('public.guacamole_user')");
+    expect(apply.command![2]).toContain('rm -f /credentials/master.json');
+    expect(apply.env!.map((e) => e.name)).not.toContain('PGPASSWORD');
     expect(apply.command![2]).toContain('\\getenv app_password APP_PASSWORD');
     expect(apply.env!.filter((e) => /PASSWORD|PGUSER/.test(e.name)).every((e) => e.valueFrom?.secretKeyRef !== undefined)).toBe(true);
     expect(apply.env!.find((e) => e.name === 'ADMIN_USERS')!.value).toBe(BASE.adminUsers[0]);

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { GuacamoleDatabase } from '../../constructs/guacamole/guacamole-database';
@@ -33,7 +33,7 @@ describe('GuacamoleDatabase (defaults)', () => {
         DeletionProtection: true,
         BackupRetentionPeriod: 7,
         EnableCloudwatchLogsExports: ['postgresql'],
-        EnableIAMDatabaseAuthentication: false,
+        EnableIAMDatabaseAuthentication: true,
         DatabaseName: 'guacamole',
         ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 },
         MasterUsername: 'guacamole_owner',
@@ -120,6 +120,26 @@ describe('GuacamoleDatabase (defaults)', () => {
 });
 
 describe('GuacamoleDatabase options and bad input', () => {
+  test('every instance has enhanced monitoring every 60 s (AWS Control Tower CT.RDS.PR.2)', () => {
+    const stack = newStack();
+    new GuacamoleDatabase(stack, 'Database', { vpc: vpcOf(stack) });
+    const instances = Object.values(Template.fromStack(stack).findResources('AWS::RDS::DBInstance'));
+    expect(instances.length).toBeGreaterThanOrEqual(2);
+    for (const instance of instances) {
+      expect(instance.Properties).toEqual(expect.objectContaining({ MonitoringInterval: 60, MonitoringRoleArn: expect.anything() }));
+    }
+  });
+
+  test('an enhanced-monitoring interval RDS does not accept', () => {
+    const stack = newStack();
+    expect(() => new GuacamoleDatabase(stack, 'Database', { vpc: vpcOf(stack), monitoringInterval: Duration.seconds(20) }))
+      .toThrow(/GuacamoleDatabase\.monitoringInterval: must be 0 \(off\), 1, 5, 10, 15, 30 or 60 seconds/);
+    // From JSON (e.g. cdk.json) it arrives as a plain number.
+    const other = newStack();
+    expect(() => new GuacamoleDatabase(other, 'Database', { vpc: vpcOf(other), monitoringInterval: 60 as unknown as Duration }))
+      .toThrow(/GuacamoleDatabase\.monitoringInterval: must be 0 \(off\)/);
+  });
+
   test('provisioned instances, no reader, retain, IAM auth, 7-day rotation', () => {
     // GIVEN
     const stack = newStack();

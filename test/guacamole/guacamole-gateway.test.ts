@@ -63,7 +63,7 @@ describe('GuacamoleGateway on an aws-eks-v2 cluster (Cognito, recording)', () =>
     // External Secrets and SecurityGroupPolicy kinds have no schema in ../shared/reference; the
     // chart tests check them field by field.
     expect(objects.filter((o) => KINDS_WITHOUT_SCHEMA.includes(gvk(o))).map((o) => o.kind).sort())
-      .toEqual(['ExternalSecret', 'ExternalSecret', 'ExternalSecret', 'SecretStore', 'SecurityGroupPolicy']);
+      .toEqual(['ExternalSecret', 'ExternalSecret', 'SecretStore', 'SecurityGroupPolicy']);
     const core = objects.filter((o) => !KINDS_WITHOUT_SCHEMA.includes(gvk(o)));
     expect(core.length).toBeGreaterThanOrEqual(18);
     expect(validateKubernetesObjects(core)).toEqual([]);

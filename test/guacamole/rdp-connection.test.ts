@@ -1,5 +1,6 @@
 import { createDecipheriv, createHmac } from 'crypto';
 import { encryptGuacamoleJsonAuth } from '../../constructs/guacamole/json-auth';
+import { RdpCertificateValidation } from '../../constructs/guacamole/rdp-certificate-validation';
 import { GuacamoleConnectionPolicy, RdpConnection, RdpSecurityMode } from '../../constructs/guacamole/rdp-connection';
 
 const OPEN_POLICY: GuacamoleConnectionPolicy = { allowClipboardCopy: true, allowClipboardPaste: true, allowDriveRedirection: true, recordSessions: false, drivePath: '/var/lib/guacamole/drive' };
@@ -29,6 +30,36 @@ describe('RdpConnection', () => {
     // THEN
     expect(connection.hostname).toBe('desktop-rdp.user-alice.svc.cluster.local');
     expect(connection.toJsonConnection().protocol).toBe('rdp');
+  });
+
+  test('a KubeVirt desktop\'s self-signed certificate is trusted on first use by default, never ignored silently', () => {
+    // WHEN
+    const parameters = RdpConnection.toKubeVirtDesktop({ name: 'Desktop', serviceName: 'desktop-rdp', namespace: 'user-alice' }).parameters();
+    // THEN guacd 1.6 accepts the first certificate and pins it (FreeRDP AutoAcceptCertificate)
+    expect(parameters).toEqual(expect.objectContaining({ 'ignore-cert': 'false', 'cert-tofu': 'true' }));
+    expect(parameters['cert-fingerprints']).toBeUndefined();
+  });
+
+  test('certificate checks render the guacd 1.6 parameters', () => {
+    const render = (certificateValidation: RdpCertificateValidation) => {
+      const p = new RdpConnection({ name: 'D', hostname: 'h.example', certificateValidation }).parameters();
+      return { ignore: p['ignore-cert'], tofu: p['cert-tofu'], fingerprints: p['cert-fingerprints'] };
+    };
+    expect(render(RdpCertificateValidation.verified())).toEqual({ ignore: 'false', tofu: undefined, fingerprints: undefined });
+    expect(render(RdpCertificateValidation.trustOnFirstUse())).toEqual({ ignore: 'false', tofu: 'true', fingerprints: undefined });
+    const fp = 'sha256:' + Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, '0')).join(':');
+    expect(render(RdpCertificateValidation.fingerprints([fp]))).toEqual({ ignore: 'false', tofu: undefined, fingerprints: fp });
+    expect(render(RdpCertificateValidation.ignore('lab network, no other hosts on the path'))).toEqual({ ignore: 'true', tofu: undefined, fingerprints: undefined });
+  });
+
+  test('bad certificate checks fail with the fix', () => {
+    expect(() => RdpCertificateValidation.fingerprints([])).toThrow(/RdpCertificateValidation\.fingerprints: is \[\]; give at least one fingerprint/);
+    expect(() => RdpCertificateValidation.fingerprints(['md5:ab:cd'])).toThrow(/RdpCertificateValidation\.fingerprints\[0\]: "md5:ab:cd" is not a certificate fingerprint/);
+    expect(() => RdpCertificateValidation.ignore('')).toThrow(/RdpCertificateValidation\.ignore\.reason: is ""; say in at least 10 characters why/);
+    expect(() => new RdpConnection({ name: 'D', hostname: 'h.example', ignoreCert: true, certificateValidation: RdpCertificateValidation.verified() }))
+      .toThrow(/RdpConnection\.ignoreCert: is set together with certificateValidation/);
+    expect(() => new RdpConnection({ name: 'D', hostname: 'h.example', certificateValidation: { check: 'ignored' } as unknown as RdpCertificateValidation }))
+      .toThrow(/RdpConnection\.certificateValidation: is \{"check":"ignored"\}/);
   });
 
   test('features enabled by both the connection and the policy appear; drive is per user', () => {

@@ -83,7 +83,7 @@ describe('objects of one VM desktop user', () => {
     expect(kinds[0]).toBe('Namespace');
     expect(new Set(kinds)).toEqual(new Set([
       'Namespace', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'NetworkPolicy', 'RoleBinding',
-      'VirtualMachine', 'PersistentVolumeClaim', 'Service', ...(mode === UserIsolationMode.DEDICATED_POOL ? ['NodePool'] : []),
+      'VirtualMachine', 'PersistentVolumeClaim', 'Service', ...(mode === UserIsolationMode.DEDICATED_POOL ? ['NodePool', 'NodeOverlay'] : []),
     ]));
     expect(validateKubernetesObjects(objects)).toEqual([]);
   });
@@ -116,7 +116,7 @@ describe('objects of one VM desktop user', () => {
 
   test('every namespaced object lives in the user namespace, except the clone binding in the image namespace', () => {
     const objects = vmUser(ALICE, UserIsolationMode.DEDICATED_POOL);
-    const elsewhere = objects.filter((o) => o.metadata.namespace !== alice && !['Namespace', 'NodePool'].includes(o.kind));
+    const elsewhere = objects.filter((o) => o.metadata.namespace !== alice && !['Namespace', 'NodePool', 'NodeOverlay'].includes(o.kind));
     expect(elsewhere.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`RoleBinding/desktop-images/clone-${alice}`]);
   });
 
@@ -159,7 +159,7 @@ describe('objects of one VM desktop user', () => {
     expect(find(objects, 'RoleBinding', `clone-${alice}`)).toMatchObject({
       metadata: { namespace: 'desktop-images' },
       roleRef: { kind: 'Role', name: 'windows11-clone' },
-      subjects: [{ kind: 'Group', name: `system:serviceaccounts:${alice}` }],
+      subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: alice }],
     });
   });
 });
@@ -242,6 +242,10 @@ describe('placement: a desktop lands only on its user hosts', () => {
     expect(alicePool.spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'vm-hosts-nested' });
     expect(alicePool.spec.template.spec.taints).toContainEqual({ key: 'dedicated-user', value: alice, effect: 'NoSchedule' });
     expect(alicePool.spec.limits).toEqual({ cpu: 12, memory: '32Gi' });
+    // Karpenter learns of KubeVirt's devices per NodePool: the user's pool has its own overlay.
+    const overlay = find(aliceObjects, 'NodeOverlay') as unknown as { spec: { requirements: unknown[]; capacity: Record<string, string> } };
+    expect(overlay.spec.requirements).toEqual([{ key: 'karpenter.sh/nodepool', operator: 'In', values: [alice] }]);
+    expect(overlay.spec.capacity).toEqual((find(poolObjects(pools.hosts), 'NodeOverlay') as unknown as { spec: { capacity: unknown } }).spec.capacity);
     expect(canLaunchFor(alicePool, desktopPlacement(aliceObjects))).toBe(true);
     expect(canLaunchFor(alicePool, desktopPlacement(bobObjects))).toBe(false);
     expect(canLaunchFor(find(bobObjects, 'NodePool'), desktopPlacement(aliceObjects))).toBe(false);

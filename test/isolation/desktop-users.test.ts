@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Size, Stack, Stage } from 'aws-cdk-lib';
+import { CfnElement, Size, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
@@ -12,6 +12,7 @@ import { DeliveryMode, DesktopUsers, DesktopUsersProps, GitOpsEngine } from '../
 import { DesktopUserIsolation, KubernetesObjectJson, renderDesktopUserObjects } from '../../constructs/isolation/desktop-user-isolation';
 import { KubeVirt } from '../../constructs/kubevirt/kubevirt';
 import { VmHostPool } from '../../constructs/kubevirt/vm-host-pool';
+import { TEST_LICENSING } from '../kubevirt/kubevirt-test-support';
 import { FakeKarpenter, stackWithV1Cluster } from '../support/eks-fixtures';
 import { kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import { registerKubeVirtSchemas } from '../support/kubevirt-schemas';
@@ -65,7 +66,8 @@ describe('DesktopUsers through CloudFormation (four users, both modes)', () => {
 
   test('the manifests are pruned (a removed user loses their objects) and wait for KubeVirt', () => {
     const parent = Template.fromStack(f.stack).toJSON() as { Resources: Record<string, { Type: string; DependsOn?: string[] }> };
-    const readiness = Object.entries(parent.Resources).find(([, r]) => r.Type === 'Custom::AWSCDK-EKS-KubernetesObjectValue')![0];
+    // The last readiness check: KubeVirt and CDI Available.
+    const readiness = f.stack.getLogicalId(kubevirt.readinessCheck!.node.defaultChild as CfnElement);
     const nested = Object.entries(parent.Resources).filter(([id, r]) => r.Type === 'AWS::CloudFormation::Stack' && id.startsWith('Users')).map(([, r]) => r);
     expect(nested.length).toBe(users.stacks.length);
     for (const r of nested) expect(r.DependsOn).toEqual(expect.arrayContaining([readiness]));
@@ -87,7 +89,7 @@ test('works with an aws-eks (v1) cluster', () => {
   // GIVEN
   const { stack, cluster } = stackWithV1Cluster();
   const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster });
-  const userHosts = new VmHostPool(stack, 'UserHosts', { karpenter, perUserHosts: true });
+  const userHosts = new VmHostPool(stack, 'UserHosts', { karpenter, guestLicensing: TEST_LICENSING, perUserHosts: true });
   // WHEN
   const users = new DesktopUsers(stack, 'Users', { cluster, users: manyUsers(3), goldenImage: GOLDEN_IMAGE, vmDesktop: {}, sharedPool: userHosts });
   // THEN

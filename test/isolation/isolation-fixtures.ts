@@ -3,6 +3,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { DesktopUser, UserIsolationMode } from '../../constructs/isolation/desktop-user';
 import { GoldenImageReference } from '../../constructs/kubevirt/golden-image';
 import { VmHostPool } from '../../constructs/kubevirt/vm-host-pool';
+import { TEST_LICENSING } from '../kubevirt/kubevirt-test-support';
 import { FakeKarpenter, stackWithV2Cluster } from '../support/eks-fixtures';
 
 /** The golden image every test desktop clones. */
@@ -24,7 +25,7 @@ export interface PoolsFixture {
 export function clusterWithPools(): PoolsFixture {
   const { stack, cluster } = stackWithV2Cluster();
   const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster });
-  const hosts = new VmHostPool(stack, 'Hosts', { karpenter });
-  const userHosts = new VmHostPool(stack, 'UserHosts', { karpenter, perUserHosts: true });
+  const hosts = new VmHostPool(stack, 'Hosts', { karpenter, guestLicensing: TEST_LICENSING });
+  const userHosts = new VmHostPool(stack, 'UserHosts', { karpenter, guestLicensing: TEST_LICENSING, perUserHosts: true });
   return { stack, cluster, hosts, userHosts };
 }

@@ -15,7 +15,7 @@ const ECR_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/golden/windows11
 
 function synth(props: Partial<GoldenImageProps> = {}): { image: GoldenImage; objects: KubernetesObject[] } {
   const chart = Testing.chart();
-  const image = new GoldenImage(chart, 'Win11', { name: 'windows11', source: GoldenImageSource.registry(ECR_IMAGE), ...props });
+  const image = new GoldenImage(chart, 'Win11', { name: 'windows11', source: GoldenImageSource.registry(ECR_IMAGE), cloneNamespaces: ['desktops'], ...props });
   return { image, objects: synthChart(chart) };
 }
 
@@ -59,7 +59,8 @@ describe('GoldenImage from ECR (defaults)', () => {
       { apiGroups: ['cdi.kubevirt.io'], resources: ['datasources'], resourceNames: ['windows11'], verbs: ['get'] },
     ]);
     const binding = single<{ subjects: unknown[] }>(objects, 'RoleBinding');
-    expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:serviceaccounts' }]);
+    // Only the `default` account of the desktops' namespace, never every account of the cluster.
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'default', namespace: 'desktops' }]);
   });
 
   test('is a reference desktops can clone from', () => {
@@ -83,8 +84,8 @@ describe('GoldenImage options', () => {
     const dv = single<{ spec: DataVolumeSpec }>(objects, 'DataVolume');
     expect(dv.spec.source).toEqual({ http: { url: 'https://bucket.s3.us-east-1.amazonaws.com/win11.qcow2?X-Amz-Signature=abc', checksum: 'sha256:0123abcd' } });
     expect(dv.spec.storage).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '80Gi' } }, storageClassName: 'gp3' });
-    expect(single<{ subjects: Array<{ name: string }> }>(objects, 'RoleBinding').subjects.map((s) => s.name))
-      .toEqual(['system:serviceaccounts:desktops-a', 'system:serviceaccounts:desktops-b']);
+    expect(single<{ subjects: Array<{ namespace: string }> }>(objects, 'RoleBinding').subjects.map((s) => s.namespace))
+      .toEqual(['desktops-a', 'desktops-b']);
     expect(validateKubernetesObjects(objects)).toEqual([]);
   });
 
@@ -95,8 +96,8 @@ describe('GoldenImage options', () => {
 
   test('several images share a namespace', () => {
     const chart = new Chart(Testing.app(), 'Images');
-    new GoldenImage(chart, 'A', { name: 'windows11', source: GoldenImageSource.registry(ECR_IMAGE) });
-    new GoldenImage(chart, 'B', { name: 'windows10', source: GoldenImageSource.registry(ECR_IMAGE), createNamespace: false });
+    new GoldenImage(chart, 'A', { name: 'windows11', source: GoldenImageSource.registry(ECR_IMAGE), cloneNamespaces: ['desktops'] });
+    new GoldenImage(chart, 'B', { name: 'windows10', source: GoldenImageSource.registry(ECR_IMAGE), cloneNamespaces: ['desktops'], createNamespace: false });
     const objects = synthChart(chart);
     expect(ofKind(objects, 'DataSource').map((o) => o.metadata?.name)).toEqual(['windows11', 'windows10']);
     expect(ofKind(objects, 'Namespace')).toHaveLength(1);
@@ -128,7 +129,8 @@ describe('GoldenImage bad input', () => {
     expect(make({ name: 'Windows 11' })).toThrow(/GoldenImage\.name: "Windows 11" is not a valid Kubernetes name/);
     expect(make({ namespace: 'Images' })).toThrow(/GoldenImage\.namespace: "Images" is not a valid Kubernetes name/);
     expect(make({ size: Size.gibibytes(10) })).toThrow(/GoldenImage\.size: is 10 GiB; give 32 GiB to 16384 GiB/);
-    expect(make({ cloneNamespaces: [] })).toThrow(/GoldenImage\.cloneNamespaces: is empty/);
+    expect(make({ cloneNamespaces: [] })).toThrow(/GoldenImage\.cloneNamespaces: is \[\], so no desktop could clone the image/);
+    expect(make({ cloneNamespaces: undefined as unknown as string[] })).toThrow(/GoldenImage\.cloneNamespaces: is missing/);
     expect(make({ cloneNamespaces: ['Desk'] })).toThrow(/GoldenImage\.cloneNamespaces\[0\]: "Desk" is not a valid Kubernetes name/);
   });
 });

@@ -1,3 +1,4 @@
+import { VmGuestLicensing } from '../../constructs/kubevirt/vm-guest-licensing';
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
 import { App, Stack } from 'aws-cdk-lib';
 import * as eksv1 from 'aws-cdk-lib/aws-eks';
@@ -49,3 +50,6 @@ export function single<T>(objects: readonly KubernetesObject[], kind: string): K
 export function synthChart(chart: Chart): KubernetesObject[] {
   return Testing.synth(chart) as KubernetesObject[];
 }
+
+/** The licensing basis of test pools that are not about licensing (keeps the nested default). */
+export const TEST_LICENSING = VmGuestLicensing.sharedTenancy('Linux guests only (test fixture)');

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Chart, App as Cdk8sApp } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
@@ -19,6 +19,7 @@ import {
   stackWithV1Cluster,
   stackWithV2Cluster,
   synthChart,
+  TEST_LICENSING,
 } from './kubevirt-test-support';
 
 /** Fields of the installer pod the tests read. */
@@ -71,12 +72,12 @@ const EVERY_DESKTOP_HOST = {
 
 function newKubeVirt(given: { stack: Stack; cluster: IEksCluster }, props: Partial<KubeVirtProps> = {}, id = 'KubeVirt'): KubeVirt {
   const karpenter = new FakeKarpenter(given.stack, `${id}Karpenter`, { cluster: given.cluster });
-  const hostPool = new VmHostPool(given.stack, `${id}Hosts`, { karpenter });
+  const hostPool = new VmHostPool(given.stack, `${id}Hosts`, { guestLicensing: TEST_LICENSING, karpenter });
   return new KubeVirt(given.stack, id, { cluster: given.cluster, hostPool, ...props });
 }
 
 function installObjects(template: Template): KubernetesObject[] {
-  return kubernetesObjectsOf(template).filter((o) => !['NodePool', 'EC2NodeClass'].includes(o.kind));
+  return kubernetesObjectsOf(template).filter((o) => !['NodePool', 'EC2NodeClass', 'NodeOverlay'].includes(o.kind));
 }
 
 describe('KubeVirt with defaults (aws-eks-v2 cluster)', () => {
@@ -114,12 +115,14 @@ describe('KubeVirt with defaults (aws-eks-v2 cluster)', () => {
     expect(validateKubernetesObjects([kubevirtCr, cdiCr])).toEqual([]);
   });
 
-  test('the KubeVirt CR: virt-handler and control plane on the hosts, TPM/EFI state on gp3, no emulation, no feature gates', () => {
+  test('the KubeVirt CR: virt-handler and control plane on the hosts, TPM/EFI state on the default class (ReadWriteOnce), no emulation, no feature gates', () => {
     const kubevirtCr = JSON.parse(single<{ data: Record<string, string> }>(objects, 'ConfigMap').data['kubevirt.json']) as KubeVirtCr;
     expect(kubevirtCr.metadata).toEqual({ name: 'kubevirt', namespace: 'kubevirt' });
     expect(kubevirtCr.spec.workloads.nodePlacement).toEqual(EVERY_DESKTOP_HOST);
     expect(kubevirtCr.spec.infra.nodePlacement).toEqual(HOST_PLACEMENT);
-    expect(kubevirtCr.spec.configuration.vmStateStorageClass).toBe('gp3');
+    // Unset: KubeVirt 1.9 then asks the default class for ReadWriteOnce (a named class gets
+    // ReadWriteMany unless its CDI StorageProfile lists RWO Filesystem, which EBS's does not).
+    expect(kubevirtCr.spec.configuration.vmStateStorageClass).toBeUndefined();
     expect(kubevirtCr.spec.configuration.developerConfiguration).toEqual({ useEmulation: false });
   });
 
@@ -132,7 +135,7 @@ describe('KubeVirt with defaults (aws-eks-v2 cluster)', () => {
   test('the Job installs the pinned releases in order, with the pinned kubectl image', () => {
     expect(steps.map((c) => c.name)).toEqual([
       'apply-kubevirt-operator', 'apply-cdi-operator', 'place-kubevirt-operator', 'place-cdi-operator',
-      'wait-crds', 'apply-custom-resources', 'wait-kubevirt', 'wait-cdi',
+      'wait-crds', 'apply-custom-resources', 'wait-kubevirt', 'wait-cdi', 'revoke-installer-rights',
     ]);
     expect(new Set(steps.map((c) => c.image))).toEqual(new Set([KUBECTL_IMAGE]));
     expect(KUBECTL_IMAGE).toMatch(/^registry\.k8s\.io\/kubectl:v\d+\.\d+\.\d+$/);
@@ -179,9 +182,13 @@ describe('KubeVirt with defaults (aws-eks-v2 cluster)', () => {
     expect(all).not.toContain('*');
     expect(rules.flatMap((r) => r.resources).sort()).toEqual([
       'cdis', 'clusterrolebindings', 'clusterroles', 'configmaps', 'customresourcedefinitions', 'deployments',
-      'kubevirts', 'namespaces', 'priorityclasses', 'rolebindings', 'roles', 'serviceaccounts', 'services',
+      'clusterrolebindings', 'kubevirts', 'namespaces', 'priorityclasses', 'rolebindings', 'roles', 'serviceaccounts', 'services',
+    ].sort());
+    // The only delete: its own binding, after the install (the last step).
+    expect(rules.filter((r) => r.verbs.includes('delete'))).toEqual([
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings'], resourceNames: ['kubevirt-installer'], verbs: ['delete'] },
     ]);
-    expect(rules.flatMap((r) => r.verbs)).not.toContain('delete');
+    expect(steps[steps.length - 1].args).toEqual(['delete', 'clusterrolebinding', 'kubevirt-installer', '--ignore-not-found']);
     // Escalation rights only where RBAC objects are created.
     for (const r of rules) {
       if (r.verbs.includes('escalate') || r.verbs.includes('bind')) expect(r.resources.sort()).toEqual(['clusterroles', 'roles']);
@@ -203,11 +210,17 @@ describe('KubeVirt with defaults (aws-eks-v2 cluster)', () => {
     expect(kubevirt.userDiskStorageClassName).toBe('gp3-retain');
   });
 
-  test('the deployment waits for the Job to succeed, after the installer is applied and the hosts exist', () => {
+  test('the deployment waits in two steps (operators applied, then the Job succeeded), each up to 14 minutes, after the installer and the hosts', () => {
     const values = template.findResources('Custom::AWSCDK-EKS-KubernetesObjectValue');
-    expect(Object.keys(values)).toHaveLength(1);
-    const [value] = Object.values(values);
-    expect(value.Properties).toEqual(expect.objectContaining({
+    expect(Object.keys(values)).toHaveLength(2);
+    const [operatorsId, readyId] = ['OperatorsApplied', 'Ready'].map((name) => Object.keys(values).find((id) => id.startsWith(`KubeVirt${name}`))!);
+    expect(values[operatorsId].Properties).toEqual(expect.objectContaining({
+      ObjectType: 'customresourcedefinition',
+      ObjectName: 'cdis.cdi.kubevirt.io',
+      JsonPath: '.metadata.name',
+      TimeoutSeconds: 840,
+    }));
+    expect(values[readyId].Properties).toEqual(expect.objectContaining({
       ObjectType: 'job',
       ObjectName: kubevirt.installerJobName,
       ObjectNamespace: 'kubevirt-installer',
@@ -217,13 +230,14 @@ describe('KubeVirt with defaults (aws-eks-v2 cluster)', () => {
     const manifests = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
     const installId = Object.keys(manifests).find((id) => JSON.stringify(manifests[id].Properties.Manifest).includes('kubevirt-installer'))!;
     const hostsId = Object.keys(manifests).find((id) => JSON.stringify(manifests[id].Properties.Manifest).includes('NodePool'))!;
-    expect(value.DependsOn).toEqual(expect.arrayContaining([installId]));
+    expect(values[operatorsId].DependsOn).toEqual(expect.arrayContaining([installId]));
+    expect(values[readyId].DependsOn).toEqual(expect.arrayContaining([operatorsId]));
     expect(manifests[installId].DependsOn).toEqual(expect.arrayContaining([hostsId]));
   });
 
   test('exposes names and placement', () => {
     expect([kubevirt.namespace, kubevirt.cdiNamespace, kubevirt.installerNamespace, kubevirt.vmStateStorageClass, kubevirt.kubevirtVersion, kubevirt.cdiVersion])
-      .toEqual(['kubevirt', 'cdi', 'kubevirt-installer', 'gp3', '1.9.0', '1.66.0']);
+      .toEqual(['kubevirt', 'cdi', 'kubevirt-installer', undefined, '1.9.0', '1.66.0']);
     expect(kubevirt.placement.nodeSelector).toEqual(DEFAULT_VM_HOST_PLACEMENT.nodeSelector);
     expect(kubevirt.readinessCheck).toBeDefined();
   });
@@ -242,7 +256,7 @@ describe('KubeVirt.addCdk8sChart', () => {
     const template = Template.fromStack(given.stack);
     const manifests = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
     const chartId = Object.keys(manifests).find((id) => JSON.stringify(manifests[id].Properties.Manifest).includes('chart-test-ns'))!;
-    const readyId = Object.keys(template.findResources('Custom::AWSCDK-EKS-KubernetesObjectValue'))[0];
+    const readyId = Object.keys(template.findResources('Custom::AWSCDK-EKS-KubernetesObjectValue')).find((id) => id.includes('Ready'))!;
     expect(manifests[chartId].DependsOn).toEqual(expect.arrayContaining([readyId]));
   });
 });
@@ -260,7 +274,7 @@ describe('KubeVirt on clusters of both EKS modules', () => {
     newKubeVirt(given);
     // THEN: the aws-eks handler assumes a kubectl role, the aws-eks-v2 one does not.
     const template = Template.fromStack(given.stack);
-    template.resourceCountIs('Custom::AWSCDK-EKS-KubernetesObjectValue', 1);
+    template.resourceCountIs('Custom::AWSCDK-EKS-KubernetesObjectValue', 2);
     template.hasResourceProperties('Custom::AWSCDK-EKS-KubernetesObjectValue', {
       JsonPath: '.status.succeeded',
       RoleArn: v1 ? Match.anyValue() : Match.absent(),
@@ -291,6 +305,8 @@ describe('KubeVirt options', () => {
     expect(steps[1].args).toContain('https://github.com/kubevirt/containerized-data-importer/releases/download/v1.67.0/cdi-operator.yaml');
     const cr = JSON.parse(single<{ data: Record<string, string> }>(objects, 'ConfigMap').data['kubevirt.json']) as KubeVirtCr;
     expect(cr.spec.configuration.vmStateStorageClass).toBe('gp3-state');
+    // A named class makes KubeVirt ask for ReadWriteMany: the user is told.
+    Annotations.fromStack(given.stack).hasWarning('*', Match.stringLikeRegexp('vmStateStorageClass is "gp3-state".*ReadWriteMany'));
     expect(cr.spec.configuration.developerConfiguration).toEqual({ useEmulation: false, featureGates: ['Snapshot'] });
     const sc = single<{ metadata: { name: string }; parameters: Record<string, unknown> }>(objects, 'StorageClass');
     expect(sc.metadata.name).toBe('user-disks');
@@ -347,7 +363,7 @@ describe('KubeVirt bad input', () => {
   test('a host pool of another cluster', () => {
     const other = stackWithV2Cluster();
     const karpenter = new FakeKarpenter(given.stack, 'ForeignKarpenter', { cluster: other.cluster });
-    const hostPool = new VmHostPool(given.stack, 'ForeignHosts', { karpenter });
+    const hostPool = new VmHostPool(given.stack, 'ForeignHosts', { guestLicensing: TEST_LICENSING, karpenter });
     expect(() => new KubeVirt(given.stack, 'Mismatch', { cluster: given.cluster, hostPool }))
       .toThrow(/KubeVirt\.hostPool: belongs to cluster .*, not to .*; pass the VmHostPool of the cluster KubeVirt is installed into/);
   });

@@ -11,6 +11,7 @@ import {
   VmHostPoolProps,
   VmHostVirtualization,
 } from '../../constructs/kubevirt/vm-host-pool';
+import { VmGuestLicensing } from '../../constructs/kubevirt/vm-guest-licensing';
 import { KubernetesObject, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import {
   FakeKarpenter,
@@ -18,6 +19,7 @@ import {
   stackWithV1Cluster,
   stackWithV2Cluster,
   synthChart,
+  TEST_LICENSING,
 } from './kubevirt-test-support';
 
 interface NodeClassSpec {
@@ -60,14 +62,14 @@ describe('VmHostPool with defaults (nested virtualization, aws-eks-v2 cluster)',
     stack = given.stack;
     karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster: given.cluster });
     // WHEN
-    pool = new VmHostPool(stack, 'VmHosts', { karpenter });
+    pool = new VmHostPool(stack, 'VmHosts', { guestLicensing: TEST_LICENSING, karpenter });
     template = Template.fromStack(stack);
-    objects = kubernetesObjectsOf(template).filter((o) => ['NodePool', 'EC2NodeClass'].includes(o.kind));
+    objects = kubernetesObjectsOf(template).filter((o) => ['NodePool', 'EC2NodeClass', 'NodeOverlay'].includes(o.kind));
   });
 
-  test('applies one EC2NodeClass and one NodePool, valid against the Karpenter v1.14.1 CRDs', () => {
+  test('applies one EC2NodeClass, one NodePool and one NodeOverlay, valid against the Karpenter v1.14.1 CRDs', () => {
     // THEN
-    expect(objects.map((o) => o.kind).sort()).toEqual(['EC2NodeClass', 'NodePool']);
+    expect(objects.map((o) => o.kind).sort()).toEqual(['EC2NodeClass', 'NodeOverlay', 'NodePool']);
     // The security group is the cluster's, a deploy-time reference (a sample id once extracted).
     const manifest = Object.values(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'))
       .map((r) => JSON.stringify(r.Properties.Manifest)).find((m) => m.includes('EC2NodeClass'))!;
@@ -77,7 +79,7 @@ describe('VmHostPool with defaults (nested virtualization, aws-eks-v2 cluster)',
 
   test('the chart validates too (GitOps path)', () => {
     const chartObjects = synthChart(pool.chart);
-    expect(chartObjects).toHaveLength(2);
+    expect(chartObjects).toHaveLength(3);
     const sampled = chartObjects.map((o) => (o.kind === 'EC2NodeClass'
       ? { ...o, spec: { ...(o.spec as NodeClassSpec), securityGroupSelectorTerms: [{ id: 'sg-0123456789abcdef0' }] } }
       : o));
@@ -108,6 +110,8 @@ describe('VmHostPool with defaults (nested virtualization, aws-eks-v2 cluster)',
       'kubernetes.io/os': ['linux'],
       'kubernetes.io/arch': ['amd64'],
       'karpenter.sh/capacity-type': ['on-demand'],
+      // Shared hardware, as the stated licensing basis allows.
+      'karpenter.k8s.aws/instance-tenancy': ['default'],
       'karpenter.k8s.aws/instance-family': ['c8i', 'm8i', 'r8i'],
     });
     expect(nodePool.spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'vm-hosts-nested' });
@@ -116,7 +120,13 @@ describe('VmHostPool with defaults (nested virtualization, aws-eks-v2 cluster)',
   test('NodePool: tainted for VM workloads only, labelled for KubeVirt placement', () => {
     const spec = single<{ spec: NodePoolSpec }>(objects, 'NodePool').spec;
     expect(spec.template.spec.taints).toEqual([{ key: 'desktop.io/vm-host', value: 'true', effect: 'NoSchedule' }]);
-    expect(spec.template.metadata.labels).toEqual({ 'desktop.io/vm-host': 'true', 'desktop.io/vm-host-virtualization': 'nested' });
+    expect(spec.template.metadata.labels).toEqual({
+      'desktop.io/vm-host': 'true',
+      'desktop.io/vm-host-virtualization': 'nested',
+      // What every virt-launcher pod of a q35 VM selects (KubeVirt 1.9).
+      'kubevirt.io/schedulable': 'true',
+      'machine-type.node.kubevirt.io/q35': 'true',
+    });
     expect(pool.placement).toEqual({
       nodeSelector: { 'desktop.io/vm-host': 'true' },
       toleratedTaints: [{ key: 'desktop.io/vm-host', value: 'true', effect: TaintEffect.NO_SCHEDULE }],
@@ -150,7 +160,7 @@ describe('VmHostPool in bare-metal mode (aws-eks cluster)', () => {
     const { stack, cluster } = stackWithV1Cluster();
     const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster, version: '1.12.0' });
     // WHEN: metal works with a Karpenter that has no nested virtualization
-    new VmHostPool(stack, 'Metal', { karpenter, virtualization: VmHostVirtualization.BARE_METAL });
+    new VmHostPool(stack, 'Metal', { guestLicensing: TEST_LICENSING, karpenter, virtualization: VmHostVirtualization.BARE_METAL });
     objects = kubernetesObjectsOf(Template.fromStack(stack)).filter((o) => ['NodePool', 'EC2NodeClass'].includes(o.kind));
   });
 
@@ -175,6 +185,7 @@ describe('VmHostPool options', () => {
     const key = new kms.Key(stack, 'Key');
     // WHEN
     const pool = new VmHostPool(stack, 'VmHosts', {
+      guestLicensing: TEST_LICENSING,
       karpenter,
       name: 'desktops',
       instanceFamilies: ['m8i', 'm8i-flex'],
@@ -193,7 +204,7 @@ describe('VmHostPool options', () => {
     const nodeClass = single<{ spec: NodeClassSpec & { tags: Record<string, string> } }>(objects, 'EC2NodeClass');
     expect(nodeClass.spec.blockDeviceMappings[0].ebs).toEqual(expect.objectContaining({ volumeSize: '300Gi', encrypted: true, kmsKeyID: expect.any(String) }));
     expect(stack.resolve(pool.chart.nodeClass.toJson().spec.blockDeviceMappings[0].ebs.kmsKeyID)).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as CfnElement), 'Arn'] });
-    expect(nodeClass.spec.tags).toEqual({ CostCenter: 'vdi' });
+    expect(nodeClass.spec.tags).toEqual({ 'CostCenter': 'vdi', 'desktop.io/guest-licensing': 'Linux guests only (test fixture)' });
     const nodePool = single<{ spec: NodePoolSpec & { weight: number } }>(objects, 'NodePool');
     expect(requirementsOf(nodePool)['karpenter.k8s.aws/instance-family']).toEqual(['m8i', 'm8i-flex']);
     expect(requirementsOf(nodePool)['karpenter.sh/capacity-type']).toEqual(['on-demand', 'spot']);
@@ -223,7 +234,7 @@ describe('VmHostPool bad input', () => {
   });
 
   const make = (props: Partial<VmHostPoolProps>, k?: FakeKarpenter) => () =>
-    new VmHostPool(stack, `Pool${count++}`, { karpenter: k ?? karpenter, ...props });
+    new VmHostPool(stack, `Pool${count++}`, { guestLicensing: TEST_LICENSING, karpenter: k ?? karpenter, ...props } as VmHostPoolProps);
 
   test('nested virtualization with a Karpenter that lacks it', () => {
     const old = new FakeKarpenter(stack, 'OldKarpenter', { cluster, version: '1.12.3' });
@@ -287,7 +298,7 @@ describe('VmHostPool with perUserHosts (one host per user from one pool)', () =>
     const given = stackWithV2Cluster();
     const karpenter = new FakeKarpenter(given.stack, 'Karpenter', { cluster: given.cluster });
     // WHEN
-    pool = new VmHostPool(given.stack, 'UserHosts', { karpenter, perUserHosts: true });
+    pool = new VmHostPool(given.stack, 'UserHosts', { guestLicensing: TEST_LICENSING, karpenter, perUserHosts: true });
     objects = synthChart(pool.chart);
   });
 
@@ -312,7 +323,7 @@ describe('VmHostPool with perUserHosts (one host per user from one pool)', () =>
   test('the user label is reserved', () => {
     const given = stackWithV2Cluster();
     const karpenter = new FakeKarpenter(given.stack, 'Karpenter', { cluster: given.cluster });
-    expect(() => new VmHostPool(given.stack, 'Hosts', { karpenter, labels: { 'desktop.io/user-id': 'x' } }))
+    expect(() => new VmHostPool(given.stack, 'Hosts', { guestLicensing: TEST_LICENSING, karpenter, labels: { 'desktop.io/user-id': 'x' } }))
       .toThrow(/VmHostPool\.labels: sets "desktop\.io\/user-id", which the pool sets itself/);
   });
 });
@@ -320,7 +331,50 @@ describe('VmHostPool with perUserHosts (one host per user from one pool)', () =>
 test('objects added to VmHostPool.chart after it was handed over fail synthesis', () => {
   const given = stackWithV2Cluster();
   const karpenter = new FakeKarpenter(given.stack, 'Karpenter', { cluster: given.cluster });
-  const pool = new VmHostPool(given.stack, 'Hosts', { karpenter });
+  const pool = new VmHostPool(given.stack, 'Hosts', { guestLicensing: TEST_LICENSING, karpenter });
   new ApiObject(pool.chart, 'Late', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } });
   expect(() => Template.fromStack(given.stack)).toThrow(/VmHostPool\.chart: 1 construct\(s\) were added to chart VmHostPool after it was handed over/);
+});
+
+describe('VmHostPool guest licensing (a typed choice, no silent default)', () => {
+  const { stack, cluster } = stackWithV2Cluster();
+  const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster });
+  let count = 0;
+  const make = (props: Record<string, unknown>, k: FakeKarpenter = karpenter) => () =>
+    new VmHostPool(stack, `Licensed${count++}`, { karpenter: k, ...props } as unknown as VmHostPoolProps);
+
+  test('missing, or given as plain JSON, it fails and names both choices', () => {
+    expect(make({})).toThrow(/Licensed\d+: VmHostPool\.guestLicensing: is missing; choose the guests' licensing basis explicitly: VmGuestLicensing\.dedicatedInstances\(\) .* VmGuestLicensing\.sharedTenancy/);
+    expect(make({ guestLicensing: { tenancy: 'default' } })).toThrow(/VmHostPool\.guestLicensing: is \{"tenancy":"default"\}/);
+  });
+
+  test('a shared-tenancy basis must be stated in words', () => {
+    expect(() => VmGuestLicensing.sharedTenancy('ok')).toThrow(/VmGuestLicensing\.sharedTenancy\.basis: "ok" does not state a licensing basis.*Windows 10\/11 guests need VmGuestLicensing\.dedicatedInstances\(\)/);
+    expect(() => VmGuestLicensing.sharedTenancy(42 as unknown as string)).toThrow(/VmGuestLicensing\.sharedTenancy\.basis: is 42/);
+  });
+
+  test('Dedicated Instances: tenancy requirement, bare metal by default, basis tagged on the hosts', () => {
+    const pool = make({ guestLicensing: VmGuestLicensing.dedicatedInstances() })();
+    const objects = synthChart(pool.chart);
+    const nodePool = single<{ spec: NodePoolSpec }>(objects, 'NodePool');
+    expect(requirementsOf(nodePool)['karpenter.k8s.aws/instance-tenancy']).toEqual(['dedicated']);
+    expect(requirementsOf(nodePool)['karpenter.k8s.aws/instance-size']).toEqual([...BARE_METAL_SIZES]);
+    expect(pool.virtualization).toBe(VmHostVirtualization.BARE_METAL);
+    expect(single<{ spec: NodeClassSpec & { tags: Record<string, string> } }>(objects, 'EC2NodeClass').spec.tags).toEqual({ 'desktop.io/guest-licensing': 'customer licenses on EC2 Dedicated Instances' });
+  });
+
+  test('Dedicated Instances with nested virtualization (undocumented by EC2) warn', () => {
+    const pool = make({ guestLicensing: VmGuestLicensing.dedicatedInstances(), virtualization: VmHostVirtualization.NESTED })();
+    Annotations.fromStack(stack).hasWarning(`/${pool.node.path}`, Match.stringLikeRegexp('Dedicated Instances with nested virtualization'));
+  });
+
+  test('Dedicated Instances need Karpenter 1.9, NodeOverlays Karpenter 1.7', () => {
+    const old = new FakeKarpenter(stack, 'Karpenter18', { cluster, version: '1.8.2' });
+    expect(make({ guestLicensing: VmGuestLicensing.dedicatedInstances() }, old)).toThrow(/VmHostPool\.karpenter\.version: is '1\.8\.2'; Dedicated Instances .* need Karpenter 1\.9\.0 or later/);
+    // A shared basis on Karpenter 1.8 (no tenancy key in its CRDs) leaves the requirement out.
+    const shared18 = make({ guestLicensing: TEST_LICENSING, virtualization: VmHostVirtualization.BARE_METAL }, old)();
+    expect(requirementsOf(single<{ spec: NodePoolSpec }>(synthChart(shared18.chart), 'NodePool'))['karpenter.k8s.aws/instance-tenancy']).toBeUndefined();
+    const older = new FakeKarpenter(stack, 'Karpenter16', { cluster, version: '1.6.0' });
+    expect(make({ guestLicensing: TEST_LICENSING, virtualization: VmHostVirtualization.BARE_METAL }, older)).toThrow(/VmHostPool\.karpenter\.version: is '1\.6\.0'; .*NodeOverlay, which needs Karpenter 1\.7\.0 or later/);
+  });
 });

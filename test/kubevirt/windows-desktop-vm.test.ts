@@ -47,7 +47,7 @@ const ECR_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/golden/windows11
 
 function synth(props: Partial<WindowsDesktopVmProps> = {}): { vm: WindowsDesktopVm; objects: KubernetesObject[] } {
   const chart = new Chart(Testing.app(), 'Desktops', { namespace: 'desktops' });
-  const image = new GoldenImage(chart, 'Image', { name: 'windows11', source: GoldenImageSource.registry(ECR_IMAGE) });
+  const image = new GoldenImage(chart, 'Image', { name: 'windows11', source: GoldenImageSource.registry(ECR_IMAGE), cloneNamespaces: ['desktops'] });
   const vm = new WindowsDesktopVm(chart, 'Alice', { name: 'alice', userId: 'Alice.Smith@example.com', goldenImage: image, ...props });
   return { vm, objects: synthChart(chart) };
 }
@@ -119,7 +119,8 @@ describe('WindowsDesktopVm with defaults (Windows 11)', () => {
       { name: 'userdisk', disk: { bus: 'virtio' } },
     ]);
     expect(domain.devices.interfaces).toEqual([{ name: 'default', model: 'virtio', masquerade: {} }]);
-    expect(spec.template.spec.networks).toEqual([{ name: 'default', pod: {} }]);
+    // Not KubeVirt's 10.0.2.0/24, which is a public subnet of a DesktopCluster's VPC (10.0.0.0/16).
+    expect(spec.template.spec.networks).toEqual([{ name: 'default', pod: { vmNetworkCIDR: '198.18.0.0/24' } }]);
   });
 
   test('q35, Hyper-V enlightenments and Windows timers', () => {
@@ -246,6 +247,12 @@ describe('WindowsDesktopVm bad input', () => {
     expect(make({ userId: '' })).toThrow(/WindowsDesktopVm\.userId: is ""; give the user's non-empty id/);
     expect(make({ sysprepSecretName: 'Sysprep' })).toThrow(/WindowsDesktopVm\.sysprepSecretName: "Sysprep" is not a valid Kubernetes object name/);
     expect(make({ labels: { 'desktop.io/user-id': 'mallory' } })).toThrow(/WindowsDesktopVm\.labels: sets "desktop\.io\/user-id", which the desktop sets itself/);
+  });
+
+  test('a VM network CIDR that is not a network, or too small', () => {
+    expect(make({ vmNetworkCidr: '10.0.2.1/24' })).toThrow(/WindowsDesktopVm\.vmNetworkCidr: "10\.0\.2\.1\/24" has host bits set/);
+    expect(make({ vmNetworkCidr: 'ten' })).toThrow(/WindowsDesktopVm\.vmNetworkCidr: "ten" is not an IPv4 CIDR block/);
+    expect(make({ vmNetworkCidr: '198.18.0.0/31' })).toThrow(/WindowsDesktopVm\.vmNetworkCidr: "198\.18\.0\.0\/31" is too small/);
   });
 
   test('fractional or out-of-range disks and grace periods', () => {

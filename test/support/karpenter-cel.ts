@@ -2,7 +2,8 @@ import { KubernetesObject } from './kubernetes-schemas';
 
 /**
  * The CEL rules of the Karpenter v1.14.1 CRDs (`x-kubernetes-validations` in
- * karpenter.sh_nodepools.yaml and karpenter.k8s.aws_ec2nodeclasses.yaml) that apply to the
+ * karpenter.sh_nodepools.yaml, karpenter.sh_nodeoverlays.yaml and
+ * karpenter.k8s.aws_ec2nodeclasses.yaml) that apply to the
  * fields node desktops write, restated in TypeScript: no CEL evaluator is installable here, and
  * the JSON schema check does not run them. Update-only rules (`oldSelf`) are left out.
  * Returns the messages of the rules an object breaks (empty when it keeps them all).
@@ -10,7 +11,24 @@ import { KubernetesObject } from './kubernetes-schemas';
 export function karpenterCelViolations(obj: KubernetesObject): string[] {
   if (obj.kind === 'NodePool') return nodePoolViolations(obj);
   if (obj.kind === 'EC2NodeClass') return nodeClassViolations(obj);
+  if (obj.kind === 'NodeOverlay') return nodeOverlayViolations(obj);
   return [];
+}
+
+/** The rules of karpenter.sh_nodeoverlays.yaml (v1.14.1). */
+function nodeOverlayViolations(obj: KubernetesObject): string[] {
+  const spec = obj.spec as { requirements: Requirement[]; capacity?: Record<string, unknown>; price?: string; priceAdjustment?: string };
+  const out: string[] = [];
+  if (Object.keys(spec.capacity ?? {}).some((k) => ['cpu', 'memory', 'ephemeral-storage', 'pods'].includes(k))) out.push('invalid resource restricted');
+  for (const r of spec.requirements) {
+    out.push(...labelKeyViolations(r.key));
+    if ((r.operator === 'In' || r.operator === 'NotIn') && (r.values ?? []).length === 0) out.push(`requirements with operator '${r.operator}' must have a value defined (${r.key})`);
+    if (['Gt', 'Lt', 'Gte', 'Lte'].includes(r.operator) && !((r.values ?? []).length === 1 && /^\d+$/.test(r.values![0]))) {
+      out.push(`requirements operator '${r.operator}' must have a single positive integer value (${r.key})`);
+    }
+  }
+  if (spec.price !== undefined && spec.priceAdjustment !== undefined) out.push("cannot set both 'price' and 'priceAdjustment'");
+  return out;
 }
 
 const KARPENTER_SH_ALLOWED = ['karpenter.sh/capacity-type', 'karpenter.sh/nodepool'];

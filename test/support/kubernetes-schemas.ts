@@ -57,6 +57,7 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
     const crds = [
       ['karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.sh_nodepools.yaml'],
       ['karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.sh_nodeclaims.yaml'],
+      ['karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.sh_nodeoverlays.yaml'],
       ['karpenter-provider-aws', 'v1.14.1', 'pkg', 'apis', 'crds', 'karpenter.k8s.aws_ec2nodeclasses.yaml'],
     ];
     const result = new Map<string, JsonSchema>();
@@ -183,4 +184,12 @@ export function helmReleasesOf(template: Template): HelmRelease[] {
     skipCrds: r.Properties.SkipCrds,
     values: r.Properties.Values ? JSON.parse(flatten(r.Properties.Values)) : {},
   }));
+}
+
+/** The Kubernetes objects each kubectl-applied resource of a template holds, by logical id. */
+export function kubernetesObjectsByResource(template: Template): Record<string, KubernetesObject[]> {
+  const json = template.toJSON() as { Resources?: Record<string, { Type: string }> };
+  const resourceTypes = Object.fromEntries(Object.entries(json.Resources ?? {}).map(([id, r]) => [id, r.Type]));
+  const resources = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
+  return Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, JSON.parse(flatten(r.Properties.Manifest, resourceTypes)) as KubernetesObject[]]));
 }

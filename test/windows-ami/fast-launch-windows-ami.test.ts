@@ -225,6 +225,8 @@ describe('FastLaunchWindowsAmi with defaults', () => {
     const launchTemplate = only(template, 'AWS::EC2::LaunchTemplate');
     const data = launchTemplate.LaunchTemplateData as Record<string, Json>;
     expect(data.MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+    // AWS Control Tower CT.EC2.PR.10: detailed monitoring.
+    expect(data.Monitoring).toEqual({ Enabled: true });
     expect(data.NetworkInterfaces).toEqual([{
       DeviceIndex: 0,
       SubnetId: privateSubnet,
@@ -446,6 +448,15 @@ describe('FastLaunchWindowsAmi names', () => {
 
     // THEN
     Annotations.fromStack(stack).hasWarning('/Test/Ami', Match.stringLikeRegexp('maxParallelLaunches is 50, above the default quota of 40'));
+  });
+
+  test('pre-pulling a base image the EKS-optimized AMI already caches is a warning', () => {
+    const { stack, vpc } = stackWithVpc();
+    new FastLaunchWindowsAmi(stack, 'Ami', { vpc, name: 'cached', windowsVersion: WindowsVersion.WINDOWS_2022, kubernetesVersion: '1.35', prePulledImages: [SERVERCORE, 'registry.k8s.io/pause:3.10.2'] });
+    Annotations.fromStack(stack).hasWarning('/Test/Ami', Match.stringLikeRegexp('lists mcr\\.microsoft\\.com/windows/servercore:ltsc2022, which EKS-optimized Windows AMIs already cache'));
+    const other = stackWithVpc();
+    new FastLaunchWindowsAmi(other.stack, 'Ami', { vpc: other.vpc, name: 'workload', windowsVersion: WindowsVersion.WINDOWS_2022, kubernetesVersion: '1.35', prePulledImages: ['registry.k8s.io/pause:3.10.2'] });
+    Annotations.fromStack(other.stack).hasNoWarning('/Test/Ami', Match.stringLikeRegexp('already cache'));
   });
 });
 

@@ -1,11 +1,27 @@
 /**
  * Shell scripts of the Guacamole chart's Job and CronJobs, kept apart from the chart so each
- * one reads top to bottom. Credentials reach them only through environment variables filled
- * from Kubernetes Secrets, and reach psql through `\getenv`, never through its command line.
+ * one reads top to bottom. Credentials reach them through environment variables filled from
+ * Kubernetes Secrets, or (the master secret) through an in-memory file of the schema Job's pod,
+ * and reach psql through the environment and `\getenv`, never through its command line.
  */
 
 /** Where the schema init container leaves the SQL for the client container. */
 export const SCHEMA_DIR = '/work';
+/** In-memory directory where the schema Job keeps the master secret while it runs. */
+export const CREDENTIALS_DIR = '/credentials';
+
+/**
+ * Runs in the AWS CLI image with IRSA: writes the master secret (JSON) into the in-memory
+ * volume of the schema Job's pod, from `MASTER_SECRET_ARN`. The master credentials then exist
+ * only inside that pod, while it runs.
+ */
+export function fetchMasterSecretScript(): string {
+  return [
+    'set -eu',
+    `aws secretsmanager get-secret-value --secret-id "$MASTER_SECRET_ARN" --query SecretString --output text > ${CREDENTIALS_DIR}/master.json`,
+    `grep -q '"password"' ${CREDENTIALS_DIR}/master.json`,
+  ].join('\n');
+}
 
 /**
  * Runs in the Guacamole image: prints the schema with the image's own `initdb.sh` and keeps
@@ -28,10 +44,12 @@ export function extractSchemaScript(): string {
 }
 
 /**
- * Runs in the PostgreSQL client image with the master credentials (PGHOST, PGPORT,
- * PGDATABASE, PGUSER, PGPASSWORD) and the application credentials (APP_USERNAME,
- * APP_PASSWORD), plus ADMIN_USERS (one username per line).
+ * Runs in the PostgreSQL client image with the master secret in `CREDENTIALS_DIR/master.json`
+ * (read into PGUSER and PGPASSWORD, then deleted), PGHOST, PGPORT, PGDATABASE, the application
+ * credentials (APP_USERNAME, APP_PASSWORD), plus ADMIN_USERS (one username per line).
  *
+ * 0. Reads the master user and password: the generated secret's values contain no quote or
+ *    backslash (RDS's excluded characters), so a JSON string value ends at the next quote.
  * 1. Waits for the database.
  * 2. Applies the schema only when `guacamole_user` does not exist (the SQL is not idempotent).
  * 3. Creates the application role on first run only: afterwards Secrets Manager rotation owns
@@ -43,6 +61,11 @@ export function extractSchemaScript(): string {
 export function applySchemaScript(): string {
   return [
     'set -eu',
+    `PGUSER="$(sed -n 's/.*"username" *: *"\\([^"]*\\)".*/\\1/p' ${CREDENTIALS_DIR}/master.json)"`,
+    `PGPASSWORD="$(sed -n 's/.*"password" *: *"\\([^"]*\\)".*/\\1/p' ${CREDENTIALS_DIR}/master.json)"`,
+    `rm -f ${CREDENTIALS_DIR}/master.json`,
+    'export PGUSER PGPASSWORD',
+    "if [ -z \"$PGUSER\" ] || [ -z \"$PGPASSWORD\" ]; then echo 'master secret without username or password' >&2; exit 1; fi",
     'export PGSSLMODE=require',
     'tries=0',
     "until psql -tAc 'SELECT 1' > /dev/null; do",

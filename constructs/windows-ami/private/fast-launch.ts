@@ -108,6 +108,9 @@ export function createFastLaunchLaunchTemplate(scope: Construct, id: string, opt
   return new ec2.CfnLaunchTemplate(scope, id, {
     launchTemplateData: {
       metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
+      // Detailed (1-minute) CloudWatch metrics of the pre-provisioning instances (AWS Control
+      // Tower CT.EC2.PR.10); they run only while snapshots are being made.
+      monitoring: { enabled: true },
       // Subnet and security group go on the network interface: the only place a launch template holds a subnet.
       networkInterfaces: [{
         deviceIndex: 0,
