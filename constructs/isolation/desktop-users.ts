@@ -273,7 +273,7 @@ export class DesktopUsers extends Construct {
       const limits = props.sharedPool.settings;
       if (cpu > limits.cpuLimit || memory > parseInt(limits.memoryLimit, 10)) {
         Annotations.of(this).addWarningV2('windows-desktops:sharedPoolLimits',
-          `${onPool.length} desktops of ${cpu} vCPUs and ${memory} GiB need more than the limits of ${props.sharedPool.node.path} (${limits.cpuLimit} vCPUs, ${limits.memoryLimit}); raise its cpuLimit and memoryLimit (each user gets a host of their own) or not all desktops can run at once.`);
+          `${onPool.length} desktops of ${cpu} vCPUs and ${memory} GiB need more than the limits of ${props.sharedPool.node.path} (${limits.cpuLimit} vCPUs, ${limits.memoryLimit}); raise its cpuLimit and memoryLimit to room for every user's whole host (each user gets a host of their own), or not all desktops can run at once.`);
       }
     }
     const dedicatedPools = users.filter((u) => u.isolation === UserIsolationMode.DEDICATED_POOL).length;

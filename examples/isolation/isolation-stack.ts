@@ -38,14 +38,15 @@ export class IsolationStack extends Stack {
     // "Licensing of VM desktops"). KubeVirt's control plane and the template of per-user pools.
     const guestLicensing = VmGuestLicensing.dedicatedInstances();
     const hosts = new VmHostPool(this, 'VmHosts', { karpenter, guestLicensing });
-    // One host per user: the pool declares the user label with `Exists`.
+    // One host per user: the pool declares the user label with `Exists`. Dedicated Instances
+    // default to bare metal, so each user gets a whole .metal host (c7i.metal-24xl: 96 vCPUs,
+    // 192 GiB): the limits make room for every user's host at once.
     const userHosts = new VmHostPool(this, 'UserHosts', {
       karpenter,
       guestLicensing,
       perUserHosts: true,
-      // Room for every user's host at once (about 8 vCPUs and 32 GiB per medium desktop's host).
-      cpuLimit: 8 * props.users.length + 8,
-      memoryLimit: Size.gibibytes(32 * props.users.length + 32),
+      cpuLimit: 96 * (props.users.length + 1),
+      memoryLimit: Size.gibibytes(384 * (props.users.length + 1)),
     });
     const kubevirt = new KubeVirt(this, 'KubeVirt', { cluster: desktops.cluster, hostPool: hosts });
 
