@@ -27,6 +27,9 @@ import { UserQuota } from './user-quota';
 
 /** Name of the VirtualMachine in each user's namespace (one desktop per namespace). */
 export const USER_DESKTOP_NAME = 'desktop';
+/** vCPUs and memory of the largest x86-64 metal hosts (`*.metal-48xl`): a per-user metal pool's limits. */
+const MAX_METAL_VCPUS = 192;
+const MAX_METAL_MEMORY_GIB = 1536;
 /** Annotation of a user namespace with the exact user id (labels cannot hold `@`). */
 export const USER_ID_ANNOTATION = 'desktop.io/user-id';
 /** Annotation of a user namespace with the user's display name. */
@@ -406,7 +409,7 @@ export function userPlacement(user: ResolvedDesktopUser, hostPlacement: VmHostPl
 
 /**
  * The NodePool of a `DEDICATED_POOL` user: the template pool's settings and EC2NodeClass, named
- * after the user, with their label and taint, limited to about two hosts of the desktop's size.
+ * after the user, with their label and taint, limited to one or two hosts.
  */
 function userNodePoolProps(user: ResolvedDesktopUser, template: VmHostPoolChartProps): NodePoolProps {
   return vmHostNodePoolProps({
@@ -417,9 +420,10 @@ function userNodePoolProps(user: ResolvedDesktopUser, template: VmHostPoolChartP
       ...template.taints.filter((t) => t.key !== DEDICATED_USER_TAINT_KEY),
       { key: DEDICATED_USER_TAINT_KEY, value: user.name, effect: NodePoolSpecTemplateSpecTaintsEffect.NO_SCHEDULE },
     ],
-    // Room for the desktop plus host overhead on a host twice its size, never a fleet.
-    cpuLimit: 2 * user.size.vcpus + 4,
-    memoryLimit: `${2 * user.size.memoryGiB + 16}Gi`,
+    // Room for one or two hosts, never a fleet: on nested-virtualization hosts about twice the
+    // desktop; on bare metal (the template lists metal sizes) one of the largest metal hosts.
+    cpuLimit: template.instanceSizes !== undefined ? MAX_METAL_VCPUS : 2 * user.size.vcpus + 4,
+    memoryLimit: template.instanceSizes !== undefined ? `${MAX_METAL_MEMORY_GIB}Gi` : `${2 * user.size.memoryGiB + 16}Gi`,
     perPodLabelKey: undefined,
     weight: undefined,
   });

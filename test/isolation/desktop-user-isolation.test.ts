@@ -14,6 +14,9 @@ import { coreTolerations } from '../../constructs/kubevirt/private/placement';
 import { registerKubeVirtSchemas } from '../support/kubevirt-schemas';
 import { karpenterCelViolations } from '../support/karpenter-cel';
 import { validateKubernetesObjects } from '../support/kubernetes-schemas';
+import { VmGuestLicensing } from '../../constructs/kubevirt/vm-guest-licensing';
+import { VmHostPool } from '../../constructs/kubevirt/vm-host-pool';
+import { FakeKarpenter, stackWithV2Cluster } from '../support/eks-fixtures';
 import { clusterWithPools, GOLDEN_IMAGE, PoolsFixture } from './isolation-fixtures';
 import { agentRunsOn, canLaunchFor, egressAllowed, Endpoint, ingressAllowed, PodPlacement } from './policy-semantics';
 
@@ -330,4 +333,16 @@ test("per-user NodePools keep Karpenter 1.14.1's CEL rules (which the JSON schem
   // The helper does find a broken one.
   const broken = { ...nodePools[0], spec: { ...nodePools[0].spec, template: { ...nodePools[0].spec.template, metadata: { labels: { 'karpenter.sh/nodepool': 'x' } } } } };
   expect(karpenterCelViolations(broken as never)).not.toEqual([]);
+});
+
+test('a dedicated pool copied from a bare-metal template has room for one metal host', () => {
+  // GIVEN a template pool of metal hosts on Dedicated Instances
+  const { stack, cluster } = stackWithV2Cluster();
+  const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster });
+  const metal = new VmHostPool(stack, 'Metal', { karpenter, guestLicensing: VmGuestLicensing.dedicatedInstances() });
+  // WHEN
+  const pool = find(render({ user: { id: ALICE, isolation: UserIsolationMode.DEDICATED_POOL }, dedicatedPoolTemplate: metal.settings }), 'NodePool');
+  // THEN: the smallest metal host (96 vCPUs) fits, and the tenancy requirement is kept
+  expect(pool.spec.limits).toEqual({ cpu: 192, memory: '1536Gi' });
+  expect(pool.spec.template.spec.requirements).toContainEqual({ key: 'karpenter.k8s.aws/instance-tenancy', operator: 'In', values: ['dedicated'] });
 });
