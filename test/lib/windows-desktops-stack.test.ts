@@ -198,6 +198,27 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     }
   });
 
+  test("every isolated user's launcher pod is admitted by that user's pool only (KubeVirt 1.9 rendering, Karpenter rules)", () => {
+    // GIVEN the KubeVirt CR, every NodePool and NodeOverlay (parent and nested stacks), the users' VMs
+    const parent = kubernetesObjectsOf(template);
+    const nested = stack.users.stacks.flatMap((s) => kubernetesObjectsOf(Template.fromStack(s)));
+    const all = [...parent, ...nested];
+    const configMap = parent.find((o) => o.kind === 'ConfigMap' && (o as { data?: Record<string, string> }).data?.['kubevirt.json'] !== undefined) as unknown as { data: Record<string, string> };
+    const dev = (JSON.parse(configMap.data['kubevirt.json']) as { spec: { configuration: { developerConfiguration: { useEmulation: boolean; featureGates?: string[]; nodeSelectors?: Record<string, string> } } } }).spec.configuration.developerConfiguration;
+    const config: KubeVirtClusterConfig = { useEmulation: dev.useEmulation, featureGates: dev.featureGates ?? [], nodeSelectors: dev.nodeSelectors };
+    const overlays = all.filter((o) => o.kind === 'NodeOverlay') as unknown as NodeOverlayObject[];
+    const vmPools = all.filter((o) => o.kind === 'NodePool' && !(o.metadata?.name ?? '').startsWith('desktops-') && !(o.metadata?.name ?? '').startsWith('windows-')) as unknown as NodePoolObject[];
+    const vms = nested.filter((o) => o.kind === 'VirtualMachine');
+    expect(vms).toHaveLength(4);
+    for (const vm of vms) {
+      const user = vm.metadata?.namespace ?? '';
+      const pod = renderLauncherPod(vm as unknown as Parameters<typeof renderLauncherPod>[0], config);
+      const admitting = vmPools.filter((pool) => karpenterAdmissionProblems(pod, pool, overlays, true).length === 0).map((pool) => pool.metadata?.name);
+      // Alice and Bob: the shared per-user pool (a host labelled for them); Carol and Dave: their own pool.
+      expect({ user, admitting }).toEqual({ user, admitting: [user.startsWith('alice') || user.startsWith('bob') ? stack.userHosts.nodePoolName : user] });
+    }
+  });
+
   test('no VM desktop needs a ReadWriteMany volume: TPM/EFI state on the default EBS class, every claim ReadWriteOnce', () => {
     const objects = kubernetesObjectsOf(template);
     const configMap = objects.find((o) => o.kind === 'ConfigMap' && (o as { data?: Record<string, string> }).data?.['kubevirt.json'] !== undefined) as unknown as { data: Record<string, string> };
