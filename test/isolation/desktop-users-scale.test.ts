@@ -6,7 +6,10 @@ import { parseAllDocuments } from 'yaml';
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { DeliveryMode, DesktopUsers, GitOpsEngine, MAX_OBJECTS_PER_GITOPS_SHARD } from '../../constructs/isolation/desktop-users';
 import { KubernetesObjectJson } from '../../constructs/isolation/desktop-user-isolation';
-import { clusterWithPools, GOLDEN_IMAGE, manyUsers } from './isolation-fixtures';
+import { Testing } from 'cdk8s';
+import { karpenterAdmissionProblems, NodeOverlayObject, NodePoolObject } from '../support/karpenter-admission';
+import { KubeVirtClusterConfig, renderLauncherPod } from '../support/kubevirt-launcher';
+import { clusterWithPools, GOLDEN_IMAGE, manyUsers, PoolsFixture } from './isolation-fixtures';
 
 // The scale limits of the issue, asserted on what synthesis writes (sizes and counts, not times).
 
@@ -29,10 +32,12 @@ describe('1,000 VM desktop users, one host per user from a shared pool, through 
   const USERS = 1000;
   let templates: Array<{ file: string; bytes: number; template: CfnTemplate }>;
   let users: DesktopUsers;
+  let pools: PoolsFixture;
 
   beforeAll(() => {
     // GIVEN
     const f = clusterWithPools();
+    pools = f;
     // WHEN
     users = new DesktopUsers(f.stack, 'Users', {
       cluster: f.cluster,
@@ -75,8 +80,16 @@ describe('1,000 VM desktop users, one host per user from a shared pool, through 
     expect(namespaces.sort()).toEqual([...expected].sort());
     const vms = objects.filter((o) => o.kind === 'VirtualMachine') as Array<KubernetesObjectJson & { spec: { template: { spec: { nodeSelector: Record<string, string> } } } }>;
     expect(vms).toHaveLength(USERS);
+    // Each launcher pod (KubeVirt 1.9 rendering) is one Karpenter launches a host for from the
+    // shared per-user pool, labelled for that user only.
+    const poolObjects = Testing.synth(pools.userHosts.chart) as KubernetesObjectJson[];
+    const pool = poolObjects.find((o) => o.kind === 'NodePool') as unknown as NodePoolObject;
+    const overlays = poolObjects.filter((o) => o.kind === 'NodeOverlay') as unknown as NodeOverlayObject[];
+    const config: KubeVirtClusterConfig = { useEmulation: false, featureGates: [] };
     for (const vm of vms) {
       expect(vm.spec.template.spec.nodeSelector['desktop.io/user-id']).toBe(vm.metadata.namespace);
+      const pod = renderLauncherPod(vm as unknown as Parameters<typeof renderLauncherPod>[0], config);
+      expect(karpenterAdmissionProblems(pod, pool, overlays, true)).toEqual([]);
     }
     // Within each manifest, a user's namespace comes before that user's other objects.
     for (const r of perUserManifests) {
