@@ -5,6 +5,9 @@ import * as cdk8s from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { DesktopCluster } from '../constructs/cluster/desktop-cluster';
+import { parseArn } from '../constructs/common/aws-ids';
+import { checkProps, isArrayOf, isString, required } from '../constructs/common/validate';
+import { reportsConstructPath } from '../constructs/common/validation-error';
 import { Karpenter } from '../constructs/karpenter/karpenter';
 import { WarmCapacity } from '../constructs/karpenter/warm-capacity';
 import { WindowsAmi } from '../constructs/karpenter/windows-ami';
@@ -75,6 +78,7 @@ const DESKTOP_NAMESPACE = 'desktops';
  * The reference platform: every capability on. `bin/app.ts` deploys it; tests and snapshots
  * synthesize it.
  */
+@reportsConstructPath
 export class WindowsDesktopsStack extends Stack {
   /** The EKS cluster with its VPC, Fargate profiles and add-ons. */
   public readonly desktopCluster: DesktopCluster;
@@ -109,6 +113,17 @@ export class WindowsDesktopsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WindowsDesktopsStackProps) {
     super(scope, id, props);
+    // The props come from cdk.json context: check their runtime types, and the role ARNs
+    // before aws-cdk-lib's `Role.fromRoleArn` refuses them without naming the prop.
+    checkProps('WindowsDesktopsStack', props, {
+      availabilityZones: isArrayOf(isString("'us-east-1a'"), "['us-east-1a', 'us-east-1b', 'us-east-1c']"),
+      clusterName: isString("'windows-desktops'"),
+      adminRoleArns: isArrayOf(isString("'arn:aws:iam::123456789012:role/Admin'"), "['arn:aws:iam::123456789012:role/Admin']"),
+      publicEndpointCidrs: isArrayOf(isString("'203.0.113.0/24'"), "['203.0.113.0/24']"),
+      gatewayHostname: required(isString("'desktops.example.com'")),
+      gatewayCertificateArn: required(isString("'arn:aws:acm:us-east-1:123456789012:certificate/...'")),
+    }, { refuseMisspelled: false });
+    (props.adminRoleArns ?? []).forEach((arn, i) => parseArn(`WindowsDesktopsStack.adminRoleArns[${i}]`, arn, 'iam', 'arn:aws:iam::123456789012:role/Admin'));
 
     this.desktopCluster = new DesktopCluster(this, 'Desktops', {
       clusterName: props.clusterName ?? 'windows-desktops',

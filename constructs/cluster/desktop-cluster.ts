@@ -1,4 +1,4 @@
-import { Annotations, Aws, Fn, Names, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Aws, Fn, Names, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { CfnAddon } from 'aws-cdk-lib/aws-eks';
@@ -13,15 +13,20 @@ import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { acknowledgeAwsSolutions, acknowledgeControlTower } from '../common/acknowledge';
 import { limitGrantsToAwsServices } from '../common/kms-policy';
 import { createServiceAccountRole } from '../common/eks-cluster';
-import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, isArrayOf, isBoolean, isConstruct, isEnumMember, isInstanceOf, isNumber, isShape, isString, PropCheck, required,
+  validateDns1123Label, validateInteger, validateKubernetesVersion, validateNonEmpty,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { DEFAULT_KUBERNETES_VERSION, EKS_ADDON_VERSIONS } from '../common/versions';
 import { Karpenter, KarpenterOptions } from '../karpenter/karpenter';
-import { validateIpv4Cidr } from './private/cidr';
+import { validateIpv4Cidr } from '../common/cidr';
 import { BUNDLED_KUBECTL_VERSIONS, bundledKubectlLayer } from './private/kubectl-layer';
 import { StorageClassesChart } from './storage-classes-chart';
 import { KARPENTER_DISCOVERY_TAG } from './windows-cluster-support';
 import { WindowsManagedNodeGroup, WindowsManagedNodeGroupOptions } from './windows-managed-node-group';
+import { addWarning } from '../common/warnings';
 
 /** Namespace of the Karpenter controller (on Fargate). */
 const KARPENTER_NAMESPACE = 'karpenter';
@@ -229,6 +234,7 @@ export interface DesktopClusterProps {
  *
  * Karpenter can be installed once {@link systemReady} is: CoreDNS must run before it.
  */
+@reportsConstructPath
 export class DesktopCluster extends Construct {
   /** The EKS cluster. */
   public readonly cluster: eks.Cluster;
@@ -263,6 +269,8 @@ export class DesktopCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: DesktopClusterProps = {}) {
     super(scope, id);
+    checkProps('DesktopCluster', props, DESKTOP_CLUSTER_PROP_TYPES);
+    if (props.kubernetesVersion !== undefined) validateKubernetesVersion('DesktopCluster.kubernetesVersion', props.kubernetesVersion.version);
 
     // ---- defaults -------------------------------------------------------------------------
     const kubernetesVersion = props.kubernetesVersion ?? eks.KubernetesVersion.of(DEFAULT_KUBERNETES_VERSION);
@@ -313,7 +321,7 @@ export class DesktopCluster extends Construct {
     if (publicEndpointCidrs.length > 0) {
       publicEndpointCidrs.forEach((cidr, i) => validateIpv4Cidr(`DesktopCluster.publicEndpointCidrs[${i}]`, cidr));
       if (publicEndpointCidrs.includes('0.0.0.0/0')) {
-        Annotations.of(this).addWarningV2('eks-windows-desktops:publicEndpointFromAnywhere',
+        addWarning(this, 'publicEndpointFromAnywhere',
           'publicEndpointCidrs contains 0.0.0.0/0: the Kubernetes API endpoint is reachable from the whole internet. List your own CIDR blocks instead.');
       }
     }
@@ -339,7 +347,7 @@ export class DesktopCluster extends Construct {
       ...(efsCsi ? ['efsCsi' as const] : []), ...(props.mountpointS3Csi !== undefined ? ['mountpointS3Csi' as const] : [])];
     const unpinned = installed.filter((key) => addonVersion(key) === undefined);
     if (unpinned.length > 0) {
-      Annotations.of(this).addWarningV2('eks-windows-desktops:unpinnedAddons',
+      addWarning(this, 'unpinnedAddons',
         `EKS add-on versions are pinned for Kubernetes ${DEFAULT_KUBERNETES_VERSION} only; on ${version}, ${unpinned.join(', ')} get EKS's default version, which can change between deployments. Set them in addonVersions.`);
     }
     if (props.mountpointS3Csi !== undefined) {
@@ -417,6 +425,7 @@ export class DesktopCluster extends Construct {
 
     // ---- EKS managed add-ons ----------------------------------------------------------------
     // Windows nodes need the VPC CNI's Windows IPAM (a string "true", as the add-on schema wants).
+    claimUnique(this.cluster, 'EKS add-on', 'vpc-cni', this, 'DesktopCluster', VPC_CNI_FIX);
     // Its network policy agent enforces the per-user namespaces' NetworkPolicies (without it
     // they are accepted and ignored).
     this.vpcCni = this.addAddon('VpcCni', 'vpc-cni', addonVersion('vpcCni'), { enableWindowsIpam: 'true', enableNetworkPolicy: 'true' });
@@ -581,7 +590,7 @@ export class DesktopCluster extends Construct {
    */
   public addKarpenter(id: string, options: KarpenterOptions = {}): Karpenter {
     if (options.namespace !== undefined && options.namespace !== this.karpenterNamespace) {
-      throw new ValidationError(`${id}.namespace`, `"${options.namespace}" has no Fargate profile; leave it unset (it defaults to "${this.karpenterNamespace}") or install Karpenter with \`new Karpenter(...)\` and your own Fargate profile.`);
+      throw new ValidationError(`addKarpenter(${id}).namespace`, `"${options.namespace}" has no Fargate profile; leave it unset (it defaults to "${this.karpenterNamespace}") or install Karpenter with \`new Karpenter(...)\` and your own Fargate profile.`, this);
     }
     const karpenter = new Karpenter(this, id, {
       ...options,
@@ -617,11 +626,41 @@ export class DesktopCluster extends Construct {
       }
     }
     if (untagged.length > 0) {
-      Annotations.of(this).addWarningV2(`eks-windows-desktops:untagged${kind === 'private' ? 'Private' : 'Public'}Subnets`,
+      addWarning(this, `untagged${kind === 'private' ? 'Private' : 'Public'}Subnets`,
         `Cannot tag imported ${kind} subnets ${untagged.join(', ')}: add the tags ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')} to them yourself (Karpenter and load balancers find subnets by them).`);
     }
   }
 }
+
+/** How to fix a second `vpc-cni` add-on on one cluster (shared with WindowsClusterSupport). */
+export const VPC_CNI_FIX = 'A cluster holds one add-on of a name: a DesktopCluster already installs vpc-cni with Windows IPAM on, so give WindowsClusterSupport manageVpcCni: false (or leave WindowsClusterSupport out: DesktopCluster does all it does).';
+
+const ROLE: PropCheck = isConstruct('an IAM role (iam.IRole)');
+const ADDON_VERSION_TYPE = isString("'v1.21.1-eksbuild.1'");
+
+/** Runtime types of `DesktopClusterProps` (values from cdk.json arrive as anything). */
+const DESKTOP_CLUSTER_PROP_TYPES: Record<string, PropCheck> = {
+  vpc: isConstruct('an ec2.IVpc, e.g. ec2.Vpc.fromLookup(...) or new ec2.Vpc(...)'),
+  availabilityZones: isArrayOf(isString("'us-east-1a'"), "['us-east-1a', 'us-east-1b', 'us-east-1c']"),
+  natGateways: isNumber('3'),
+  clusterName: isString("'desktops'"),
+  kubernetesVersion: isInstanceOf(eks.KubernetesVersion, "eks.KubernetesVersion.of('1.35') (aws-eks-v2)"),
+  kubectlLayer: isConstruct('a lambda.ILayerVersion, e.g. new KubectlV35Layer(this, \'Kubectl\')'),
+  publicEndpointCidrs: isArrayOf(isString("'203.0.113.0/24'"), "['203.0.113.0/24']"),
+  clusterLogging: isArrayOf(isEnumMember(eks.ClusterLoggingTypes as unknown as Record<string, string>, 'eks.ClusterLoggingTypes'), '[eks.ClusterLoggingTypes.AUDIT]'),
+  secretsEncryptionKey: isConstruct('a kms.IKey'),
+  adminRoles: isArrayOf(ROLE, "[iam.Role.fromRoleName(this, 'Admin', 'Admin')]"),
+  systemNamespaces: isArrayOf(isString("'guacamole'"), "['guacamole']"),
+  addonVersions: isShape({
+    vpcCni: ADDON_VERSION_TYPE, coreDns: ADDON_VERSION_TYPE, kubeProxy: ADDON_VERSION_TYPE, podIdentityAgent: ADDON_VERSION_TYPE,
+    ebsCsi: ADDON_VERSION_TYPE, efsCsi: ADDON_VERSION_TYPE, mountpointS3Csi: ADDON_VERSION_TYPE,
+  }, "{ vpcCni: 'v1.21.1-eksbuild.1' }"),
+  albController: isBoolean(),
+  efsCsi: isBoolean(),
+  mountpointS3Csi: isShape({ buckets: required(isArrayOf(isConstruct('an s3.IBucket'), '[bucket]')) }, '{ buckets: [bucket] }'),
+  volumeEncryptionKey: isConstruct('a kms.IKey'),
+  windowsManagedNodeGroup: isShape({}, "{ windowsVersion: '2022' }"),
+};
 
 /** What the EBS CSI controller needs to create and attach volumes encrypted with `key`. */
 function grantEbsVolumeKey(role: iam.IRole, key: kms.IKey): void {

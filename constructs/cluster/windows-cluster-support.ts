@@ -1,10 +1,13 @@
-import { Annotations, Tags, Token } from 'aws-cdk-lib';
+import { Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { CfnAddon } from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import { checkProps, isArrayOf, isBoolean, isConstruct, isString, required } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
+import { addWarning } from '../common/warnings';
 
 /** Tag Karpenter's EC2NodeClasses select subnets by (see `WindowsNodePool.subnetSelectorTerms`). */
 export const KARPENTER_DISCOVERY_TAG = 'karpenter.sh/discovery';
@@ -63,12 +66,22 @@ export interface WindowsClusterSupportProps {
  *
  * @see https://docs.aws.amazon.com/eks/latest/userguide/windows-support.html
  */
+@reportsConstructPath
 export class WindowsClusterSupport extends Construct {
   /** The VPC CNI add-on with Windows IPAM, when this construct manages it. */
   public readonly vpcCni?: CfnAddon;
 
   constructor(scope: Construct, id: string, props: WindowsClusterSupportProps) {
     super(scope, id);
+    const p = 'WindowsClusterSupport';
+    checkProps(p, props, {
+      cluster: required(isConstruct('an EKS cluster (aws-eks or aws-eks-v2)')),
+      karpenterDiscoveryName: required(isString("'desktops'")),
+      clusterRole: isConstruct('an iam.IRole'),
+      subnets: isArrayOf(isConstruct('an ec2.ISubnet'), '[subnet]'),
+      manageVpcCni: isBoolean(),
+      vpcCniVersion: isString("'v1.21.1-eksbuild.1'"),
+    });
 
     const manageVpcCni = props.manageVpcCni ?? true;
     const subnets = props.subnets ?? props.cluster.vpc.privateSubnets;
@@ -76,11 +89,16 @@ export class WindowsClusterSupport extends Construct {
     if (!Token.isUnresolved(props.karpenterDiscoveryName) && props.karpenterDiscoveryName.trim() === '') {
       throw new ValidationError('WindowsClusterSupport.karpenterDiscoveryName', 'is empty; give the cluster\'s name, e.g. "desktops".');
     }
+    if (Token.isUnresolved(props.karpenterDiscoveryName) && Stack.of(props.cluster) === Stack.of(this)) {
+      throw new ValidationError(`${p}.karpenterDiscoveryName`, 'is a deploy-time value of this stack (such as cluster.clusterName); tagging the cluster\'s subnets with it makes them depend on the cluster, which depends on them (a dependency cycle). Give the cluster\'s name as a literal string, e.g. "desktops".');
+    }
     if (subnets.length === 0) {
       throw new ValidationError('WindowsClusterSupport.subnets', 'is empty and the cluster VPC has no private subnets; list the subnets Windows nodes may use.');
     }
 
     if (manageVpcCni) {
+      claimUnique(props.cluster, 'EKS add-on', 'vpc-cni', this, `${p}.manageVpcCni`,
+        'A cluster holds one add-on of a name: when the cluster already has the vpc-cni add-on (a DesktopCluster installs it with Windows IPAM on), set manageVpcCni: false.');
       this.vpcCni = new CfnAddon(this, 'VpcCni', {
         clusterName: props.cluster.clusterName,
         addonName: 'vpc-cni',
@@ -95,7 +113,7 @@ export class WindowsClusterSupport extends Construct {
     if (props.clusterRole) {
       props.clusterRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKSVPCResourceController'));
     } else {
-      Annotations.of(this).addWarningV2('eks-windows-desktops:vpcResourceControllerPolicy',
+      addWarning(this, 'vpcResourceControllerPolicy',
         'No clusterRole given: make sure the cluster role has the AmazonEKSVPCResourceController managed policy, which Windows IPAM needs.');
     }
 
@@ -105,7 +123,7 @@ export class WindowsClusterSupport extends Construct {
       else untagged.push(Token.isUnresolved(subnet.subnetId) ? '(unknown id)' : subnet.subnetId);
     }
     if (untagged.length > 0) {
-      Annotations.of(this).addWarningV2('eks-windows-desktops:untaggedSubnets',
+      addWarning(this, 'untaggedSubnets',
         `Cannot tag imported subnets ${untagged.join(', ')}: tag them ${KARPENTER_DISCOVERY_TAG}=${props.karpenterDiscoveryName} yourself, or give the node pools subnetSelectorTerms.`);
     }
   }

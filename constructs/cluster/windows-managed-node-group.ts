@@ -4,8 +4,12 @@ import { CfnCluster, CfnNodegroup } from 'aws-cdk-lib/aws-eks';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { validateInteger, validateNonEmpty } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import {
+  checkProps, isArrayOf, isConstruct, isInstanceOf, isNumber, isStringMap, PropCheck, required,
+  validateInteger, validateKubernetesVersion, validateNonEmpty,
+} from '../common/validate';
+import { describeValue } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { WINDOWS_2025_MIN_KUBERNETES, WINDOWS_BUILDS } from '../common/versions';
 import { WINDOWS_ROOT_DEVICE } from '../common/well-known';
@@ -104,6 +108,13 @@ export interface WindowsManagedNodeGroupProps extends WindowsManagedNodeGroupOpt
  * aws-cdk-lib's `Nodegroup` creates none and none is needed. Because an IAM role can be in only
  * one access entry, the group gets its own node role: do not reuse Karpenter's Windows node role.
  */
+/** A Windows Server year as a string; a number from JSON gets the quoted form as the fix. */
+const WINDOWS_YEAR: PropCheck = (prop, value) => {
+  if (typeof value === 'string') return;
+  throw new ValidationError(prop, `is ${describeValue(value)}; give the year as a string: one of ${Object.keys(WINDOWS_BUILDS).map((v) => `"${v}"`).join(', ')}${typeof value === 'number' ? ` (e.g. "${value}")` : ''}.`);
+};
+
+@reportsConstructPath
 export class WindowsManagedNodeGroup extends Construct {
   /** The managed node group. */
   public readonly nodegroup: eks.Nodegroup;
@@ -120,6 +131,18 @@ export class WindowsManagedNodeGroup extends Construct {
 
   constructor(scope: Construct, id: string, props: WindowsManagedNodeGroupProps) {
     super(scope, id);
+    const p = 'WindowsManagedNodeGroup';
+    checkProps(p, props, {
+      cluster: required(isConstruct('an aws-eks-v2 cluster')),
+      windowsVersion: WINDOWS_YEAR,
+      instanceTypes: isArrayOf(isInstanceOf(ec2.InstanceType, "an ec2.InstanceType, e.g. new ec2.InstanceType('m6i.xlarge')"), "[new ec2.InstanceType('m6i.xlarge')]"),
+      minSize: isNumber('1'),
+      desiredSize: isNumber('1'),
+      maxSize: isNumber('3'),
+      rootVolumeSizeGiB: isNumber('100'),
+      labels: isStringMap("{ 'example.com/team': 'desktops' }"),
+    }, { otherProps: ['kubernetesVersion'] });
+    if (props.kubernetesVersion !== undefined) validateKubernetesVersion(`${p}.kubernetesVersion`, props.kubernetesVersion);
 
     const windowsVersion = props.windowsVersion ?? '2022';
     const instanceTypes = props.instanceTypes ?? [ec2.InstanceType.of(ec2.InstanceClass.M6I, ec2.InstanceSize.XLARGE)];
@@ -142,6 +165,12 @@ export class WindowsManagedNodeGroup extends Construct {
       throw new ValidationError('WindowsManagedNodeGroup.windowsVersion', `Windows Server 2025 nodes need Kubernetes ${WINDOWS_2025_MIN_KUBERNETES} or later, but the cluster runs ${kubernetesVersion}; use "2022" or upgrade the cluster.`);
     }
     validateNonEmpty('WindowsManagedNodeGroup.instanceTypes', instanceTypes, 'give at least one instance type that supports Windows, e.g. m6i.xlarge.');
+    // Checked here so that the message names the prop, before aws-cdk-lib's Nodegroup refuses them.
+    instanceTypes.forEach((type, i) => {
+      if (type.architecture !== ec2.InstanceArchitecture.X86_64) {
+        throw new ValidationError(`${p}.instanceTypes[${i}]`, `"${type}" is an ${type.architecture} instance type; Windows AMIs are x86-64 only. Use an x86-64 type such as m6i.xlarge.`);
+      }
+    });
     validateInteger('WindowsManagedNodeGroup.minSize', minSize, 0);
     validateInteger('WindowsManagedNodeGroup.desiredSize', desiredSize, 0);
     validateInteger('WindowsManagedNodeGroup.maxSize', maxSize, 1);

@@ -7,6 +7,9 @@
 /** Label domain of this library's own labels and taints. */
 export const LABEL_DOMAIN = 'desktop.io';
 
+/** Tag on the EC2 resources a construct launches for its own purposes (e.g. Fast Launch pre-provisioning). */
+export const PURPOSE_TAG = `${LABEL_DOMAIN}/purpose`;
+
 /** Label with the owner of a desktop: the value of `kubernetesNameForUser(userId)`. */
 export const USER_LABEL = `${LABEL_DOMAIN}/user-id`;
 

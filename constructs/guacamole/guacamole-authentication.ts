@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { checkProps, isBoolean, isEnumMember, isInstanceOf, isString, required, validateHttpsUrl } from '../common/validate';
 
 /**
  * Options of the default sign-in: an Amazon Cognito user pool, enforced by the load balancer.
@@ -85,6 +86,13 @@ export class GuacamoleAuthentication {
    * balancer can reach the web app, so the header cannot be forged.
    */
   public static cognito(options: CognitoSignInOptions = {}): GuacamoleAuthentication {
+    checkProps('GuacamoleAuthentication.cognito', options, {
+      domainPrefix: isString("'desktops-example'"),
+      mfa: isEnumMember(cognito.Mfa as unknown as Record<string, string>, 'cognito.Mfa'),
+      threatProtection: isBoolean(),
+      sessionTimeout: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.hours(8)'),
+      removalPolicy: isEnumMember(RemovalPolicy as unknown as Record<string, string>, 'RemovalPolicy'),
+    });
     return new GuacamoleAuthentication(options, undefined);
   }
 
@@ -92,6 +100,21 @@ export class GuacamoleAuthentication {
    * Guacamole's OpenID extension against your own identity provider (implicit flow).
    */
   public static openId(options: OpenIdSignInOptions): GuacamoleAuthentication {
+    const p = 'GuacamoleAuthentication.openId';
+    checkProps(p, options, {
+      authorizationEndpoint: required(isString("'https://idp.example.com/authorize'")),
+      jwksEndpoint: required(isString("'https://idp.example.com/.well-known/jwks.json'")),
+      issuer: required(isString("'https://idp.example.com'")),
+      clientId: required(isString("'guacamole'")),
+      usernameClaimType: isString("'email'"),
+      groupsClaimType: isString("'groups'"),
+      scope: isString("'openid email profile'"),
+    });
+    // The browser is sent to the authorization endpoint and Guacamole fetches keys from the
+    // JWKS endpoint: both must be HTTPS, or tokens and keys could be read or forged on the way.
+    for (const key of ['authorizationEndpoint', 'jwksEndpoint', 'issuer'] as const) {
+      validateHttpsUrl(`${p}.${key}`, options[key]);
+    }
     return new GuacamoleAuthentication(undefined, options);
   }
 

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObjectMetadata, Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
+import { restrictedPodSecurityContext } from '../common/pod-security';
 import { AWS_CLI_IMAGE, GUACAMOLE_IMAGE, GUACD_IMAGE, KUBECTL_IMAGE, POSTGRES_CLIENT_IMAGE } from '../common/versions';
 import { GUACD_POD_LABELS } from '../common/well-known';
 import { OpenIdSignInOptions } from './guacamole-authentication';
@@ -535,7 +536,7 @@ function podDefaults(uid: number): k8s.PodSpec {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     nodeSelector: { 'kubernetes.io/os': 'linux' },
-    securityContext: { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: restrictedPodSecurityContext(uid),
   };
 }
 

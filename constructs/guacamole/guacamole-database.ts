@@ -4,8 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { validateInteger } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { checkProps, isBoolean, isConstruct, isEnumMember, isInstanceOf, isNumber, isShape, required, validateInteger } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 
 /**
  * Properties of {@link GuacamoleDatabase}.
@@ -122,6 +122,7 @@ const APP_USERNAME = 'guacamole_app';
  *
  * Connections are forced to TLS (`rds.force_ssl`).
  */
+@reportsConstructPath
 export class GuacamoleDatabase extends Construct implements ec2.IConnectable {
   /** The Aurora cluster. */
   public readonly cluster: rds.DatabaseCluster;
@@ -143,6 +144,21 @@ export class GuacamoleDatabase extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: GuacamoleDatabaseProps) {
     super(scope, id);
 
+    checkProps('GuacamoleDatabase', props, {
+      vpc: required(isConstruct('an ec2.IVpc')),
+      subnets: isShape({}, '{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }'),
+      instanceType: isInstanceOf(ec2.InstanceType, "an ec2.InstanceType, e.g. new ec2.InstanceType('r7g.large')"),
+      minCapacity: isNumber('0.5'),
+      maxCapacity: isNumber('4'),
+      readers: isNumber('1'),
+      storageEncryptionKey: isConstruct('a kms.IKey'),
+      backupRetentionDays: isNumber('7'),
+      deletionProtection: isBoolean(),
+      removalPolicy: isEnumMember(RemovalPolicy as unknown as Record<string, string>, 'RemovalPolicy'),
+      iamAuthentication: isBoolean(),
+      rotationDays: isNumber('30'),
+      engineVersion: isShape({}, 'rds.AuroraPostgresEngineVersion.VER_17_9'),
+    });
     // Defaults.
     const subnets = props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const minCapacity = props.minCapacity ?? 0.5;

@@ -7,9 +7,19 @@ import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
 import { createServiceAccountRole, dependOnAlbController, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
-import { validateDns1123Label, validateInteger } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { CfnFargateProfile } from 'aws-cdk-lib/aws-eks';
+import * as eksv1 from 'aws-cdk-lib/aws-eks';
+import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import { parseArn, validateEc2Id } from '../common/aws-ids';
+import { maxCronIntervalDays } from '../common/cron';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, isArrayOf, isBoolean, isConstruct, isInstanceOf, isNumber, isShape, isString, required,
+  validateDns1123Label, validateInteger, validateOwnedNamespace,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { EXTERNAL_SECRETS_CHART_REPOSITORY, EXTERNAL_SECRETS_CHART_VERSION } from '../common/versions';
+import { GUACD_PORT, RDP_PORT } from '../common/well-known';
 import { GuacamoleAuthentication } from './guacamole-authentication';
 import { DRIVE_PATH, GuacamoleChart } from './guacamole-chart';
 import { GuacamoleDatabase, GuacamoleDatabaseProps } from './guacamole-database';
@@ -261,9 +271,7 @@ interface ExternalSecretsValues {
 /** Release name of the operator; the chart names its controller's service account after it. */
 const EXTERNAL_SECRETS_RELEASE = 'external-secrets';
 
-const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 const WAF_ACL_ARN = /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[A-Za-z0-9-]+$/;
-const SECURITY_GROUP_ID = /^sg-[0-9a-f]+$/;
 const SSL_POLICY = /^ELBSecurityPolicy-[A-Za-z0-9-]+$/;
 
 /**
@@ -287,6 +295,7 @@ const SSL_POLICY = /^ELBSecurityPolicy-[A-Za-z0-9-]+$/;
  *
  * @see https://guacamole.apache.org/doc/gug/
  */
+@reportsConstructPath
 export class GuacamoleGateway extends Construct {
   /** The cluster the gateway runs in. */
   public readonly cluster: IEksCluster;
@@ -319,6 +328,7 @@ export class GuacamoleGateway extends Construct {
 
   constructor(scope: Construct, id: string, props: GuacamoleGatewayProps) {
     super(scope, id);
+    checkProps('GuacamoleGateway', props, GATEWAY_PROP_TYPES);
 
     // ---- defaults -------------------------------------------------------------------------
     const cluster = props.cluster;
@@ -350,9 +360,10 @@ export class GuacamoleGateway extends Construct {
 
     // ---- validation -----------------------------------------------------------------------
     validatePublicHostname('GuacamoleGateway.hostname', props.hostname);
-    validatePattern('GuacamoleGateway.certificateArn', props.certificateArn, CERTIFICATE_ARN,
-      'an ACM certificate ARN; use arn:aws:acm:<region>:<account>:certificate/<id> of a certificate in the load balancer\'s region');
+    validateCertificateArn('GuacamoleGateway.certificateArn', props.certificateArn, Stack.of(this).region);
     validateDns1123Label('GuacamoleGateway.namespace', namespace);
+    // The chart creates the namespace, so removing the gateway would delete it.
+    validateOwnedNamespace('GuacamoleGateway.namespace', namespace, true);
     for (const cidr of allowedCidrs) validateIpv4Cidr('GuacamoleGateway.allowedCidrs', cidr);
     if (allowedCidrs.length === 0) {
       throw new ValidationError('GuacamoleGateway.allowedCidrs', 'is empty; list at least one CIDR block that may reach the load balancer.');
@@ -380,6 +391,10 @@ export class GuacamoleGateway extends Construct {
       if (!Token.isUnresolved(user) && (user.trim().length === 0 || user.length > 128 || /[\r\n]/.test(user))) {
         throw new ValidationError('GuacamoleGateway.adminUsers', `"${user}" is not a Guacamole username; use 1 to 128 characters on one line (with Cognito, the user's sub).`);
       }
+      // With Cognito the ALB passes the user's `sub` (x-amzn-oidc-identity) as the username.
+      if (cognitoOptions !== undefined && !Token.isUnresolved(user) && user.includes('@')) {
+        throw new ValidationError('GuacamoleGateway.adminUsers', `"${user}" is an e-mail address, but with Cognito sign-in a Guacamole username is the user's Cognito sub (a UUID such as "9a1b2c3d-1111-2222-3333-444455556666"); list the sub (aws cognito-idp admin-get-user shows it).`);
+      }
     }
     validateInteger('GuacamoleGateway.webReplicas', webReplicas, 1, 20);
     validateInteger('GuacamoleGateway.guacdReplicas', guacdReplicas, 1, 50);
@@ -399,8 +414,21 @@ export class GuacamoleGateway extends Construct {
     validateDns1123Label('GuacamoleGateway.externalSecretsNamespace', externalSecretsNamespace);
     validateInteger('GuacamoleGateway.secretsRefreshInterval', refreshSeconds, 60, 86400);
     validateCron('GuacamoleGateway.credentialRestartSchedule', restartSchedule);
-    for (const sg of desktopSecurityGroupIds) {
-      validatePattern('GuacamoleGateway.desktopSecurityGroupIds', sg, SECURITY_GROUP_ID, 'a security group id; use e.g. "sg-0123456789abcdef0"');
+    // Multi-user rotation keeps the previous password valid for one more period only: the web
+    // app, which reads the password at start, must restart within every rotation period.
+    const rotationDays = props.database?.rotationDays ?? 30;
+    const restartDays = Token.isUnresolved(restartSchedule) ? 0 : maxCronIntervalDays(restartSchedule);
+    if (!Token.isUnresolved(rotationDays) && restartDays > rotationDays) {
+      throw new ValidationError('GuacamoleGateway.credentialRestartSchedule', `"${restartSchedule}" restarts the web app up to ${restartDays} days apart, but database.rotationDays is ${rotationDays}: after the second rotation the running pods' password no longer works. Restart at least every ${rotationDays} days (e.g. "0 4 * * *") or rotate less often (database.rotationDays ≥ ${Math.ceil(restartDays)}).`);
+    }
+    desktopSecurityGroupIds.forEach((sg, i) => validateEc2Id(`GuacamoleGateway.desktopSecurityGroupIds[${i}]`, sg, 'sg'));
+    validateGatewayCluster(cluster, installExternalSecrets ? [namespace, externalSecretsNamespace] : [namespace]);
+    // The chart creates its namespace; the operator is one Helm release per cluster.
+    claimUnique(cluster, 'Namespace', namespace, this, 'GuacamoleGateway.namespace',
+      'Only one construct may create (and, when removed, delete) a namespace: give each gateway its own namespace.');
+    if (installExternalSecrets) {
+      claimUnique(cluster, 'Helm release', `${externalSecretsNamespace}/${EXTERNAL_SECRETS_RELEASE}`, this, 'GuacamoleGateway.installExternalSecrets',
+        'The External Secrets Operator is installed once per cluster: set installExternalSecrets: false on the second gateway.');
     }
     requireOidcProvider('GuacamoleGateway.cluster', cluster);
 
@@ -410,7 +438,7 @@ export class GuacamoleGateway extends Construct {
       description: 'Guacamole pods (security groups for pods): web app from the load balancer, guacd from the web app',
       allowAllOutbound: true,
     });
-    podSecurityGroup.addIngressRule(podSecurityGroup, ec2.Port.tcp(4822), 'guacd from the Guacamole web app');
+    podSecurityGroup.addIngressRule(podSecurityGroup, ec2.Port.tcp(GUACD_PORT), 'guacd from the Guacamole web app');
     const clusterSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'ClusterSecurityGroup', cluster.clusterSecurityGroupId, { mutable: true });
     // The pods do not carry the cluster security group (members of it may reach each other on
     // every port, which would let any pod send the identity header to the web app), so the
@@ -422,7 +450,7 @@ export class GuacamoleGateway extends Construct {
     desktopSecurityGroupIds.forEach((sgId, i) => {
       const target = sgId === cluster.clusterSecurityGroupId ? clusterSecurityGroup
         : ec2.SecurityGroup.fromSecurityGroupId(this, `DesktopSecurityGroup${i}`, sgId, { mutable: true });
-      target.addIngressRule(podSecurityGroup, ec2.Port.tcp(3389), 'RDP from guacd');
+      target.addIngressRule(podSecurityGroup, ec2.Port.tcp(RDP_PORT), 'RDP from guacd');
     });
 
     const loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
@@ -591,5 +619,89 @@ export class GuacamoleGateway extends Construct {
     // Services and the Ingress go through the ALB controller's webhooks; on delete the
     // controller outlives the Ingress and removes the ALB.
     dependOnAlbController(this.manifest, cluster);
+  }
+}
+
+const DURATION = (example: string) => isInstanceOf(Duration, `an aws-cdk-lib Duration, e.g. ${example}`);
+
+/** Runtime types of `GuacamoleGatewayProps` (values from cdk.json arrive as anything). */
+const GATEWAY_PROP_TYPES = {
+  cluster: required(isConstruct('an EKS cluster')),
+  vpc: isConstruct('an ec2.IVpc'),
+  hostname: required(isString("'desktops.example.com'")),
+  certificateArn: required(isString("'arn:aws:acm:us-east-1:123456789012:certificate/...'")),
+  namespace: isString("'guacamole'"),
+  internetFacing: isBoolean(),
+  allowedCidrs: isArrayOf(isString("'203.0.113.0/24'"), "['203.0.113.0/24']"),
+  idleTimeout: DURATION('Duration.hours(1)'),
+  sslPolicy: isString("'ELBSecurityPolicy-TLS13-1-2-2021-06'"),
+  wafWebAclArn: isString("'arn:aws:wafv2:...'"),
+  ingressClassName: isString("'alb'"),
+  authentication: isInstanceOf(GuacamoleAuthentication, 'GuacamoleAuthentication.cognito() or GuacamoleAuthentication.openId({...})'),
+  totp: isBoolean(),
+  adminUsers: isArrayOf(isString("'9a1b2c3d-1111-2222-3333-444455556666'"), "['<Cognito sub>']"),
+  webReplicas: isNumber('2'),
+  guacdReplicas: isNumber('2'),
+  webCpu: isString("'1'"),
+  webMemory: isString("'2Gi'"),
+  guacdCpu: isString("'2'"),
+  guacdMemory: isString("'4Gi'"),
+  // GuacamoleDatabase checks the rest of its props (and misspellings) itself.
+  database: isShape({ rotationDays: isNumber('30') }, '{ rotationDays: 30 }', { refuseMisspelled: false }),
+  sessionRecording: isBoolean(),
+  recordingFileSystem: isConstruct('an efs.IFileSystem'),
+  recordingRetention: DURATION('Duration.days(30)'),
+  recordingPruneSchedule: isString("'17 3 * * *'"),
+  allowClipboardCopy: isBoolean(),
+  allowClipboardPaste: isBoolean(),
+  allowDriveRedirection: isBoolean(),
+  installExternalSecrets: isBoolean(),
+  externalSecretsNamespace: isString("'external-secrets'"),
+  secretsRefreshInterval: DURATION('Duration.hours(1)'),
+  credentialRestartSchedule: isString("'0 4 * * 0'"),
+  desktopSecurityGroupIds: isArrayOf(isString("'sg-0123456789abcdef0'"), "['sg-0123456789abcdef0']"),
+  clusterReady: isShape({}, 'desktopCluster.systemReady'),
+};
+
+/**
+ * Fails unless `arn` is an ACM certificate ARN in the load balancer's region: an ALB can only
+ * use certificates of its own region, and the controller would fail to create it at run time.
+ */
+function validateCertificateArn(prop: string, arn: string, region: string): void {
+  const example = `arn:aws:acm:${Token.isUnresolved(region) ? 'us-east-1' : region}:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789`;
+  const parts = parseArn(prop, arn, 'acm', example);
+  if (parts === undefined) return;
+  if (!/^certificate\/[A-Za-z0-9-]+$/.test(parts.resource)) {
+    throw new ValidationError(prop, `"${arn}" is not an ACM certificate ARN (its resource is "${parts.resource}"); give e.g. "${example}".`);
+  }
+  if (!Token.isUnresolved(region) && parts.region !== region) {
+    throw new ValidationError(prop, `"${arn}" is a certificate in ${parts.region}, but the load balancer is in ${region}; an ALB uses certificates of its own region only. Request or import the certificate in ${region} (CloudFront's us-east-1 certificates do not apply here).`);
+  }
+}
+
+/**
+ * Fails when a cluster defined in this app cannot run the gateway: its pods run on Fargate
+ * (so each namespace needs a Fargate profile) and its Ingress needs the AWS Load Balancer
+ * Controller. Imported clusters are not checked: their profiles and add-ons are not visible.
+ */
+function validateGatewayCluster(cluster: IEksCluster, namespaces: string[]): void {
+  const isV2 = cluster instanceof eksv2.Cluster;
+  if (!isV2 && !(cluster instanceof eksv1.Cluster)) return;
+  if ((cluster as eksv2.Cluster | eksv1.Cluster).albController === undefined) {
+    throw new ValidationError('GuacamoleGateway.cluster', `${cluster.node.path} has no AWS Load Balancer Controller, so the gateway's Ingress would never get a load balancer. Create the cluster with albController (DesktopCluster does by default).`);
+  }
+  // aws-eks (v1) creates Fargate profiles through a custom resource whose selectors are not visible.
+  if (!isV2) return;
+  const profiled = new Set<string>();
+  for (const child of cluster.node.root.node.findAll()) {
+    if (!(child instanceof CfnFargateProfile) || child.clusterName !== cluster.clusterName) continue;
+    const selectors = Array.isArray(child.selectors) ? child.selectors : [];
+    for (const selector of selectors as Array<{ namespace?: string }>) {
+      if (typeof selector.namespace === 'string') profiled.add(selector.namespace);
+    }
+  }
+  const missing = namespaces.filter((ns) => !Token.isUnresolved(ns) && !profiled.has(ns));
+  if (missing.length > 0) {
+    throw new ValidationError('GuacamoleGateway.namespace', `${missing.map((n) => `"${n}"`).join(' and ')} ha${missing.length === 1 ? 's' : 've'} no Fargate profile on ${cluster.node.path}, where the gateway's pods run; they would stay Pending. Add ${missing.length === 1 ? 'it' : 'them'} to DesktopCluster systemNamespaces (or cluster.addFargateProfile(...)).`);
   }
 }

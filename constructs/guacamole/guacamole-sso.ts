@@ -2,7 +2,8 @@ import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
-import { ValidationError } from '../common/validation-error';
+import { checkProps, isBoolean, isEnumMember, isString, required } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { validatePublicHostname } from './private/validation';
 
 /**
@@ -51,6 +52,7 @@ const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  *
  * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-authenticate-users.html
  */
+@reportsConstructPath
 export class GuacamoleSso extends Construct {
   /** The user pool. */
   public readonly userPool: cognito.UserPool;
@@ -63,6 +65,12 @@ export class GuacamoleSso extends Construct {
 
   constructor(scope: Construct, id: string, props: GuacamoleSsoProps) {
     super(scope, id);
+    checkProps('GuacamoleSso', props, {
+      hostname: required(isString("'desktops.example.com'")),
+      domainPrefix: required(isString("'desktops-example'")),
+      mfa: isEnumMember(cognito.Mfa as unknown as Record<string, string>, 'cognito.Mfa'),
+      threatProtection: isBoolean(),
+    }, { otherProps: ['removalPolicy'] });
 
     // Defaults.
     const mfa = props.mfa ?? cognito.Mfa.REQUIRED;

@@ -47,6 +47,9 @@ export interface GuacamoleJsonAuthPayload {
   readonly connections: Record<string, GuacamoleJsonConnection>;
 }
 
+/** Smallest `expires` accepted as milliseconds (1973-03-03): anything smaller is seconds. */
+const SECONDS_LIMIT = 1e11;
+
 /**
  * Signs and encrypts a payload the way Guacamole's `guacamole-auth-json` extension expects:
  * HMAC-SHA256 of the JSON with the shared key, prepended to the JSON, encrypted with AES-128-CBC
@@ -67,6 +70,11 @@ export function encryptGuacamoleJsonAuth(payload: GuacamoleJsonAuthPayload, secr
   }
   if (!Number.isInteger(payload.expires) || payload.expires <= 0) {
     throw new ValidationError('GuacamoleJsonAuthPayload.expires', `got ${payload.expires}; use an absolute time in milliseconds since the Unix epoch (e.g. Date.now() + 5 * 60_000).`);
+  }
+  // Seconds since the epoch (what JWT `exp` uses) are below 10^11 until the year 5138; as
+  // milliseconds they would mean early 1973, so every link would arrive expired.
+  if (payload.expires < SECONDS_LIMIT) {
+    throw new ValidationError('GuacamoleJsonAuthPayload.expires', `is ${payload.expires}, which looks like seconds since the epoch; Guacamole reads milliseconds. Use ${payload.expires} * 1000 (e.g. Date.now() + 5 * 60_000).`);
   }
   const key = Buffer.from(secretKeyHex, 'hex');
   const json = Buffer.from(JSON.stringify(payload), 'utf8');

@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { validateDns1123Label, validateInteger } from '../common/validate';
+import { checkProps, isBoolean, isEnumMember, isNumber, isString, PropCheck, required, validateDns1123Label, validateInteger } from '../common/validate';
+import { RDP_PORT } from '../common/well-known';
 import { ValidationError } from '../common/validation-error';
 import { GuacamoleJsonConnection } from './json-auth';
 import { RdpCertificateCheck, RdpCertificateValidation } from './rdp-certificate-validation';
@@ -189,11 +190,37 @@ const RECORDING_PATH = '${HISTORY_PATH}/${HISTORY_UUID}';
  * Clipboard, drive and file transfer are off unless both the connection and the gateway's
  * policy enable them.
  */
+const FLAG = isBoolean();
+
+/** Runtime types of `RdpConnectionProps` (connections are often built from JSON). */
+const RDP_CONNECTION_PROP_TYPES: Record<string, PropCheck> = {
+  name: required(isString("'Alice's desktop'")),
+  hostname: required(isString("'alice-desktop-rdp.desktops.svc.cluster.local'")),
+  port: isNumber(String(RDP_PORT)),
+  security: isEnumMember(RdpSecurityMode, 'RdpSecurityMode'),
+  ignoreCert: FLAG,
+  username: isString("'alice'"),
+  password: isString('a password from a secret store'),
+  domain: isString("'CORP'"),
+  enableClipboardCopy: FLAG,
+  enableClipboardPaste: FLAG,
+  enableDrive: FLAG,
+  enableFileDownload: FLAG,
+  enableFileUpload: FLAG,
+  recording: FLAG,
+  recordingIncludeKeys: FLAG,
+};
+
 export class RdpConnection {
   /**
    * A connection to a KubeVirt desktop through its Service's cluster DNS name.
    */
   public static toKubeVirtDesktop(options: KubeVirtDesktopConnectionOptions): RdpConnection {
+    checkProps('RdpConnection', options, {
+      serviceName: required(isString("'alice-desktop-rdp'")),
+      namespace: required(isString("'desktops'")),
+      clusterDomain: isString("'cluster.local'"),
+    }, { otherProps: Object.keys(RDP_CONNECTION_PROP_TYPES) });
     validateDns1123Label('RdpConnection.serviceName', options.serviceName);
     validateDns1123Label('RdpConnection.namespace', options.namespace);
     const { serviceName, namespace, clusterDomain, ...rest } = options;
@@ -234,9 +261,10 @@ export class RdpConnection {
   private readonly props: RdpConnectionProps;
 
   constructor(props: RdpConnectionProps) {
+    checkProps('RdpConnection', props, RDP_CONNECTION_PROP_TYPES);
     this.name = props.name;
     this.hostname = props.hostname;
-    this.port = props.port ?? 3389;
+    this.port = props.port ?? RDP_PORT;
     this.security = props.security ?? RdpSecurityMode.NLA;
     if (props.certificateValidation !== undefined && props.ignoreCert !== undefined) {
       throw new ValidationError('RdpConnection.ignoreCert', 'is set together with certificateValidation; set only certificateValidation (RdpCertificateValidation.ignore(reason) to accept any certificate).');

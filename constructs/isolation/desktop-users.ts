@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, NestedStack, Stage } from 'aws-cdk-lib';
+import { NestedStack, Stage } from 'aws-cdk-lib';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
 import { describeValue } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
+import { addWarning } from '../common/warnings';
 import { GoldenImageReference } from '../kubevirt/golden-image';
 import { KubeVirt } from '../kubevirt/kubevirt';
 import { VmHostPool } from '../kubevirt/vm-host-pool';
@@ -272,13 +273,13 @@ export class DesktopUsers extends Construct {
       const memory = onPool.reduce((sum, u) => sum + u.size.memoryGiB, 0);
       const limits = props.sharedPool.settings;
       if (cpu > limits.cpuLimit || memory > parseInt(limits.memoryLimit, 10)) {
-        Annotations.of(this).addWarningV2('windows-desktops:sharedPoolLimits',
+        addWarning(this, 'sharedPoolLimits',
           `${onPool.length} desktops of ${cpu} vCPUs and ${memory} GiB need more than the limits of ${props.sharedPool.node.path} (${limits.cpuLimit} vCPUs, ${limits.memoryLimit}); raise its cpuLimit and memoryLimit to room for every user's whole host (each user gets a host of their own), or not all desktops can run at once.`);
       }
     }
     const dedicatedPools = users.filter((u) => u.isolation === UserIsolationMode.DEDICATED_POOL).length;
     if (dedicatedPools > MAX_DEDICATED_POOLS) {
-      Annotations.of(this).addWarningV2('windows-desktops:manyNodePools',
+      addWarning(this, 'manyNodePools',
         `${dedicatedPools} users have UserIsolationMode.DEDICATED_POOL, a Karpenter NodePool each; Karpenter is not tested with thousands of NodePools (aws/karpenter-provider-aws#5228). Prefer UserIsolationMode.SHARED_POOL (one host per user from one pool) beyond ${MAX_DEDICATED_POOLS} users.`);
     }
     if (users.length > 0 && props.goldenImage === undefined) {

@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeControlTower } from '../common/acknowledge';
-import { ValidationError } from '../common/validation-error';
+import { checkProps, isString } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 
 /**
  * Properties of a `KarpenterInterruptionQueue`.
@@ -40,6 +41,7 @@ const INTERRUPTION_EVENTS: ReadonlyArray<{ readonly id: string; readonly source:
  *
  * @see https://karpenter.sh/docs/concepts/disruption/#interruption
  */
+@reportsConstructPath
 export class KarpenterInterruptionQueue extends Construct {
   /** The SQS queue. */
   public readonly queue: sqs.IQueue;
@@ -52,6 +54,7 @@ export class KarpenterInterruptionQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: KarpenterInterruptionQueueProps = {}) {
     super(scope, id);
+    checkProps('KarpenterInterruptionQueue', props, { queueName: isString("'my-cluster'") });
 
     if (props.queueName !== undefined && !Token.isUnresolved(props.queueName) && !/^[A-Za-z0-9_-]{1,80}$/.test(props.queueName)) {
       throw new ValidationError('KarpenterInterruptionQueue.queueName', `"${props.queueName}" is not a valid SQS queue name: use 1 to 80 letters, digits, '-' and '_'.`);

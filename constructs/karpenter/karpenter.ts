@@ -5,8 +5,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
 import { createServiceAccountRole, dependOnAlbController, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
-import { validateDns1123Label, validateInteger } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { validateCpuQuantity, validateMemoryQuantity } from '../common/quantity';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, isConstruct, isEnumMember, isNumber, isShape, isString, required,
+  validateDns1123Label, validateInteger, validateKubernetesVersion,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { KARPENTER_CHART_REPOSITORY, KARPENTER_CRD_CHART_REPOSITORY, KARPENTER_VERSION } from '../common/versions';
 import { KarpenterInterruptionQueue } from './karpenter-interruption-queue';
@@ -140,8 +145,6 @@ interface KarpenterChartValues {
 
 /** The service account the chart creates, which the IRSA role trusts. */
 const SERVICE_ACCOUNT = 'karpenter';
-const CPU_QUANTITY = /^\d+(\.\d+)?m?$/;
-const MEMORY_QUANTITY = /^\d+(\.\d+)?(k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 
 /**
  * Karpenter v1 on an EKS cluster, running on Fargate: the AWS side of Karpenter's
@@ -157,6 +160,7 @@ const MEMORY_QUANTITY = /^\d+(\.\d+)?(k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
  *
  * @see https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/
  */
+@reportsConstructPath
 export class Karpenter extends Construct implements IKarpenter {
   /** The cluster Karpenter runs in. */
   public readonly cluster: IEksCluster;
@@ -185,6 +189,19 @@ export class Karpenter extends Construct implements IKarpenter {
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
 
+    checkProps('Karpenter', props, {
+      cluster: required(isConstruct('an EKS cluster (aws-eks or aws-eks-v2)')),
+      version: isString(`'${KARPENTER_VERSION}'`),
+      namespace: isString("'karpenter'"),
+      nodeAccess: isEnumMember(NodeAccess, 'NodeAccess'),
+      controllerCpu: isString("'1'"),
+      controllerMemory: isString("'1Gi'"),
+      replicas: isNumber('2'),
+      helmValues: isShape({}, '{ logLevel: \'debug\' }'),
+      interruptionQueueName: isString("'my-cluster'"),
+    }, { otherProps: ['kubernetesVersion'] });
+    if (props.kubernetesVersion !== undefined) validateKubernetesVersion('Karpenter.kubernetesVersion', props.kubernetesVersion);
+
     // Defaults.
     const cluster = props.cluster;
     const version = props.version ?? KARPENTER_VERSION;
@@ -197,22 +214,18 @@ export class Karpenter extends Construct implements IKarpenter {
 
     // Validation.
     validateVersion(version);
-    if (props.kubernetesVersion !== undefined && !Token.isUnresolved(props.kubernetesVersion) && !/^\d+\.\d+$/.test(props.kubernetesVersion)) {
-      throw new ValidationError('Karpenter.kubernetesVersion', `"${props.kubernetesVersion}" is not a Kubernetes minor version; use "major.minor", e.g. "1.35".`);
-    }
     validateDns1123Label('Karpenter.namespace', namespace);
-    if (!Token.isUnresolved(cpu) && !CPU_QUANTITY.test(cpu)) {
-      throw new ValidationError('Karpenter.controllerCpu', `"${cpu}" is not a CPU quantity; use cores ("1", "0.5") or millicores ("500m").`);
-    }
-    if (!Token.isUnresolved(memory) && !MEMORY_QUANTITY.test(memory)) {
-      throw new ValidationError('Karpenter.controllerMemory', `"${memory}" is not a memory quantity; use e.g. "1Gi" or "512Mi".`);
-    }
+    validateCpuQuantity('Karpenter.controllerCpu', cpu, '1');
+    validateMemoryQuantity('Karpenter.controllerMemory', memory, '1Gi');
     validateInteger('Karpenter.replicas', replicas, 1, 10);
     if (props.interruptionQueueName === undefined && !Token.isUnresolved(queueName) && !/^[A-Za-z0-9_-]{1,80}$/.test(queueName)) {
       throw new ValidationError('Karpenter.interruptionQueueName', `the default queue name is the cluster name "${queueName}", which SQS does not accept (1 to 80 letters, digits, '-' and '_'); set interruptionQueueName.`);
     }
     validateNodeAccess(cluster, nodeAccess);
     requireOidcProvider('Karpenter.cluster', cluster);
+    // A second installation would fight the first over the same CRDs, Helm releases and queue.
+    claimUnique(cluster, 'Karpenter installation', '', this, 'Karpenter.cluster',
+      'A cluster runs one Karpenter: call addKarpenter() (or new Karpenter(...)) once per cluster and add every node pool to that installation.');
 
     // AWS side: node roles, interruption queue, controller role and its policies.
     const windowsNodeRole = createNodeRole(this, 'WindowsNodeRole', 'Node role of Windows nodes launched by Karpenter');

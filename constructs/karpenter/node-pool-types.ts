@@ -1,5 +1,8 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Duration } from 'aws-cdk-lib';
+import { parseKarpenterDuration } from '../common/duration';
+import { describeValue } from '../common/validate';
+import { ValidationError } from '../common/validation-error';
 
 /**
  * Value types shared by Karpenter node pools (Windows now, Linux VM hosts later): typed
@@ -111,7 +114,24 @@ export class KarpenterDuration {
 
   /** A length of time; rendered in whole hours, minutes or seconds. */
   public static of(duration: Duration): KarpenterDuration {
+    if (!(duration instanceof Duration)) {
+      const hint = typeof duration === 'string' ? ` For a string such as "720h" use KarpenterDuration.parse(${JSON.stringify(duration)}).` : '';
+      throw new ValidationError('KarpenterDuration.of(duration)', `is ${describeValue(duration)}; give an aws-cdk-lib Duration, e.g. Duration.hours(720).${hint}`);
+    }
     return new KarpenterDuration(duration);
+  }
+
+  /**
+   * A duration written as Karpenter writes it, e.g. from `cdk.json`: whole hours, minutes and
+   * seconds (`'720h'`, `'1h30m'`, `'30s'`) or `'Never'`. Anything else (`'30d'`, `'1.5h'`,
+   * `'never'`) fails, naming the value.
+   */
+  public static parse(text: string): KarpenterDuration {
+    if (typeof text !== 'string') {
+      throw new ValidationError('KarpenterDuration.parse(text)', `is ${describeValue(text)}; give a string such as "720h" or "Never".`);
+    }
+    const duration = parseKarpenterDuration('KarpenterDuration.parse(text)', text);
+    return duration === undefined ? KarpenterDuration.NEVER : KarpenterDuration.of(duration);
   }
 
   /** The length of time, or `undefined` for `NEVER`. */

@@ -1,7 +1,9 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/pod-security';
 import { LABEL_OS } from './windows-version';
+import { APP_INSTANCE_LABEL, APP_NAME_LABEL } from '../common/well-known';
 
 /** A change of the number of warm slots at a recurring time. */
 export interface WarmCapacityScale {
@@ -83,7 +85,7 @@ export class WarmCapacityChart extends Chart {
 
   constructor(scope: Construct, id: string, props: WarmCapacityChartProps) {
     super(scope, id);
-    const labels = { 'app.kubernetes.io/name': 'warm-capacity', 'app.kubernetes.io/instance': props.name };
+    const labels = { [APP_NAME_LABEL]: 'warm-capacity', [APP_INSTANCE_LABEL]: props.name };
 
     if (props.createNamespace) {
       new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: props.namespace, labels } });
@@ -177,12 +179,7 @@ export class WarmCapacityChart extends Chart {
                   restartPolicy: 'OnFailure',
                   nodeSelector: { [LABEL_OS]: 'linux' },
                   enableServiceLinks: false,
-                  securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: SCALER_UID,
-                    runAsGroup: SCALER_UID,
-                    seccompProfile: { type: 'RuntimeDefault' },
-                  },
+                  securityContext: restrictedPodSecurityContext(SCALER_UID),
                   containers: [{
                     name: 'kubectl',
                     image: props.scalerImage,
@@ -194,11 +191,7 @@ export class WarmCapacityChart extends Chart {
                       requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
                       limits: { memory: k8s.Quantity.fromString('128Mi') },
                     },
-                    securityContext: {
-                      allowPrivilegeEscalation: false,
-                      readOnlyRootFilesystem: true,
-                      capabilities: { drop: ['ALL'] },
-                    },
+                    securityContext: restrictedContainerSecurityContext(),
                   }],
                   volumes: [{ name: 'tmp', emptyDir: {} }],
                 },

@@ -2,18 +2,21 @@ import { Names, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { validateDns1123Label, validateInteger } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { CronDialect, validateStandardCron } from '../common/cron';
+import { validateCpuQuantity, validateMemoryQuantity } from '../common/quantity';
+import { validateTimeZone } from '../common/time-zone';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, isArrayOf, isBoolean, isConstruct, isNumber, isShape, isString, required,
+  validateDns1123Label, validateInteger, validateOwnedNamespace,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { KUBECTL_IMAGE, PAUSE_IMAGE, PAUSE_WINDOWS_2025_MIN_VERSION } from '../common/versions';
 import { WarmCapacityChart, WarmCapacityScale } from './warm-capacity-chart';
 import type { WindowsNodePool } from './windows-node-pool';
 import { WindowsVersion } from './windows-version';
 
-const CPU_QUANTITY = /^(\d+(\.\d+)?|\d+m)$/;
-const MEMORY_QUANTITY = /^\d+(\.\d+)?(k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
-const CRON_MACRO = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/;
-const TIME_ZONE = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
 const PAUSE_REPOSITORY = 'registry.k8s.io/pause:';
 /** CronJob names stay ≤ 52 characters (Jobs append 11): `<name>-scale-<n>` must fit. */
 const MAX_NAME = 40;
@@ -154,12 +157,20 @@ export interface WarmCapacityProps {
  * Cost: warm slots are idle capacity, paid like running desktops (at least one node while
  * `replicas` ≥ 1).
  */
+@reportsConstructPath
 export class WarmCapacity extends Construct {
   /**
    * A business-hours schedule: `replicas` slots from `startHour`, `offHoursReplicas` from
    * `endHour`, on `weekDays` (in the construct's `timeZone`).
    */
   public static businessHours(options: BusinessHoursOptions): WarmCapacityScale[] {
+    checkProps('WarmCapacity.businessHours', options, {
+      replicas: required(isNumber('3')),
+      offHoursReplicas: isNumber('0'),
+      startHour: isNumber('7'),
+      endHour: isNumber('19'),
+      weekDays: isString("'1-5'"),
+    });
     const start = options.startHour ?? 7;
     const end = options.endHour ?? 19;
     const days = options.weekDays ?? '1-5';
@@ -168,6 +179,10 @@ export class WarmCapacity extends Construct {
     if (start === end) {
       throw new ValidationError('WarmCapacity.businessHours.endHour', `equals startHour (${start}); business hours need an end after the start.`);
     }
+    validateInteger('WarmCapacity.businessHours.replicas', options.replicas, 0, 1000);
+    if (options.offHoursReplicas !== undefined) validateInteger('WarmCapacity.businessHours.offHoursReplicas', options.offHoursReplicas, 0, 1000);
+    // The days go into both CronJob schedules: check them with the CronJob parser's rules.
+    validateStandardCron('WarmCapacity.businessHours.weekDays', `0 ${start} * * ${days}`, CronDialect.KUBERNETES_CRONJOB, '0 7 * * 1-5');
     return [
       { schedule: `0 ${start} * * ${days}`, replicas: options.replicas },
       { schedule: `0 ${end} * * ${days}`, replicas: options.offHoursReplicas ?? 0 },
@@ -190,6 +205,22 @@ export class WarmCapacity extends Construct {
   constructor(scope: Construct, id: string, props: WarmCapacityProps) {
     super(scope, id);
     const p = 'WarmCapacity';
+    checkProps(p, props, {
+      pool: required(isConstruct('a WindowsNodePool')),
+      slotCpu: required(isString("'2'")),
+      slotMemory: required(isString("'8Gi'")),
+      replicas: isNumber('1'),
+      name: isString("'windows-2022-warm'"),
+      namespace: isString("'windows-2022-warm'"),
+      createNamespace: isBoolean(),
+      priority: isNumber('-10'),
+      image: isString(`'${PAUSE_IMAGE}'`),
+      runtimeClassName: isString("'windows-2022'"),
+      scaleSchedules: isArrayOf(isShape({ schedule: required(isString("'0 7 * * 1-5'")), replicas: required(isNumber('3')) }, "{ schedule: '0 7 * * 1-5', replicas: 3 }"), "[{ schedule: '0 7 * * 1-5', replicas: 3 }]"),
+      timeZone: isString("'Europe/Berlin'"),
+      scalerNamespace: isString("'kube-system'"),
+      scalerImage: isString(`'${KUBECTL_IMAGE}'`),
+    });
     const pool = props.pool;
 
     // Defaults.
@@ -212,38 +243,41 @@ export class WarmCapacity extends Construct {
       throw new ValidationError(`${p}.name`, `"${name}" is ${name.length} characters long; use at most ${MAX_NAME} (CronJob names derived from it stop at 52).`);
     }
     validateDns1123Label(`${p}.namespace`, namespace);
+    validateOwnedNamespace(`${p}.namespace`, namespace, createNamespace);
     validateDns1123Label(`${p}.scalerNamespace`, scalerNamespace);
     validateInteger(`${p}.replicas`, replicas, 0, 1000);
     validateInteger(`${p}.priority`, priority, MIN_PRIORITY, -1);
-    if (!Token.isUnresolved(props.slotCpu) && (!CPU_QUANTITY.test(props.slotCpu) || parseFloat(props.slotCpu) <= 0)) {
-      throw new ValidationError(`${p}.slotCpu`, `"${props.slotCpu}" is not a positive CPU quantity; use cores ("2", "1.5") or millicores ("1500m"), what one desktop requests.`);
-    }
-    if (!Token.isUnresolved(props.slotMemory) && (!MEMORY_QUANTITY.test(props.slotMemory) || parseFloat(props.slotMemory) <= 0)) {
-      throw new ValidationError(`${p}.slotMemory`, `"${props.slotMemory}" is not a positive memory quantity; use e.g. "8Gi" or "4096Mi", what one desktop requests.`);
-    }
+    // What one desktop requests.
+    validateCpuQuantity(`${p}.slotCpu`, props.slotCpu, '2');
+    validateMemoryQuantity(`${p}.slotMemory`, props.slotMemory, '8Gi');
     validatePauseImage(`${p}.image`, image, pool.windowsVersion);
     if (schedules.length > MAX_SCHEDULES) {
       throw new ValidationError(`${p}.scaleSchedules`, `has ${schedules.length} entries; give at most ${MAX_SCHEDULES} (each is a CronJob).`);
     }
     schedules.forEach((scale, i) => {
-      const schedule = scale.schedule.trim();
-      if (!CRON_MACRO.test(schedule) && schedule.split(/\s+/).length !== 5) {
-        throw new ValidationError(`${p}.scaleSchedules[${i}].schedule`, `"${scale.schedule}" is not a 5-field cron expression or macro; use e.g. '0 7 * * 1-5' (the time zone goes in timeZone, not in the expression).`);
-      }
-      if (/TZ=/.test(schedule)) {
-        throw new ValidationError(`${p}.scaleSchedules[${i}].schedule`, `"${scale.schedule}" sets a time zone in the expression, which Kubernetes rejects; use timeZone.`);
-      }
+      validateStandardCron(`${p}.scaleSchedules[${i}].schedule`, scale.schedule, CronDialect.KUBERNETES_CRONJOB, '0 7 * * 1-5');
       validateInteger(`${p}.scaleSchedules[${i}].replicas`, scale.replicas, 0, 1000);
     });
     if (props.timeZone !== undefined) {
       if (schedules.length === 0) {
         throw new ValidationError(`${p}.timeZone`, 'is set, but there are no scaleSchedules to apply it to; remove it or add schedules.');
       }
-      if (!TIME_ZONE.test(props.timeZone) || props.timeZone === 'Local') {
-        throw new ValidationError(`${p}.timeZone`, `"${props.timeZone}" is not an IANA time zone name; use e.g. 'Europe/Berlin' or 'UTC'.`);
+      validateTimeZone(`${p}.timeZone`, props.timeZone);
+    }
+    if (props.runtimeClassName !== undefined) {
+      validateDns1123Label(`${p}.runtimeClassName`, props.runtimeClassName);
+      // A RuntimeClass of another Windows build would send the placeholders to nodes of that build.
+      const other = WindowsVersion.ALL.find((v) => v !== pool.windowsVersion && v.runtimeClassName === props.runtimeClassName);
+      if (other !== undefined) {
+        throw new ValidationError(`${p}.runtimeClassName`, `"${props.runtimeClassName}" is the RuntimeClass of ${other} (build ${other.build}), but pool ${pool.node.path} runs ${pool.windowsVersion}; the placeholders would warm the wrong nodes. Use "${pool.windowsVersion.runtimeClassName}" or leave it unset.`);
       }
     }
-    if (props.runtimeClassName !== undefined) validateDns1123Label(`${p}.runtimeClassName`, props.runtimeClassName);
+    const cluster = pool.karpenter.cluster;
+    if (createNamespace) claimUnique(cluster, 'Namespace', namespace, this, `${p}.namespace`, 'Only one construct may create (and, when removed, delete) a namespace: set createNamespace: false on all but one of them, or give each its own namespace.');
+    claimUnique(pool, 'WarmCapacity', '', this, `${p}.pool`,
+      'A pool takes one WarmCapacity (two would each keep their own placeholders and CronJobs fighting over one pool): merge them, with scaleSchedules for different times.');
+    claimUnique(cluster, 'PriorityClass', name, this, `${p}.name`, 'PriorityClasses are cluster-wide: give each WarmCapacity its own `name`.');
+    claimUnique(cluster, 'Deployment', `${namespace}/${name}`, this, `${p}.name`, 'Give each WarmCapacity its own `name` or `namespace`.');
 
     // Children.
     this.chart = new WarmCapacityChart(new cdk8s.App(), 'WarmCapacity', {

@@ -1,7 +1,9 @@
 import { Token } from 'aws-cdk-lib';
+import { describeValue, isStringMap } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { Ec2NodeClassSpecAmiFamily, Ec2NodeClassSpecAmiSelectorTerms } from '../imports/karpenter.k8s.aws';
+import { isWindowsVersion } from './private/node-pool-validation';
 import { WindowsVersion } from './windows-version';
 
 /**
@@ -89,6 +91,11 @@ export abstract class WindowsAmi {
    * @param source  e.g. a `FastLaunchWindowsAmi`
    */
   public static fromFastLaunchAmi(source: IWindowsAmiSource): WindowsAmi {
+    const prop = 'WindowsAmi.fromFastLaunchAmi(source)';
+    if (typeof source !== 'object' || source === null || !(source.windowsVersion instanceof WindowsVersion)) {
+      throw new ValidationError(prop, `is ${describeValue(source)}; give a FastLaunchWindowsAmi (or an object with windowsVersion, kubernetesVersion and amiSelectorTags).`);
+    }
+    isStringMap("{ 'desktop.io/ami': 'windows-2022' }")(`${prop}.amiSelectorTags`, source.amiSelectorTags);
     return new TaggedWindowsAmi(source.amiSelectorTags, source.windowsVersion, source.kubernetesVersion);
   }
 
@@ -102,6 +109,8 @@ export abstract class WindowsAmi {
    * @param windowsVersion  Windows Server version of the AMIs
    */
   public static fromTags(tags: Record<string, string>, windowsVersion: WindowsVersion): WindowsAmi {
+    isStringMap("{ 'desktop.io/ami': 'windows-2022' }")('WindowsAmi.fromTags(tags)', tags);
+    isWindowsVersion()('WindowsAmi.fromTags(windowsVersion)', windowsVersion);
     return new TaggedWindowsAmi(tags, windowsVersion, undefined);
   }
 

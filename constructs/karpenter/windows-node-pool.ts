@@ -1,8 +1,12 @@
 import { Duration, Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
-import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, isArrayOf, isConstruct, isEnumMember, isInstanceOf, isNumber, isShape, isString, required,
+  validateDns1123Label, validateInteger, validateNonEmpty,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { NodePoolSpecDisruptionConsolidationPolicy } from '../imports/karpenter.sh';
 import { IKarpenter } from './karpenter-reference';
 import {
@@ -13,8 +17,8 @@ import {
   KarpenterPoolOptions,
   NodeTaint,
 } from './node-pool-types';
-import { renderTaints } from './private/node-pool-validation';
-import { resolvePoolSettings } from './private/pool-settings';
+import { isWindowsVersion, renderTaints } from './private/node-pool-validation';
+import { POOL_OPTION_TYPES, resolvePoolSettings } from './private/pool-settings';
 import { WindowsAmi } from './windows-ami';
 import { WindowsNodePoolChart } from './windows-node-pool-chart';
 import { WINDOWS_NODE_TAINT, WindowsVersion } from './windows-version';
@@ -134,6 +138,10 @@ export interface WindowsNodePoolProps extends WindowsNodePoolOptions {
  * A Windows workload selects the nodes with the RuntimeClass of its version
  * (`WindowsRuntimeClasses`), or with `nodeSelector` and a toleration of `taint`.
  */
+/** How to fix two pools of one name (shared with VmHostPool). */
+export const NODE_POOL_NAME_FIX = 'The second NodePool and EC2NodeClass would replace the first at deploy time: give each pool its own `name` (pools of one Windows version get the same default name).';
+
+@reportsConstructPath
 export class WindowsNodePool extends Construct {
   /** The Karpenter installation that launches the nodes (and whose cluster holds the pool). */
   public readonly karpenter: IKarpenter;
@@ -155,6 +163,16 @@ export class WindowsNodePool extends Construct {
   constructor(scope: Construct, id: string, props: WindowsNodePoolProps) {
     super(scope, id);
     const p = 'WindowsNodePool';
+    checkProps(p, props, {
+      karpenter: required(isConstruct('a Karpenter installation (new Karpenter(...) or desktopCluster.addKarpenter(...))')),
+      windowsVersion: required(isWindowsVersion()),
+      name: isString("'windows-2022'"),
+      ami: isInstanceOf(WindowsAmi, 'WindowsAmi.alias() or WindowsAmi.fromFastLaunchAmi(ami)'),
+      instanceCategories: isArrayOf(isString("'m'"), "['c', 'm', 'r']"),
+      minInstanceGeneration: isNumber('6'),
+      consolidationPolicy: isEnumMember(ConsolidationPolicy, 'ConsolidationPolicy'),
+      additionalTaints: isArrayOf(isShape({}, "{ key: 'example.com/dedicated', effect: TaintEffect.NO_SCHEDULE }"), "[{ key: 'example.com/dedicated', effect: TaintEffect.NO_SCHEDULE }]"),
+    }, { otherProps: Object.keys(POOL_OPTION_TYPES) });
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
 
@@ -188,6 +206,9 @@ export class WindowsNodePool extends Construct {
     validateInteger(`${p}.minInstanceGeneration`, minInstanceGeneration, 1);
     const taintValues = renderTaints(`${p}.additionalTaints`, [WINDOWS_NODE_TAINT], additionalTaints);
     const amiSelection = ami.bind(windowsVersion, { prop: `${p}.ami`, kubernetesVersion: karpenter.kubernetesVersion });
+    // A NodePool and an EC2NodeClass of one name per cluster (VmHostPool shares the names).
+    // Two pools of one Windows version get one default name: the check catches them too.
+    claimUnique(cluster, 'NodePool', name, this, `${p}.name`, NODE_POOL_NAME_FIX);
 
     // Children: the chart lives in its own cdk8s app; the cluster's kubectl handler applies it.
     this.chart = new WindowsNodePoolChart(new cdk8s.App(), 'WindowsNodePool', {

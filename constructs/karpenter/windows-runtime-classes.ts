@@ -2,8 +2,10 @@ import { Names } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
 import { IEksCluster } from '../common/eks-cluster';
-import { validateNonEmpty } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import { checkProps, isArrayOf, isConstruct, required, validateKubernetesVersion, validateNonEmpty } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
+import { isWindowsVersion } from './private/node-pool-validation';
 import { WindowsRuntimeClassesChart } from './windows-runtime-classes-chart';
 import { WindowsVersion } from './windows-version';
 
@@ -38,6 +40,7 @@ export interface WindowsRuntimeClassesProps {
  *
  * RuntimeClasses are core Kubernetes objects: they need no Karpenter and nothing to run first.
  */
+@reportsConstructPath
 export class WindowsRuntimeClasses extends Construct {
   /** Names of the RuntimeClasses, in the order of `windowsVersions`. */
   public readonly runtimeClassNames: string[];
@@ -49,6 +52,11 @@ export class WindowsRuntimeClasses extends Construct {
   constructor(scope: Construct, id: string, props: WindowsRuntimeClassesProps) {
     super(scope, id);
     const p = 'WindowsRuntimeClasses';
+    checkProps(p, props, {
+      cluster: required(isConstruct('an EKS cluster')),
+      windowsVersions: required(isArrayOf(isWindowsVersion(), '[WindowsVersion.WINDOWS_2022]')),
+    }, { otherProps: ['kubernetesVersion'] });
+    if (props.kubernetesVersion !== undefined) validateKubernetesVersion(`${p}.kubernetesVersion`, props.kubernetesVersion);
     const versions = [...props.windowsVersions];
 
     validateNonEmpty(`${p}.windowsVersions`, versions, 'give at least one, e.g. [WindowsVersion.WINDOWS_2022].');
@@ -59,6 +67,11 @@ export class WindowsRuntimeClasses extends Construct {
     }
     for (const version of versions) {
       version.checkKubernetesVersion(`${p}.kubernetesVersion`, props.kubernetesVersion);
+    }
+
+    for (const version of versions) {
+      claimUnique(props.cluster, 'RuntimeClass', version.runtimeClassName, this, `${p}.windowsVersions`,
+        'RuntimeClasses are cluster-wide: create one WindowsRuntimeClasses per cluster listing every Windows version.');
     }
 
     this.chart = new WindowsRuntimeClassesChart(new cdk8s.App(), 'WindowsRuntimeClasses', { windowsVersions: versions });

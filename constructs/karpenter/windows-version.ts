@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { describeValue } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { WINDOWS_2025_MIN_KARPENTER, WINDOWS_2025_MIN_KUBERNETES, WINDOWS_BUILDS } from '../common/versions';
@@ -43,6 +44,10 @@ export class WindowsVersion {
    * Fails for any other value.
    */
   public static of(year: string): WindowsVersion {
+    if (typeof year !== 'string') {
+      const text = typeof year === 'number' ? ` ('${year}')` : '';
+      throw new ValidationError('WindowsVersion.of(year)', `is ${describeValue(year)}; give the year as a string${text}, e.g. WindowsVersion.of('2022') (for a number from JSON: WindowsVersion.of(String(value))).`);
+    }
     const found = WindowsVersion.ALL.find((v) => v.year === year.trim());
     if (!found) {
       const allowed = WindowsVersion.ALL.map((v) => `'${v.year}'`).join(', ');

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { isNumber } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 
 /** Least memory Windows 10/11 and Windows Server desktops are given (Windows 11's floor). */
@@ -31,6 +32,8 @@ export class DesktopSize {
    * @param memoryGiB  memory in whole GiB, from 4 (what Windows needs) to 512
    */
   public static custom(vcpus: number, memoryGiB: number): DesktopSize {
+    isNumber('4')('DesktopSize.custom.vcpus', vcpus);
+    isNumber('8')('DesktopSize.custom.memoryGiB', memoryGiB);
     if (Token.isUnresolved(vcpus) || Token.isUnresolved(memoryGiB)) {
       throw new ValidationError('DesktopSize.custom', 'vcpus and memoryGiB must be known at synth time; give numbers, not deploy-time values.');
     }

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { checkProps, isEnumMember, isString } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 import { DataVolumeSource } from '../imports/cdi.kubevirt.io';
 
@@ -75,6 +76,8 @@ export abstract class GoldenImageSource {
    * @param options  checksum and private CA
    */
   public static http(url: string, options: HttpGoldenImageSourceOptions = {}): GoldenImageSource {
+    isString("'https://images.example.com/windows11.qcow2'")('GoldenImageSource.http(url)', url);
+    checkProps('GoldenImageSource.http(options)', options, { checksum: isString("'sha256:9f86d0...'"), certConfigMap: isString("'image-ca'") });
     return new HttpSource(url, options);
   }
 
@@ -87,6 +90,8 @@ export abstract class GoldenImageSource {
    * @param options  pull method and credentials
    */
   public static registry(image: string, options: RegistryGoldenImageSourceOptions = {}): GoldenImageSource {
+    isString("'123456789012.dkr.ecr.us-east-1.amazonaws.com/golden/windows11:2026-11'")('GoldenImageSource.registry(image)', image);
+    checkProps('GoldenImageSource.registry(options)', options, { pullMethod: isEnumMember(RegistryPullMethod, 'RegistryPullMethod'), secretName: isString("'registry-credentials'") });
     return new RegistrySource(image, options);
   }
 

@@ -1,17 +1,22 @@
 import { Size } from 'aws-cdk-lib';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { validateDns1123Label, validateDns1123Subdomain, wholeGibibytes } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, isArrayOf, isBoolean, isInstanceOf, isString, required,
+  validateDns1123Label, validateDns1123Subdomain, validateOwnedNamespace, wholeGibibytes,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { DataSource, DataVolume, V1Beta1StorageSpecAccessModes } from '../imports/cdi.kubevirt.io';
 import { GoldenImageSource } from './golden-image-source';
+import { LABEL_DOMAIN } from '../common/well-known';
 
 /** Default namespace of golden images. */
 export const GOLDEN_IMAGE_NAMESPACE = 'desktop-images';
 /** Asks CDI to bind the claim at once even on a `WaitForFirstConsumer` class (gp3). */
 export const IMMEDIATE_BIND_ANNOTATION = 'cdi.kubevirt.io/storage.bind.immediate.requested';
 /** Label of a golden image's objects. */
-export const GOLDEN_IMAGE_LABEL = 'desktop.io/golden-image';
+export const GOLDEN_IMAGE_LABEL = `${LABEL_DOMAIN}/golden-image`;
 
 /** Smallest golden image volume: Windows 10/Server installs need about 20 GiB, updates more. */
 const MIN_IMAGE_GIB = 32;
@@ -108,6 +113,7 @@ export interface GoldenImageProps {
  *
  * @see https://github.com/kubevirt/containerized-data-importer/blob/main/doc/datasource.md
  */
+@reportsConstructPath
 export class GoldenImage extends Construct implements GoldenImageReference {
   /** Name of the DataSource (and of the DataVolume and PVC). */
   public readonly dataSourceName: string;
@@ -115,6 +121,8 @@ export class GoldenImage extends Construct implements GoldenImageReference {
   public readonly namespace: string;
   /** Size of the image's volume. */
   public readonly size: Size;
+  /** Namespaces whose desktops may clone the image. */
+  public readonly cloneNamespaces: string[];
   /** The DataVolume that imports the image. */
   public readonly dataVolume: DataVolume;
   /** The DataSource desktops clone from. */
@@ -123,6 +131,15 @@ export class GoldenImage extends Construct implements GoldenImageReference {
   constructor(scope: Construct, id: string, props: GoldenImageProps) {
     super(scope, id);
     const p = 'GoldenImage';
+    checkProps(p, props, {
+      name: required(isString("'windows-11'")),
+      source: required(isInstanceOf(GoldenImageSource, "GoldenImageSource.http('https://...') or GoldenImageSource.registry('...')")),
+      namespace: isString(`'${GOLDEN_IMAGE_NAMESPACE}'`),
+      createNamespace: isBoolean(),
+      size: isInstanceOf(Size, 'an aws-cdk-lib Size, e.g. Size.gibibytes(64)'),
+      storageClassName: isString("'gp3'"),
+      cloneNamespaces: isArrayOf(isString("'desktops'"), "['desktops']"),
+    });
 
     // Defaults.
     const name = props.name;
@@ -134,6 +151,10 @@ export class GoldenImage extends Construct implements GoldenImageReference {
     // Validation.
     validateDns1123Label(`${p}.name`, name);
     validateDns1123Label(`${p}.namespace`, namespace);
+    validateOwnedNamespace(`${p}.namespace`, namespace, createNamespace);
+    if (createNamespace) claimUnique(this.node.root, 'Namespace', namespace, this, `${p}.namespace`, 'Only one construct may create (and, when removed, delete) a namespace: set createNamespace: false on all but one of them, or give each its own namespace.');
+    claimUnique(this.node.root, 'golden image', `${namespace}/${name}`, this, `${p}.name`,
+      'Its DataVolume, DataSource and clone role would replace the first one\'s: give each golden image its own `name` (or namespace).');
     const gib = wholeGibibytes(`${p}.size`, size, 'Size.gibibytes(64)');
     if (gib < MIN_IMAGE_GIB || gib > MAX_IMAGE_GIB) {
       throw new ValidationError(`${p}.size`, `is ${gib} GiB; give ${MIN_IMAGE_GIB} GiB to ${MAX_IMAGE_GIB} GiB, at least the image's virtual disk size (Windows 11 needs 64 GiB).`);
@@ -188,5 +209,6 @@ export class GoldenImage extends Construct implements GoldenImageReference {
     this.dataSourceName = name;
     this.namespace = namespace;
     this.size = size;
+    this.cloneNamespaces = [...cloneNamespaces];
   }
 }

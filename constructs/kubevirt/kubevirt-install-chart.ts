@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
+import { restrictedPodSecurityContext } from '../common/pod-security';
 import { DEDICATED_USER_TAINT_KEY } from '../common/well-known';
 import * as cdi from '../imports/cdi.kubevirt.io';
 import * as kubevirt from '../imports/kubevirt.io';
@@ -8,6 +9,7 @@ import { TaintEffect } from '../karpenter/node-pool-types';
 import { contentHash } from './private/content-hash';
 import { cdiNodePlacement, coreTolerations, kubevirtNodePlacement } from './private/placement';
 import { VmHostPlacement } from './vm-host-placement';
+import { APP_NAME_LABEL, APP_PART_OF_LABEL } from '../common/well-known';
 
 /** Namespace the KubeVirt release manifest installs into (fixed by upstream). */
 export const KUBEVIRT_NAMESPACE = 'kubevirt';
@@ -112,7 +114,7 @@ export class KubeVirtInstallChart extends Chart {
     super(scope, id);
     const ns = props.installerNamespace;
     const name = 'kubevirt-installer';
-    const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'windows-desktops' };
+    const labels = { [APP_NAME_LABEL]: name, [APP_PART_OF_LABEL]: 'windows-desktops' };
 
     // The custom resources, from the typed bindings. Applied by the Job: their CRDs only
     // exist once the operator manifests are in.
@@ -273,12 +275,7 @@ export class KubeVirtInstallChart extends Chart {
           spec: {
             serviceAccountName: serviceAccount.name,
             restartPolicy: 'OnFailure',
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: RUN_AS,
-              runAsGroup: RUN_AS,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: restrictedPodSecurityContext(RUN_AS),
             nodeSelector: { ...props.placement.nodeSelector },
             tolerations: coreTolerations(props.placement),
             initContainers: steps.slice(0, -1).map(container),

@@ -1,11 +1,13 @@
-import { Annotations, Duration, Names, Token } from 'aws-cdk-lib';
+import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { guardChartHandover } from '../common/chart-handover';
 import { dependOnAlbController, IEksCluster } from '../common/eks-cluster';
-import { validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import { addWarning } from '../common/warnings';
+import { checkProps, isArrayOf, isBoolean, isConstruct, isInstanceOf, isString, required, validateDns1123Label, validateDns1123Subdomain } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { CDI_MIN_VERSION, CDI_VERSION, KUBECTL_IMAGE, KUBEVIRT_MIN_VERSION, KUBEVIRT_VERSION } from '../common/versions';
 import {
@@ -137,6 +139,7 @@ export interface KubeVirtProps {
  * @see https://kubevirt.io/user-guide/cluster_admin/installation/
  * @see https://github.com/kubevirt/containerized-data-importer#deploy-it
  */
+@reportsConstructPath
 export class KubeVirt extends Construct {
   /** The cluster KubeVirt runs in. */
   public readonly cluster: IEksCluster;
@@ -172,6 +175,20 @@ export class KubeVirt extends Construct {
   constructor(scope: Construct, id: string, props: KubeVirtProps) {
     super(scope, id);
     const p = 'KubeVirt';
+    checkProps(p, props, {
+      cluster: required(isConstruct('an EKS cluster')),
+      hostPool: required(isConstruct('a VmHostPool')),
+      vmStateStorageClass: isString("'gp3'"),
+      kubevirtVersion: isString(`'${KUBEVIRT_VERSION}'`),
+      cdiVersion: isString(`'${CDI_VERSION}'`),
+      installerImage: isString(`'${KUBECTL_IMAGE}'`),
+      installerNamespace: isString("'kubevirt-installer'"),
+      featureGates: isArrayOf(isString("'Snapshot'"), "['Snapshot']"),
+      userDiskStorageClassName: isString(`'${USER_DISK_STORAGE_CLASS}'`),
+      userDiskEncryptionKey: isConstruct('a kms.IKey'),
+      waitForReadiness: isBoolean(),
+      readinessTimeout: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.minutes(14)'),
+    });
 
     // Defaults.
     const cluster = props.cluster;
@@ -201,7 +218,7 @@ export class KubeVirt extends Construct {
     }
     if (vmStateStorageClass !== undefined) {
       validateDns1123Subdomain(`${p}.vmStateStorageClass`, vmStateStorageClass);
-      Annotations.of(this).addWarningV2('windows-desktops:vmStateStorageClassRwx',
+      addWarning(this, 'vmStateStorageClassRwx',
         `KubeVirt.vmStateStorageClass is "${vmStateStorageClass}": KubeVirt then requests ReadWriteMany Filesystem volumes for TPM/EFI state unless that class's CDI StorageProfile lists ReadWriteOnce Filesystem (CDI's EBS profile does not). Leave it unset to use the default class with ReadWriteOnce.`);
     }
     validateDns1123Subdomain(`${p}.userDiskStorageClassName`, userDiskStorageClassName);
@@ -219,6 +236,9 @@ export class KubeVirt extends Construct {
     if (readinessTimeout.toSeconds() < 60 || readinessTimeout.toSeconds() > MAX_READINESS_TIMEOUT.toSeconds()) {
       throw new ValidationError(`${p}.readinessTimeout`, `is ${readinessTimeout.toHumanString()}; give 1 to 14 minutes (a kubectl custom resource runs in Lambda, which stops at 15 minutes).`);
     }
+
+    // Claimed once the props are valid, so that a refused installation holds no claim.
+    claimUnique(props.cluster, 'KubeVirt installation', '', this, `${p}.cluster`, 'A cluster runs one KubeVirt and one CDI: install KubeVirt once and give all desktops its host pool.');
 
     // Children.
     this.installChart = new KubeVirtInstallChart(new cdk8s.App(), 'KubeVirtInstall', {

@@ -1,7 +1,8 @@
 import { NodeTaint, TaintEffect } from '../karpenter/node-pool-types';
+import { LABEL_DOMAIN } from '../common/well-known';
 
 /** Node label every VM host carries; KubeVirt, CDI and desktop VMs select it. */
-export const VM_HOST_LABEL = 'desktop.io/vm-host';
+export const VM_HOST_LABEL = `${LABEL_DOMAIN}/vm-host`;
 
 /**
  * The taint every VM host carries, `desktop.io/vm-host=true:NoSchedule`: only pods that

@@ -1,11 +1,12 @@
-import { Annotations, Names, Size, Token } from 'aws-cdk-lib';
+import { Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
 import { guardChartHandover } from '../common/chart-handover';
 import { IEksCluster } from '../common/eks-cluster';
-import { DEDICATED_USER_TAINT_KEY, USER_LABEL } from '../common/well-known';
-import { validateDns1123Label, validateNonEmpty } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { claimUnique } from '../common/uniqueness';
+import { checkProps, isArrayOf, isConstruct, isEnumMember, isShape, isString, required, validateDns1123Label, validateNonEmpty } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
+import { NODE_POOL_NAME_FIX } from '../karpenter/windows-node-pool';
 import { compareVersions } from '../common/version-compare';
 import { DEDICATED_TENANCY_MIN_KARPENTER, NESTED_VIRTUALIZATION_MIN_KARPENTER, NODE_OVERLAY_MIN_KARPENTER } from '../common/versions';
 import { Karpenter } from '../karpenter/karpenter';
@@ -19,11 +20,13 @@ import {
   TaintEffect,
 } from '../karpenter/node-pool-types';
 import { renderTaints } from '../karpenter/private/node-pool-validation';
-import { resolvePoolSettings } from '../karpenter/private/pool-settings';
+import { POOL_OPTION_TYPES, resolvePoolSettings } from '../karpenter/private/pool-settings';
 import { kubevirtDeviceCapacity, kubevirtHostLabels } from './kubevirt-host-requirements';
 import { GUEST_LICENSING_TAG, VmGuestLicensing } from './vm-guest-licensing';
 import { VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
 import { VmHostPoolChart, VmHostPoolChartProps } from './vm-host-pool-chart';
+import { addWarning } from '../common/warnings';
+import { DEDICATED_USER_TAINT_KEY, LABEL_DOMAIN, USER_LABEL } from '../common/well-known';
 
 /**
  * Instance families that support EC2 nested virtualization (8th generation Intel: C8i, M8i,
@@ -58,7 +61,7 @@ export const BARE_METAL_SIZES: readonly string[] = Object.freeze(['metal', 'meta
 export const PER_USER_HOST_TAINT: NodeTaint = Object.freeze({ key: DEDICATED_USER_TAINT_KEY, effect: TaintEffect.NO_SCHEDULE });
 
 /** Node label telling which kind of KVM a host has (`nested` or `metal`). */
-export const VM_HOST_VIRTUALIZATION_LABEL = 'desktop.io/vm-host-virtualization';
+export const VM_HOST_VIRTUALIZATION_LABEL = `${LABEL_DOMAIN}/vm-host-virtualization`;
 
 /**
  * How the hosts get hardware virtualization (`/dev/kvm`).
@@ -203,6 +206,7 @@ export interface IVmHostPool extends IConstruct {
  * `desktop.io/vm-host=true:NoSchedule` so that only VM workloads land there, and consolidated
  * only when empty. `placement` tells pods how to get there.
  */
+@reportsConstructPath
 export class VmHostPool extends Construct implements IVmHostPool {
   /** The cluster the hosts join. */
   public readonly cluster: IEksCluster;
@@ -235,6 +239,13 @@ export class VmHostPool extends Construct implements IVmHostPool {
   constructor(scope: Construct, id: string, props: VmHostPoolProps) {
     super(scope, id);
     const p = 'VmHostPool';
+    checkProps(p, props, {
+      karpenter: required(isConstruct('a Karpenter installation')),
+      virtualization: isEnumMember(VmHostVirtualization, 'VmHostVirtualization'),
+      name: isString("'vm-hosts-nested'"),
+      instanceFamilies: isArrayOf(isString("'m8i'"), "['c8i', 'm8i', 'r8i']"),
+      additionalTaints: isArrayOf(isShape({}, "{ key: 'example.com/dedicated', effect: TaintEffect.NO_SCHEDULE }"), '[]'),
+    }, { otherProps: Object.keys(POOL_OPTION_TYPES) });
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
 
@@ -272,7 +283,7 @@ export class VmHostPool extends Construct implements IVmHostPool {
       throw new ValidationError(`${p}.karpenter.version`, `is '${karpenter.version}'; Karpenter learns that VM hosts offer KubeVirt's devices (/dev/kvm, tun, vhost-net) only from a NodeOverlay, which needs Karpenter ${NODE_OVERLAY_MIN_KARPENTER} or later. Upgrade Karpenter.`, this);
     }
     if (dedicated && nested) {
-      Annotations.of(this).addWarningV2('windows-desktops:vmHostNestedDedicated',
+      addWarning(this, 'vmHostNestedDedicated',
         'VmHostPool combines Dedicated Instances with nested virtualization, which the EC2 user guide documents for C8i/M8i/R8i without stating that it is available on dedicated tenancy. Prefer virtualization: VmHostVirtualization.BARE_METAL (the default for dedicated pools), or verify a launch first.');
     }
     validateDns1123Label(`${p}.name`, name);
@@ -285,8 +296,10 @@ export class VmHostPool extends Construct implements IVmHostPool {
     }
     const ownTaints: NodeTaint[] = perUserHosts ? [VM_HOST_TAINT, PER_USER_HOST_TAINT] : [VM_HOST_TAINT];
     const taintValues = renderTaints(`${p}.additionalTaints`, ownTaints, additionalTaints);
+    // Two host pools of one virtualization get one default name: the check catches them too.
+    claimUnique(cluster, 'NodePool', name, this, `${p}.name`, NODE_POOL_NAME_FIX.replace('pools of one Windows version', 'host pools of one virtualization'));
     if (settings.capacityTypes.includes(CapacityType.SPOT)) {
-      Annotations.of(this).addWarningV2('windows-desktops:vmHostSpot',
+      addWarning(this, 'vmHostSpot',
         'VmHostPool allows Spot capacity: a Spot interruption stops every desktop on the host with two minutes\' notice. Prefer CapacityType.ON_DEMAND for desktops.');
     }
 
@@ -344,7 +357,7 @@ export class VmHostPool extends Construct implements IVmHostPool {
     if (karpenter instanceof Karpenter) {
       karpenter.enableNodeOverlay();
     } else {
-      Annotations.of(this).addWarningV2('windows-desktops:vmHostNodeOverlayGate',
+      addWarning(this, 'vmHostNodeOverlayGate',
         'VmHostPool relies on a Karpenter NodeOverlay for KubeVirt\'s device resources; set the Helm value settings.featureGates.nodeOverlay=true on this Karpenter installation, or desktops stay Pending.');
     }
 

@@ -1,10 +1,15 @@
-import { Duration, Size } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
+import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { kubernetesNameForUser } from '../common/kubernetes-name';
-import { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT, USER_LABEL } from '../common/well-known';
-import { validateDns1123Label, validateDns1123Subdomain, wholeGibibytes } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { DO_NOT_DISRUPT_ANNOTATION, LABEL_DOMAIN, RDP_PORT, USER_LABEL } from '../common/well-known';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, describeValue, isArrayOf, isBoolean, isEnumMember, isInstanceOf, isShape, isString, isStringMap, PropCheck, required,
+  validateDns1123Label, validateDns1123Subdomain, wholeGibibytes,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import {
   Disk,
   Volume,
@@ -12,18 +17,18 @@ import {
   V1Beta1StorageSpecAccessModes,
 } from '../imports/kubevirt.io';
 import { validateLabelValue, validateQualifiedName } from '../karpenter/private/node-pool-validation';
-import { validateIpv4Cidr } from '../cluster/private/cidr';
+import { validateIpv4Cidr } from '../common/cidr';
 import { DesktopSize, MIN_WINDOWS_MEMORY_GIB } from './desktop-size';
 import { DESKTOP_MACHINE_TYPE } from './kubevirt-host-requirements';
-import { GoldenImageReference } from './golden-image';
+import { GoldenImage, GoldenImageReference } from './golden-image';
 import { USER_DISK_STORAGE_CLASS } from './kubevirt-install-chart';
 import { kubevirtTolerations } from './private/placement';
-import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from './vm-host-placement';
+import { DEFAULT_VM_HOST_PLACEMENT, VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
 
 /** Label with the owner of a desktop (`kubernetesNameForUser` of the user id). */
 export const DESKTOP_USER_LABEL = USER_LABEL;
 /** Label with the VM's name, on the VM, its pod and the RDP Service's selector. */
-export const DESKTOP_VM_LABEL = 'desktop.io/vm';
+export const DESKTOP_VM_LABEL = `${LABEL_DOMAIN}/vm`;
 export { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT };
 
 /**
@@ -206,6 +211,17 @@ export interface WindowsDesktopVmProps {
  * A pure cdk8s construct, usable in any chart: a CDK app applies it with
  * `KubeVirt.addCdk8sChart()`, a session service can stamp one per user.
  */
+/** A `DesktopSize`; a plain `{ vcpus, memoryGiB }` (from JSON) is pointed at `DesktopSize.custom`. */
+const DESKTOP_SIZE: PropCheck = (prop, value) => {
+  if (value instanceof DesktopSize) return;
+  const plain = typeof value === 'object' && value !== null ? value as { vcpus?: unknown; memoryGiB?: unknown } : undefined;
+  const how = plain !== undefined && plain.vcpus !== undefined
+    ? `DesktopSize.custom(${String(plain.vcpus)}, ${String(plain.memoryGiB ?? '<memoryGiB>')})`
+    : 'DesktopSize.MEDIUM (or DesktopSize.custom(vcpus, memoryGiB))';
+  throw new ValidationError(prop, `is ${describeValue(value)}, not a DesktopSize; give ${how}.`);
+};
+
+@reportsConstructPath
 export class WindowsDesktopVm extends Construct {
   /** Name of the VirtualMachine. */
   public readonly vmName: string;
@@ -229,6 +245,29 @@ export class WindowsDesktopVm extends Construct {
   constructor(scope: Construct, id: string, props: WindowsDesktopVmProps) {
     super(scope, id);
     const p = 'WindowsDesktopVm';
+    checkProps(p, props, {
+      name: required(isString("'alice-desktop'")),
+      userId: required(isString("'alice@example.com'")),
+      goldenImage: required(isShape({ dataSourceName: required(isString("'windows-11'")), namespace: required(isString("'desktop-images'")) }, 'a GoldenImage', { refuseMisspelled: false })),
+      namespace: isString("'desktops'"),
+      size: DESKTOP_SIZE,
+      runStrategy: isEnumMember(RunStrategy, 'RunStrategy'),
+      windows11: isBoolean(),
+      secureBoot: isBoolean(),
+      tpm: isBoolean(),
+      rootDiskSize: isInstanceOf(Size, 'an aws-cdk-lib Size, e.g. Size.gibibytes(64)'),
+      rootDiskStorageClassName: isString("'gp3'"),
+      userDiskSize: isInstanceOf(Size, 'an aws-cdk-lib Size, e.g. Size.gibibytes(50)'),
+      userDiskStorageClassName: isString("'gp3-retain'"),
+      sysprepSecretName: isString("'sysprep'"),
+      cloudbaseInitSecretName: isString("'cloudbase-init'"),
+      placement: isShape({
+        nodeSelector: required(isStringMap("{ 'desktop.io/vm-host': 'true' }")),
+        toleratedTaints: required(isArrayOf(isShape({ key: required(isString("'desktop.io/vm-host'")), effect: required(isString("'NoSchedule'")) }, 'VM_HOST_TAINT'), '[VM_HOST_TAINT]')),
+      }, 'vmHostPool.placement'),
+      labels: isStringMap("{ 'example.com/team': 'desktops' }"),
+      shutdownGracePeriod: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.minutes(3)'),
+    });
 
     // Defaults.
     const name = props.name;
@@ -255,6 +294,19 @@ export class WindowsDesktopVm extends Construct {
     const userLabel = kubernetesNameForUser(`${p}.userId`, props.userId);
     validateDns1123Label(`${p}.goldenImage.dataSourceName`, props.goldenImage.dataSourceName);
     validateDns1123Label(`${p}.goldenImage.namespace`, props.goldenImage.namespace);
+    // A VM host carries the VM host taint: a placement that selects hosts must tolerate it.
+    const toleratesHostTaint = (placement.toleratedTaints ?? []).some((t) => t.key === VM_HOST_TAINT.key && t.effect === VM_HOST_TAINT.effect);
+    if (placement.nodeSelector?.[VM_HOST_LABEL] !== undefined && !toleratesHostTaint) {
+      throw new ValidationError(`${p}.placement`, `selects VM hosts (${VM_HOST_LABEL}) but does not tolerate their taint ${VM_HOST_TAINT.key}=${VM_HOST_TAINT.value}:${VM_HOST_TAINT.effect}, so the VM would never be scheduled. Pass the host pool's own placement (vmHostPool.placement), which lists every taint its hosts carry.`);
+    }
+    // KubeVirt clones the golden image only into namespaces its clone role binds.
+    const cloneNamespaces = props.goldenImage instanceof GoldenImage ? props.goldenImage.cloneNamespaces : undefined;
+    const vmNamespace = namespace ?? Chart.of(this).namespace;
+    if (cloneNamespaces !== undefined && vmNamespace !== undefined && !Token.isUnresolved(vmNamespace) && !cloneNamespaces.includes(vmNamespace)) {
+      throw new ValidationError(`${p}.namespace`, `is "${vmNamespace}", but golden image ${(props.goldenImage as GoldenImage).node.path} lets only ${cloneNamespaces.map((n) => `"${n}"`).join(', ')} clone it; the root disk would never be created. Add "${vmNamespace}" to the golden image's cloneNamespaces.`);
+    }
+    claimUnique(this.node.root, 'desktop', `${vmNamespace ?? '(chart namespace)'}/${name}`, this, `${p}.name`,
+      'Its VirtualMachine, disks and RDP Service would replace the first desktop\'s: give each desktop its own `name` in a namespace.');
     if (size.memoryGiB < MIN_WINDOWS_MEMORY_GIB) {
       throw new ValidationError(`${p}.size`, `has ${size.memoryGiB} GiB of memory; Windows needs at least ${MIN_WINDOWS_MEMORY_GIB} GiB (e.g. DesktopSize.SMALL).`);
     }

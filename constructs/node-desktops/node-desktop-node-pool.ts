@@ -12,6 +12,7 @@ import {
 import { LABEL_ARCH, LABEL_OS, LABEL_WINDOWS_BUILD, WINDOWS_NODE_TAINT } from '../karpenter/windows-version';
 import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
 import { perUserName } from './private/names';
+import { reportsConstructPath } from '../common/validation-error';
 
 /** A node taint as the NodePool and the Pod tolerations write it. */
 export interface DesktopNodeTaint {
@@ -132,6 +133,7 @@ function commonPoolProps(template: NodeDesktopSessionTemplate) {
  * new NodeDesktopNodePool(chart, 'Pool', userNodePoolProps(template, 'alice@example.com'));
  * ```
  */
+@reportsConstructPath
 export class NodeDesktopNodePool extends Construct {
   /** The NodePool. */
   public readonly nodePool: NodePool;

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { kubernetesNameForUser } from '../common/kubernetes-name';
 import { validateDns1123Subdomain } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import {
   APP_NAME_LABEL,
   APP_PART_OF_LABEL,
@@ -79,6 +79,7 @@ export function sessionName(userId: string): string {
  * session pod. It carries `karpenter.sh/do-not-disrupt`; once deleted, the node is empty and
  * Karpenter removes it after `consolidateAfter`.
  */
+@reportsConstructPath
 export class NodeDesktopSession extends Construct {
   /** Name of the pod and of the Service. */
   public readonly name: string;

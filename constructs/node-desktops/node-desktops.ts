@@ -3,8 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
-import { describeValue, validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { checkProps, describeValue, isArrayOf, isBoolean, isConstruct, isInstanceOf, isNumber, isShape, isString, required, validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { HOST_PROCESS_IMAGE, PAUSE_IMAGE } from '../common/versions';
 import { RDP_PORT } from '../common/well-known';
 import { RdpConnection, RdpConnectionProps } from '../guacamole/rdp-connection';
@@ -24,6 +24,8 @@ import { validateCidr, validateInstanceTypes, validateUsers } from './private/va
 import { NodeDesktopsChart } from './node-desktops-chart';
 import { NodeDesktopUserPoolsChart } from './node-desktop-user-pools-chart';
 import { SESSION_SCRIPT_ENV, SessionAccountKind } from './session-script';
+import { claimUnique } from '../common/uniqueness';
+import { POOL_OPTION_TYPES } from '../karpenter/private/pool-settings';
 
 /** Windows Server releases offered as desktops (Full EKS-optimized AMIs, current support). */
 const DESKTOP_WINDOWS_YEARS = ['2022', '2025'];
@@ -251,6 +253,7 @@ export interface NodeDesktopsProps {
  * (and, in per-user mode for users not listed here, `new NodeDesktopNodePool(chart, id,
  * userNodePoolProps(template, userId))`) in a bare cdk8s Chart.
  */
+@reportsConstructPath
 export class NodeDesktops extends Construct {
   /** Name of the pool. */
   public readonly name: string;
@@ -280,6 +283,37 @@ export class NodeDesktops extends Construct {
   constructor(scope: Construct, id: string, props: NodeDesktopsProps) {
     super(scope, id);
     const p = 'NodeDesktops';
+    // Runtime types (values from cdk.json arrive as anything; null is never "the default").
+    // Props whose value classes are checked below with their own fixes only refuse null here.
+    const checkedBelow = () => undefined;
+    checkProps(p, props, {
+      karpenter: required(isConstruct('a Karpenter installation')),
+      isolation: required(checkedBelow),
+      rdpClientSecurityGroup: required(isConstruct('the ec2.ISecurityGroup of guacd (gateway.podSecurityGroup)')),
+      windowsVersion: checkedBelow,
+      name: isString("'node-desktops'"),
+      namespace: isString("'node-desktops'"),
+      users: checkedBelow,
+      ami: checkedBelow,
+      capacityType: checkedBelow,
+      acceptSpotDataLoss: isBoolean(),
+      instanceTypes: isArrayOf(isString("'m6i.xlarge'"), "['m6i.xlarge']"),
+      maxSessionDuration: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.hours(12)'),
+      emptyNodeTtl: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.minutes(5)'),
+      warmDesktops: isNumber('2'),
+      warmNodeMaxWait: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.hours(12)'),
+      directory: checkedBelow,
+      rdsLicenseServers: checkedBelow,
+      profiles: checkedBelow,
+      egress: isShape({}, '{ internet: false }'),
+      rdpSourceCidrs: checkedBelow,
+      hostProcessImage: checkedBelow,
+      placeholderImage: checkedBelow,
+      rootVolumeSize: POOL_OPTION_TYPES.rootVolumeSize,
+      rootVolumeEncryptionKey: POOL_OPTION_TYPES.rootVolumeEncryptionKey,
+      subnetSelectorTerms: POOL_OPTION_TYPES.subnetSelectorTerms,
+      tags: POOL_OPTION_TYPES.tags,
+    });
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
 
@@ -400,6 +434,9 @@ export class NodeDesktops extends Construct {
           `${shared.join(', ')} also ${shared.length === 1 ? 'has' : 'have'} node desktops at ${other.node.path}; each pool gives them a desktop node of its own.`);
       }
     }
+    // The EC2NodeClass (and shared NodePool) take the pool's name: one of a name per cluster,
+    // Windows node pools and VM host pools included.
+    claimUnique(cluster, 'NodePool', name, this, `${p}.name`, 'The second EC2NodeClass and NodePool would replace the first at deploy time: give each pool its own `name`.');
 
     // The desktop nodes' own security group: RDP from guacd only, the cluster, and the chosen egress.
     this.nodeSecurityGroup = this.createNodeSecurityGroup(props, directory);

@@ -1,7 +1,7 @@
 import { CfnResource, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ValidationError } from '../common/validation-error';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
 
 /** CloudFormation type of the endpoint (aws-cdk-lib has an L1 only from 2.275; this library pins 2.261). */
 const RESOURCE_TYPE = 'AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint';
@@ -34,6 +34,7 @@ export interface RdsLicenseServerEndpointProps {
  *
  * @see https://docs.aws.amazon.com/license-manager-user-subscriptions/latest/APIReference/API_CreateLicenseServerEndpoint.html
  */
+@reportsConstructPath
 export class RdsLicenseServerEndpoint extends Construct {
   /** The CloudFormation resource. */
   public readonly resource: CfnResource;

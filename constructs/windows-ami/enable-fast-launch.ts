@@ -1,14 +1,16 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
-import { ValidationError } from '../common/validation-error';
+import { validateEc2Id } from '../common/aws-ids';
+import { checkProps, isConstruct, isNumber, isShape, isString, required } from '../common/validate';
+import { reportsConstructPath } from '../common/validation-error';
 import { createEgressOnlySecurityGroup, createFastLaunchLaunchTemplate, resolveFastLaunchSettings, selectSubnet } from './private/fast-launch';
+import { PURPOSE_TAG } from '../common/well-known';
 
-const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const FAST_LAUNCH_SERVICE = 'ec2fastlaunch.amazonaws.com';
 
 /**
@@ -72,6 +74,7 @@ export interface EnableFastLaunchProps {
  *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableFastLaunch.html
  */
+@reportsConstructPath
 export class EnableFastLaunch extends Construct {
   /** The AMI. */
   public readonly imageId: string;
@@ -92,12 +95,18 @@ export class EnableFastLaunch extends Construct {
     super(scope, id);
     const p = 'EnableFastLaunch';
     const stack = Stack.of(this);
+    checkProps(p, props, {
+      imageId: required(isString("'ami-0123456789abcdef0'")),
+      vpc: required(isConstruct('an ec2.IVpc')),
+      subnetSelection: isShape({}, '{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }'),
+      maxParallelLaunches: isNumber('6'),
+      expectedBurst: isNumber('5'),
+      encryptionKey: isConstruct('a kms.IKey'),
+    });
 
     // Defaults and validation.
     const imageId = props.imageId;
-    if (!Token.isUnresolved(imageId) && !AMI_ID.test(imageId)) {
-      throw new ValidationError(`${p}.imageId`, `"${imageId}" is not an AMI id; expected e.g. "ami-0123456789abcdef0".`);
-    }
+    validateEc2Id(`${p}.imageId`, imageId, 'ami');
     const settings = resolveFastLaunchSettings(this, p, props.maxParallelLaunches, props.expectedBurst);
     const subnet = selectSubnet(`${p}.subnetSelection`, props.vpc, props.subnetSelection ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
 
@@ -107,8 +116,8 @@ export class EnableFastLaunch extends Construct {
       subnet,
       securityGroup,
       encryptionKey: props.encryptionKey,
-      resourceTags: { 'desktop.io/purpose': 'fast-launch-pre-provisioning' },
-      templateTags: { 'desktop.io/purpose': 'fast-launch-pre-provisioning' },
+      resourceTags: { [PURPOSE_TAG]: 'fast-launch-pre-provisioning' },
+      templateTags: { [PURPOSE_TAG]: 'fast-launch-pre-provisioning' },
     });
 
     const imageArn = stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: imageId });

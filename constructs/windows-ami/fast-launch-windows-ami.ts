@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Annotations, Names, Size, Stack, Token } from 'aws-cdk-lib';
+import { Names, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,8 +8,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
-import { validateNonEmpty, wholeGibibytes } from '../common/validate';
-import { ValidationError } from '../common/validation-error';
+import { validateAwsCron } from '../common/cron';
+import { claimUnique } from '../common/uniqueness';
+import {
+  checkProps, isArrayOf, isBoolean, isConstruct, isEnumMember, isInstanceOf, isNumber, isShape, isString, isStringMap, required,
+  validateKubernetesVersion, validateNonEmpty, wholeGibibytes,
+} from '../common/validate';
+import { reportsConstructPath, ValidationError } from '../common/validation-error';
+import { isWindowsVersion } from '../karpenter/private/node-pool-validation';
 import { IWindowsAmiSource } from '../karpenter/windows-ami';
 import { WindowsVersion } from '../karpenter/windows-version';
 import { ImageComponent } from './image-component';
@@ -22,12 +28,14 @@ import {
 } from './private/fast-launch';
 import { ImageReference, parseImageReference } from './private/image-reference';
 import { prePullDocument } from './private/prepull-document';
+import { addWarning } from '../common/warnings';
+import { LABEL_DOMAIN, PURPOSE_TAG } from '../common/well-known';
 
 /** Tag keys this library puts on the AMIs it builds. */
-export const AMI_TAG_NAME = 'desktop.io/ami';
-export const AMI_TAG_WINDOWS_BUILD = 'desktop.io/windows-build';
-export const AMI_TAG_WINDOWS_VERSION = 'desktop.io/windows-version';
-export const AMI_TAG_KUBERNETES_VERSION = 'desktop.io/kubernetes-version';
+export const AMI_TAG_NAME = `${LABEL_DOMAIN}/ami`;
+export const AMI_TAG_WINDOWS_BUILD = `${LABEL_DOMAIN}/windows-build`;
+export const AMI_TAG_WINDOWS_VERSION = `${LABEL_DOMAIN}/windows-version`;
+export const AMI_TAG_KUBERNETES_VERSION = `${LABEL_DOMAIN}/kubernetes-version`;
 
 /** Image Builder's service-linked role enables Fast Launch only with launch templates tagged so. */
 const IMAGE_BUILDER_CREATED_BY = { CreatedBy: 'EC2 Image Builder' };
@@ -222,6 +230,7 @@ export interface FastLaunchWindowsAmiProps {
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/win-ami-config-fast-launch.html
  * @see https://docs.aws.amazon.com/eks/latest/userguide/eks-optimized-windows-ami.html
  */
+@reportsConstructPath
 export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource {
   /** Base name of the Image Builder resources and the AMIs; value of the `desktop.io/ami` tag. */
   public readonly name: string;
@@ -269,6 +278,27 @@ export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource
     super(scope, id);
     const p = 'FastLaunchWindowsAmi';
     const stack = Stack.of(this);
+    checkProps(p, props, {
+      vpc: required(isConstruct('an ec2.IVpc')),
+      windowsVersion: required(isWindowsVersion()),
+      kubernetesVersion: required((prop, value) => validateKubernetesVersion(prop, value)),
+      edition: isEnumMember(WindowsServerEdition, 'WindowsServerEdition'),
+      name: isString("'windows-2022-desktops'"),
+      prePulledImages: isArrayOf(isString("'mcr.microsoft.com/windows/servercore:ltsc2022'"), "['mcr.microsoft.com/windows/servercore:ltsc2022']"),
+      additionalComponents: isArrayOf(isInstanceOf(ImageComponent, "ImageComponent.awsManaged('update-windows')"), "[ImageComponent.awsManaged('update-windows')]"),
+      subnetSelection: isShape({}, '{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }'),
+      buildInstanceTypes: isArrayOf(isInstanceOf(ec2.InstanceType, "an ec2.InstanceType, e.g. new ec2.InstanceType('m6i.xlarge')"), "[new ec2.InstanceType('m6i.xlarge')]"),
+      rootVolumeSize: isInstanceOf(Size, 'an aws-cdk-lib Size, e.g. Size.gibibytes(100)'),
+      encryptionKey: isConstruct('a kms.IKey'),
+      maxParallelLaunches: isNumber('6'),
+      expectedBurst: isNumber('5'),
+      schedule: isInstanceOf(events.Schedule, "events.Schedule.cron({ minute: '0', hour: '3', weekDay: 'SUN' })"),
+      startCondition: isEnumMember(PipelineStartCondition, 'PipelineStartCondition'),
+      buildOnDeploy: isBoolean(),
+      logBucket: isConstruct('an s3.IBucket'),
+      logPrefix: isString("'imagebuilder/'"),
+      amiTags: isStringMap("{ team: 'desktops' }"),
+    });
 
     // Defaults.
     const windowsVersion = props.windowsVersion;
@@ -287,18 +317,16 @@ export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource
     const extraTags = props.amiTags ?? {};
 
     // Validation.
-    if (!Token.isUnresolved(kubernetesVersion) && !/^\d+\.\d+$/.test(kubernetesVersion)) {
-      throw new ValidationError(`${p}.kubernetesVersion`, `"${kubernetesVersion}" is not a Kubernetes minor version; use "major.minor", e.g. "1.35".`);
-    }
     // EKS publishes no optimized AMI of this Windows version for older Kubernetes versions.
     windowsVersion.checkKubernetesVersion(`${p}.kubernetesVersion`, kubernetesVersion);
     if (!Token.isUnresolved(name) && !NAME.test(name)) {
       throw new ValidationError(`${p}.name`, `"${name}" is not a valid name; use 3 to 64 letters, digits, '-' and '_', starting with a letter or digit (e.g. "windows-2022-desktops").`);
     }
     const images: ImageReference[] = imageRefs.map((ref, i) => parseImageReference(`${p}.prePulledImages[${i}]`, ref));
+    imageRefs.forEach((ref, i) => validateImageBuild(`${p}.prePulledImages[${i}]`, ref, windowsVersion));
     const cachedBases = imageRefs.filter((ref) => /^mcr\.microsoft\.com\/windows\/(servercore|nanoserver)[:@]/.test(ref));
     if (cachedBases.length > 0) {
-      Annotations.of(this).addWarningV2('windows-desktops:prePullCachedBase',
+      addWarning(this, 'prePullCachedBase',
         `${p}.prePulledImages lists ${cachedBases.join(', ')}, which EKS-optimized Windows AMIs already cache; pre-pull your workload images instead (they build the AMI longer for nothing).`);
     }
     const duplicate = imageRefs.find((ref, i) => imageRefs.indexOf(ref) !== i);
@@ -306,6 +334,11 @@ export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource
       throw new ValidationError(`${p}.prePulledImages`, `lists "${duplicate}" twice; list each image once.`);
     }
     validateNonEmpty(`${p}.buildInstanceTypes`, instanceTypes, 'give at least one instance type, e.g. [new ec2.InstanceType(\'m6i.xlarge\')].');
+    instanceTypes.forEach((type, i) => {
+      if (type.architecture !== ec2.InstanceArchitecture.X86_64) {
+        throw new ValidationError(`${p}.buildInstanceTypes[${i}]`, `"${type}" is an ${type.architecture} instance type, but the EKS optimized Windows AMI is x86-64 only; Image Builder could not launch it. Use an x86-64 type such as m6i.xlarge.`);
+      }
+    });
     const rootVolumeGib = wholeGibibytes(`${p}.rootVolumeSize`, rootVolumeSize);
     if (rootVolumeGib < MIN_ROOT_VOLUME_GIB || rootVolumeGib > MAX_ROOT_VOLUME_GIB) {
       throw new ValidationError(`${p}.rootVolumeSize`, `is ${rootVolumeGib} GiB; Windows node AMIs need ${MIN_ROOT_VOLUME_GIB} GiB to ${MAX_ROOT_VOLUME_GIB} GiB (the OS and each pre-pulled image take several GiB), e.g. Size.gibibytes(100).`);
@@ -315,12 +348,15 @@ export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource
     if (!Token.isUnresolved(scheduleExpression) && !scheduleExpression.startsWith('cron(')) {
       throw new ValidationError(`${p}.schedule`, `"${scheduleExpression}" is not a cron expression; Image Builder pipelines take cron only, e.g. events.Schedule.cron({ minute: '0', hour: '3', weekDay: 'SUN' }).`);
     }
+    validateAwsCron(`${p}.schedule`, scheduleExpression, "events.Schedule.cron({ minute: '0', hour: '3', weekDay: 'SUN' })");
     for (const key of Object.keys(extraTags)) {
-      if (key.startsWith('desktop.io/') || key.startsWith('aws:')) {
+      if (key.startsWith(`${LABEL_DOMAIN}/`) || key.startsWith('aws:')) {
         throw new ValidationError(`${p}.amiTags`, `tag key "${key}" is reserved (desktop.io/* are set by this construct, aws:* by AWS); use a key of your own.`);
       }
     }
     const subnet = selectSubnet(`${p}.subnetSelection`, props.vpc, subnetSelection);
+    // Image Builder names are unique per account and region: a second pipeline of one name fails.
+    claimUnique(stack, 'Image Builder image', name, this, `${p}.name`, 'Give each FastLaunchWindowsAmi its own `name`.');
 
     // Tags: the selector pair identifies this pipeline's AMIs; the others describe them.
     const amiSelectorTags = { [AMI_TAG_NAME]: name, [AMI_TAG_WINDOWS_BUILD]: windowsVersion.build };
@@ -403,7 +439,7 @@ export class FastLaunchWindowsAmi extends Construct implements IWindowsAmiSource
       subnet,
       securityGroup,
       encryptionKey: props.encryptionKey,
-      resourceTags: { [AMI_TAG_NAME]: name, 'desktop.io/purpose': 'fast-launch-pre-provisioning' },
+      resourceTags: { [AMI_TAG_NAME]: name, [PURPOSE_TAG]: 'fast-launch-pre-provisioning' },
       templateTags: { ...IMAGE_BUILDER_CREATED_BY, [AMI_TAG_NAME]: name },
     });
 
@@ -489,3 +525,22 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
+
+/** Windows builds as image tags name them (`ltsc2022`, `10.0.20348.2700`, `1809`). */
+const BUILD_TAGS: ReadonlyArray<{ readonly pattern: RegExp; readonly year: string }> = [
+  { pattern: /(^|[^0-9])(ltsc2019|1809|10\.0\.17763)/, year: '2019' },
+  { pattern: /(^|[^0-9])(ltsc2022|10\.0\.20348)/, year: '2022' },
+  { pattern: /(^|[^0-9])(ltsc2025|10\.0\.26100)/, year: '2025' },
+];
+
+/**
+ * Fails when an image's tag names another Windows build than the AMI's: a Windows container
+ * image runs only on its own build, so caching it would cost build time and disk for nothing.
+ */
+function validateImageBuild(prop: string, reference: string, windowsVersion: WindowsVersion): void {
+  const tag = reference.includes('@') ? '' : reference.slice(reference.lastIndexOf(':') + 1);
+  const other = BUILD_TAGS.find((b) => b.year !== windowsVersion.year && b.pattern.test(tag));
+  if (other !== undefined) {
+    throw new ValidationError(prop, `"${reference}" is an image for Windows Server ${other.year}, but this AMI runs ${windowsVersion} (build ${windowsVersion.build}); containers of another build cannot run on it. Use the tag for ${windowsVersion.year} (e.g. ":ltsc${windowsVersion.year}").`);
+  }
+}

@@ -1,4 +1,5 @@
 import { Aws, Token } from 'aws-cdk-lib';
+import { isString } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
 
 const COMPONENT_ARN = /^arn:aws[a-z-]*:imagebuilder:[a-z0-9-]+:(?:[0-9]{12}|aws):component\/[a-z0-9_-]+\/(?:[0-9]+|x)\.(?:[0-9]+|x)\.(?:[0-9]+|x)(?:\/[0-9]+)?$/;
@@ -20,6 +21,7 @@ export class ImageComponent {
    * or a CloudFormation `CfnComponent.attrArn`.
    */
   public static fromArn(arn: string): ImageComponent {
+    isString("'arn:aws:imagebuilder:us-east-1:123456789012:component/my-agent/1.0.0'")('ImageComponent.fromArn(arn)', arn);
     if (!Token.isUnresolved(arn) && !COMPONENT_ARN.test(arn)) {
       throw new ValidationError('ImageComponent.fromArn(arn)', `"${arn}" is not an Image Builder component ARN; expected e.g. "arn:aws:imagebuilder:us-east-1:123456789012:component/my-agent/1.0.0".`);
     }
@@ -34,6 +36,8 @@ export class ImageComponent {
    * @default version 'x.x.x' - the latest version at each build
    */
   public static awsManaged(name: string, version: string = 'x.x.x'): ImageComponent {
+    isString("'update-windows'")('ImageComponent.awsManaged(name)', name);
+    isString("'x.x.x'")('ImageComponent.awsManaged(version)', version);
     if (!COMPONENT_NAME.test(name)) {
       throw new ValidationError('ImageComponent.awsManaged(name)', `"${name}" is not a component name; use lowercase letters, digits, '-' and '_' (e.g. 'update-windows').`);
     }

@@ -32,7 +32,12 @@ export function v2Cluster(stack: Stack): { cluster: eksv2.Cluster; vpc: ec2.Vpc 
     kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(stack, 'Kubectl') },
     defaultCapacity: 0,
     defaultCapacityType: eksv2.DefaultCapacityType.NODEGROUP,
+    // The gateway needs the load balancer controller and Fargate profiles for its namespaces.
+    albController: { version: eksv2.AlbControllerVersion.V3_2_2 },
   });
+  for (const namespace of ['guacamole', 'external-secrets']) {
+    cluster.addFargateProfile(namespace, { selectors: [{ namespace }] });
+  }
   return { cluster, vpc };
 }
 

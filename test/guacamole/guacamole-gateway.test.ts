@@ -225,7 +225,7 @@ describe('GuacamoleGateway bad input', () => {
   const base = (stack: Stack): GuacamoleGatewayProps => ({ cluster: importedCluster(stack), hostname: HOSTNAME, certificateArn: CERTIFICATE_ARN });
 
   test.each<[string, Partial<GuacamoleGatewayProps>, RegExp]>([
-    ['a non-ACM certificate ARN', { certificateArn: 'arn:aws:iam::123456789012:server-certificate/desktops' }, /GuacamoleGateway\.certificateArn: "arn:aws:iam::123456789012:server-certificate\/desktops" is not an ACM certificate ARN/],
+    ['a non-ACM certificate ARN', { certificateArn: 'arn:aws:iam::123456789012:server-certificate/desktops' }, /GuacamoleGateway\.certificateArn: "arn:aws:iam::123456789012:server-certificate\/desktops" is an ARN of iam, not of acm/],
     ['an idle timeout of 0', { idleTimeout: Duration.seconds(0) }, /GuacamoleGateway\.idleTimeout: got 0; use a whole number from 1 to 4000/],
     ['an idle timeout above 4000 s', { idleTimeout: Duration.hours(2) }, /GuacamoleGateway\.idleTimeout: got 7200/],
     ['recording without storage', { sessionRecording: true }, /GuacamoleGateway\.recordingFileSystem: sessionRecording is true but no file system/],
@@ -238,7 +238,7 @@ describe('GuacamoleGateway bad input', () => {
     ['a bad namespace', { namespace: 'Guacamole' }, /GuacamoleGateway\.namespace/],
     ['a multi-line admin', { adminUsers: ['a\nb'] }, /GuacamoleGateway\.adminUsers/],
     ['a bad desktop security group', { desktopSecurityGroupIds: ['default'] }, /GuacamoleGateway\.desktopSecurityGroupIds/],
-    ['a bad CPU quantity', { webCpu: 'one' }, /GuacamoleGateway\.webCpu: "one" is not a CPU quantity/],
+    ['a bad CPU quantity', { webCpu: 'one' }, /GuacamoleGateway\.webCpu: "one" is not a positive CPU quantity/],
     ['a bad restart schedule', { credentialRestartSchedule: 'weekly' }, /GuacamoleGateway\.credentialRestartSchedule/],
     ['a host name Cognito cannot use as domain', { hostname: 'desktops.aws-example.com' }, /GuacamoleGateway\.authentication\.domainPrefix: the default Cognito domain prefix "desktops-aws-example-com"/],
     ['an explicit bad domain prefix', { authentication: GuacamoleAuthentication.cognito({ domainPrefix: 'Bad' }) }, /GuacamoleGateway\.authentication\.domainPrefix: "Bad"/],

@@ -125,7 +125,7 @@ describe('RdpConnection', () => {
   });
 
   test('an unknown security mode, an empty name, or file transfer without the drive are refused', () => {
-    expect(() => new RdpConnection({ name: 'D', hostname: 'h.example', security: 'ssl' as RdpSecurityMode })).toThrow(/RdpConnection\.security: "ssl" is not an RDP security mode/);
+    expect(() => new RdpConnection({ name: 'D', hostname: 'h.example', security: 'ssl' as RdpSecurityMode })).toThrow(/RdpConnection\.security: is "ssl", not a RdpSecurityMode; use one of .*RdpSecurityMode\.TLS/);
     expect(() => new RdpConnection({ name: ' ', hostname: 'h.example' })).toThrow(/RdpConnection\.name/);
     expect(() => new RdpConnection({ name: 'D', hostname: 'h.example', enableFileUpload: true })).toThrow(/RdpConnection\.enableDrive: file download or upload is enabled but the drive is not/);
     expect(() => RdpConnection.toKubeVirtDesktop({ name: 'D', serviceName: 'Desktop_RDP', namespace: 'u' })).toThrow(/RdpConnection\.serviceName/);

@@ -475,12 +475,12 @@ describe('Karpenter validation', () => {
   });
 
   test('controller sizes must be Kubernetes quantities', () => {
-    expect(make({ controllerCpu: '1 vCPU' })).toThrow(/Karpenter\.controllerCpu: "1 vCPU" is not a CPU quantity/);
-    expect(make({ controllerMemory: '1GB' })).toThrow(/Karpenter\.controllerMemory: "1GB" is not a memory quantity/);
+    expect(make({ controllerCpu: '1 vCPU' })).toThrow(/Karpenter\.controllerCpu: "1 vCPU" is not a positive CPU quantity/);
+    expect(make({ controllerMemory: '1GB' })).toThrow(/Karpenter\.controllerMemory: "1GB" is not a positive memory quantity; use e.g. "1Gi". Did you mean "1Gi"/);
   });
 
   test('kubernetesVersion must be major.minor', () => {
-    expect(make({ kubernetesVersion: '1.35.2' })).toThrow(/Karpenter\.kubernetesVersion: "1\.35\.2" is not a Kubernetes minor version/);
+    expect(make({ kubernetesVersion: '1.35.2' })).toThrow(/Karpenter\.kubernetesVersion: "1\.35\.2" is a patch version/);
   });
 
   test('interruptionQueueName must be a valid SQS name', () => {

@@ -503,7 +503,7 @@ describe('WindowsNodePool rejects bad input', () => {
     ['no budgets', { disruptionBudgets: [] }, /WindowsNodePool\.disruptionBudgets: has 0 budgets; give 1 to 50/],
     ['budget of 150%', { disruptionBudgets: [{ nodes: '150%' }] }, /WindowsNodePool\.disruptionBudgets\[0\]\.nodes: "150%" is not a node count or percentage/],
     ['budget schedule without duration', { disruptionBudgets: [{ nodes: '0', schedule: '@daily' }] }, /WindowsNodePool\.disruptionBudgets\[0\]: sets only one of 'schedule' and 'duration'/],
-    ['budget with a bad schedule', { disruptionBudgets: [{ nodes: '0', schedule: 'every day', duration: Duration.hours(1) }] }, /WindowsNodePool\.disruptionBudgets\[0\]\.schedule: "every day" is not a 5-field cron expression/],
+    ['budget with a bad schedule', { disruptionBudgets: [{ nodes: '0', schedule: 'every day', duration: Duration.hours(1) }] }, /WindowsNodePool\.disruptionBudgets\[0\]\.schedule: "every day" is not a valid Karpenter disruption budget schedule/],
     ['budget window in seconds', { disruptionBudgets: [{ nodes: '0', schedule: '@daily', duration: Duration.seconds(90) }] }, /WindowsNodePool\.disruptionBudgets\[0\]\.duration: is 1 minute 30 seconds; budget windows are whole minutes/],
     ['budget reason twice', { disruptionBudgets: [{ nodes: '1', reasons: [DisruptionReason.EMPTY, DisruptionReason.EMPTY] }] }, /WindowsNodePool\.disruptionBudgets\[0\]\.reasons: lists a reason twice/],
     ['label in kubernetes.io', { labels: { 'node-role.kubernetes.io/windows': 'true' } }, /WindowsNodePool\.labels: label "node-role\.kubernetes\.io\/windows" uses a domain reserved/],
@@ -519,11 +519,11 @@ describe('WindowsNodePool rejects bad input', () => {
     ['aws: tag', { tags: { 'aws:cloudformation:stack-name': 'x' } }, /WindowsNodePool\.tags: tag key "aws:cloudformation:stack-name"/],
     ['no subnet terms', { subnetSelectorTerms: [] }, /WindowsNodePool\.subnetSelectorTerms: has 0 terms; give 1 to 30 subnet selector terms/],
     ['subnet term with id and tags', { subnetSelectorTerms: [{ id: 'subnet-0abc', tags: { a: 'b' } }] }, /WindowsNodePool\.subnetSelectorTerms\[0\]: sets 2 of 'id' and 'tags'; set exactly one/],
-    ['malformed subnet id', { subnetSelectorTerms: [{ id: 'sub-123' }] }, /WindowsNodePool\.subnetSelectorTerms\[0\]\.id: "sub-123" is not a valid id/],
+    ['malformed subnet id', { subnetSelectorTerms: [{ id: 'sub-123' }] }, /WindowsNodePool\.subnetSelectorTerms\[0\]\.id: "sub-123" is not a subnet id/],
     ['subnet term with empty tag value', { subnetSelectorTerms: [{ tags: { a: '' } }] }, /WindowsNodePool\.subnetSelectorTerms\[0\]\.tags: tag "a"="" has an empty key or value/],
     ['empty security group term', { securityGroupSelectorTerms: [{}] }, /WindowsNodePool\.securityGroupSelectorTerms\[0\]: sets 0 of 'id', 'name' and 'tags'/],
     ['security group term with no tags', { securityGroupSelectorTerms: [{ tags: {} }] }, /WindowsNodePool\.securityGroupSelectorTerms\[0\]\.tags: has 0 tags; give 1 to 20/],
-    ['malformed security group id', { securityGroupSelectorTerms: [{ id: 'group-1' }] }, /WindowsNodePool\.securityGroupSelectorTerms\[0\]\.id: "group-1" is not a valid id/],
+    ['malformed security group id', { securityGroupSelectorTerms: [{ id: 'group-1' }] }, /WindowsNodePool\.securityGroupSelectorTerms\[0\]\.id: "group-1" is not a security group id/],
   ])('%s', (_name, props, error) => {
     expect(() => pool(props)).toThrow(error);
   });

@@ -72,7 +72,8 @@ const EVERY_DESKTOP_HOST = {
 
 function newKubeVirt(given: { stack: Stack; cluster: IEksCluster }, props: Partial<KubeVirtProps> = {}, id = 'KubeVirt'): KubeVirt {
   const karpenter = new FakeKarpenter(given.stack, `${id}Karpenter`, { cluster: given.cluster });
-  const hostPool = new VmHostPool(given.stack, `${id}Hosts`, { guestLicensing: TEST_LICENSING, karpenter });
+  // One NodePool name per cluster: extra installations (bad-input cases) name their own pools.
+  const hostPool = new VmHostPool(given.stack, `${id}Hosts`, { guestLicensing: TEST_LICENSING, karpenter, name: id === 'KubeVirt' ? undefined : `hosts-${id.toLowerCase()}` });
   return new KubeVirt(given.stack, id, { cluster: given.cluster, hostPool, ...props });
 }
 
@@ -363,7 +364,7 @@ describe('KubeVirt bad input', () => {
   test('a host pool of another cluster', () => {
     const other = stackWithV2Cluster();
     const karpenter = new FakeKarpenter(given.stack, 'ForeignKarpenter', { cluster: other.cluster });
-    const hostPool = new VmHostPool(given.stack, 'ForeignHosts', { guestLicensing: TEST_LICENSING, karpenter });
+    const hostPool = new VmHostPool(given.stack, 'ForeignHosts', { guestLicensing: TEST_LICENSING, karpenter, name: 'foreign-hosts' });
     expect(() => new KubeVirt(given.stack, 'Mismatch', { cluster: given.cluster, hostPool }))
       .toThrow(/KubeVirt\.hostPool: belongs to cluster .*, not to .*; pass the VmHostPool of the cluster KubeVirt is installed into/);
   });

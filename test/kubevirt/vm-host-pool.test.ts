@@ -341,7 +341,8 @@ describe('VmHostPool guest licensing (a typed choice, no silent default)', () =>
   const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster });
   let count = 0;
   const make = (props: Record<string, unknown>, k: FakeKarpenter = karpenter) => () =>
-    new VmHostPool(stack, `Licensed${count++}`, { karpenter: k, ...props } as unknown as VmHostPoolProps);
+    // Each pool its own NodePool name: the cluster refuses two of one name.
+    new VmHostPool(stack, `Licensed${count}`, { karpenter: k, name: `licensed-${count++}`, ...props } as unknown as VmHostPoolProps);
 
   test('missing, or given as plain JSON, it fails and names both choices', () => {
     expect(make({})).toThrow(/Licensed\d+: VmHostPool\.guestLicensing: is missing; choose the guests' licensing basis explicitly: VmGuestLicensing\.dedicatedInstances\(\) .* VmGuestLicensing\.sharedTenancy/);

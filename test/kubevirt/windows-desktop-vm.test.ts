@@ -47,7 +47,7 @@ const ECR_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/golden/windows11
 
 function synth(props: Partial<WindowsDesktopVmProps> = {}): { vm: WindowsDesktopVm; objects: KubernetesObject[] } {
   const chart = new Chart(Testing.app(), 'Desktops', { namespace: 'desktops' });
-  const image = new GoldenImage(chart, 'Image', { name: 'windows11', source: GoldenImageSource.registry(ECR_IMAGE), cloneNamespaces: ['desktops'] });
+  const image = new GoldenImage(chart, 'Image', { name: 'windows11', source: GoldenImageSource.registry(ECR_IMAGE), cloneNamespaces: ['desktops', 'user-bob'] });
   const vm = new WindowsDesktopVm(chart, 'Alice', { name: 'alice', userId: 'Alice.Smith@example.com', goldenImage: image, ...props });
   return { vm, objects: synthChart(chart) };
 }

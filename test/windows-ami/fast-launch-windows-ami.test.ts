@@ -485,7 +485,7 @@ describe('FastLaunchWindowsAmi rejects bad input', () => {
     ['an image with a quote', { prePulledImages: ['docker.io/library/nginx:1\'; rm'] }, /prePulledImages\[0\]: .* is not a fully qualified image reference/],
     ['an image listed twice', { prePulledImages: [SERVERCORE, SERVERCORE] }, /FastLaunchWindowsAmi\.prePulledImages: lists "mcr\.microsoft\.com\/windows\/servercore:ltsc2022" twice/],
     ['Windows 2025 on Kubernetes 1.34 (no such parent AMI)', { windowsVersion: WindowsVersion.WINDOWS_2025, kubernetesVersion: '1.34' }, /FastLaunchWindowsAmi\.kubernetesVersion: is '1\.34', but Windows Server 2025 nodes need Kubernetes ≥ 1\.35/],
-    ['a Kubernetes patch version', { kubernetesVersion: '1.35.2' }, /FastLaunchWindowsAmi\.kubernetesVersion: "1\.35\.2" is not a Kubernetes minor version/],
+    ['a Kubernetes patch version', { kubernetesVersion: '1.35.2' }, /FastLaunchWindowsAmi\.kubernetesVersion: "1\.35\.2" is a patch version/],
     ['an invalid name', { name: 'my ami' }, /FastLaunchWindowsAmi\.name: "my ami" is not a valid name/],
     ['a 20 GiB root volume', { rootVolumeSize: Size.gibibytes(20) }, /FastLaunchWindowsAmi\.rootVolumeSize: is 20 GiB; Windows node AMIs need 50 GiB/],
     ['a root volume in part GiB', { rootVolumeSize: Size.mebibytes(102500) }, /FastLaunchWindowsAmi\.rootVolumeSize: is 100\.09765625 GiB; give whole GiB/],

@@ -1,15 +1,15 @@
 import { isIP } from 'net';
 import { Token } from 'aws-cdk-lib';
+import { CronDialect, validateStandardCron } from '../../common/cron';
+import { validateCpuQuantity, validateMemoryQuantity } from '../../common/quantity';
 import { ValidationError } from '../../common/validation-error';
+export { validateIpv4Cidr } from '../../common/cidr';
 
 /**
  * Synth-time checks shared by the Guacamole constructs. Each one skips unresolved tokens.
  */
 
 const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const CPU_QUANTITY = /^\d+(\.\d+)?m?$/;
-const MEMORY_QUANTITY = /^\d+(\.\d+)?(k|M|G|T|Ki|Mi|Gi|Ti)?$/;
-const CRON = /^(\S+\s+){4}\S+$/;
 
 /** True when `value` is a DNS host name (RFC 1123: labels of letters, digits and '-', ≤ 253). */
 export function isDnsName(value: string): boolean {
@@ -34,38 +34,19 @@ export function validatePublicHostname(prop: string, value: string): void {
   }
 }
 
-/** Fails unless `value` is an IPv4 CIDR block. */
-export function validateIpv4Cidr(prop: string, value: string): void {
-  if (Token.isUnresolved(value)) return;
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-  const valid = match !== null && match.slice(1, 5).every((o) => Number(o) <= 255) && Number(match[5]) <= 32;
-  if (!valid) {
-    throw new ValidationError(prop, `"${value}" is not an IPv4 CIDR block; use e.g. "203.0.113.0/24" or "0.0.0.0/0".`);
-  }
-}
-
-/** Fails unless `value` is a Kubernetes CPU quantity. */
+/** Fails unless `value` is a Kubernetes CPU quantity (the common rule). */
 export function validateCpu(prop: string, value: string): void {
-  if (Token.isUnresolved(value)) return;
-  if (!CPU_QUANTITY.test(value)) {
-    throw new ValidationError(prop, `"${value}" is not a CPU quantity; use cores ("1", "0.5") or millicores ("500m").`);
-  }
+  validateCpuQuantity(prop, value, '1');
 }
 
-/** Fails unless `value` is a Kubernetes memory quantity. */
+/** Fails unless `value` is a Kubernetes memory quantity (the common rule). */
 export function validateMemory(prop: string, value: string): void {
-  if (Token.isUnresolved(value)) return;
-  if (!MEMORY_QUANTITY.test(value)) {
-    throw new ValidationError(prop, `"${value}" is not a memory quantity; use e.g. "2Gi" or "512Mi".`);
-  }
+  validateMemoryQuantity(prop, value, '2Gi');
 }
 
-/** Fails unless `value` is a five-field cron expression (as a Kubernetes CronJob takes). */
+/** Fails unless `value` is a schedule a Kubernetes CronJob accepts (the common rule). */
 export function validateCron(prop: string, value: string): void {
-  if (Token.isUnresolved(value)) return;
-  if (!CRON.test(value.trim())) {
-    throw new ValidationError(prop, `"${value}" is not a five-field cron expression (minute hour day-of-month month day-of-week); use e.g. "17 3 * * *".`);
-  }
+  validateStandardCron(prop, value, CronDialect.KUBERNETES_CRONJOB, '17 3 * * *');
 }
 
 /** Fails unless `value` matches `pattern`; `what` describes the expected form. */

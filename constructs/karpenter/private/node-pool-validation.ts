@@ -1,4 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import { validateEc2Id } from '../../common/aws-ids';
+import { CronDialect, validateStandardCron } from '../../common/cron';
+import { checkProps, describeValue, isEnumMember, isString, PropCheck, required } from '../../common/validate';
 import { ValidationError } from '../../common/validation-error';
 import {
   Ec2NodeClassSpecSecurityGroupSelectorTerms,
@@ -10,7 +13,8 @@ import {
   NodePoolSpecTemplateSpecTaints,
   NodePoolSpecTemplateSpecTaintsEffect,
 } from '../../imports/karpenter.sh';
-import { DisruptionBudget, KarpenterDuration, NodeTaint, SecurityGroupSelectorTerm, SubnetSelectorTerm } from '../node-pool-types';
+import { DisruptionBudget, KarpenterDuration, NodeTaint, SecurityGroupSelectorTerm, SubnetSelectorTerm, TaintEffect } from '../node-pool-types';
+import { WindowsVersion } from '../windows-version';
 
 /**
  * Synth-time checks and renderings for Karpenter NodePool / EC2NodeClass fields. They mirror
@@ -72,6 +76,11 @@ export function validateNodeLabels(prop: string, labels: Record<string, string>)
 export function renderTaints(prop: string, reserved: readonly NodeTaint[], extra: readonly NodeTaint[]): NodePoolSpecTemplateSpecTaints[] {
   const seen = new Set(reserved.map((t) => `${t.key}:${t.effect}`));
   extra.forEach((taint, i) => {
+    checkProps(`${prop}[${i}]`, taint, {
+      key: required(isString("'example.com/dedicated'")),
+      value: isString("'desktops'"),
+      effect: required(isEnumMember(TaintEffect, 'TaintEffect')),
+    });
     validateQualifiedName(`${prop}[${i}].key`, taint.key);
     if (taint.value !== undefined) {
       if (taint.value === '') {
@@ -126,13 +135,6 @@ function validateTermCount(prop: string, count: number, what: string): void {
   }
 }
 
-function validateId(prop: string, id: string, pattern: RegExp, example: string): void {
-  if (Token.isUnresolved(id)) return;
-  if (!pattern.test(id)) {
-    throw new ValidationError(prop, `"${id}" is not a valid id; expected e.g. '${example}'.`);
-  }
-}
-
 /** Validates subnet selector terms (exactly one of `id` / `tags` per term) and renders them. */
 export function renderSubnetSelectorTerms(prop: string, terms: readonly SubnetSelectorTerm[]): Ec2NodeClassSpecSubnetSelectorTerms[] {
   validateTermCount(prop, terms.length, 'subnet');
@@ -141,7 +143,7 @@ export function renderSubnetSelectorTerms(prop: string, terms: readonly SubnetSe
     if (set !== 1) {
       throw new ValidationError(`${prop}[${i}]`, `sets ${set} of 'id' and 'tags'; set exactly one (Karpenter rejects combining them).`);
     }
-    if (term.id !== undefined) validateId(`${prop}[${i}].id`, term.id, /^subnet-[0-9a-z]+$/, 'subnet-0123456789abcdef0');
+    if (term.id !== undefined) validateEc2Id(`${prop}[${i}].id`, term.id, 'subnet');
     if (term.tags !== undefined) validateSelectorTags(`${prop}[${i}].tags`, term.tags);
     return { id: term.id, tags: term.tags ? { ...term.tags } : undefined };
   });
@@ -155,7 +157,7 @@ export function renderSecurityGroupSelectorTerms(prop: string, terms: readonly S
     if (set !== 1) {
       throw new ValidationError(`${prop}[${i}]`, `sets ${set} of 'id', 'name' and 'tags'; set exactly one (Karpenter rejects combining them).`);
     }
-    if (term.id !== undefined) validateId(`${prop}[${i}].id`, term.id, /^sg-[0-9a-z]+$/, 'sg-0123456789abcdef0');
+    if (term.id !== undefined) validateEc2Id(`${prop}[${i}].id`, term.id, 'sg');
     if (term.name !== undefined && !Token.isUnresolved(term.name) && term.name === '') {
       throw new ValidationError(`${prop}[${i}].name`, 'is empty; give the security group name.');
     }
@@ -199,7 +201,6 @@ export function renderKarpenterDuration(prop: string, value: KarpenterDuration, 
 }
 
 const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
-const CRON_MACRO = /^@(annually|yearly|monthly|weekly|daily|midnight|hourly)$/;
 
 /** Validates disruption budgets against the NodePool CRD and renders them. */
 export function renderDisruptionBudgets(prop: string, budgets: readonly DisruptionBudget[]): NodePoolSpecDisruptionBudgets[] {
@@ -215,11 +216,9 @@ export function renderDisruptionBudgets(prop: string, budgets: readonly Disrupti
       throw new ValidationError(at, "sets only one of 'schedule' and 'duration'; set both for a recurring window, or neither for an always-active budget.");
     }
     let duration: string | undefined;
+    let schedule: string | undefined;
     if (budget.schedule !== undefined && budget.duration !== undefined) {
-      const schedule = budget.schedule.trim();
-      if (!CRON_MACRO.test(schedule) && schedule.split(/\s+/).length !== 5) {
-        throw new ValidationError(`${at}.schedule`, `"${budget.schedule}" is not a 5-field cron expression or macro; use e.g. '0 9 * * mon-fri' or '@daily' (UTC, no time zones).`);
-      }
+      schedule = validateStandardCron(`${at}.schedule`, budget.schedule, CronDialect.KARPENTER_BUDGET, '0 9 * * mon-fri');
       const seconds = wholeSeconds(`${at}.duration`, budget.duration);
       if (seconds === 0 || seconds % 60 !== 0) {
         throw new ValidationError(`${at}.duration`, `is ${budget.duration.toHumanString()}; budget windows are whole minutes or hours, greater than 0.`);
@@ -232,9 +231,22 @@ export function renderDisruptionBudgets(prop: string, budgets: readonly Disrupti
     }
     return {
       nodes: budget.nodes,
-      schedule: budget.schedule,
+      schedule,
       duration,
       reasons: reasons.length > 0 ? reasons.map((r) => r as string as NodePoolSpecDisruptionBudgetsReasons) : undefined,
     };
   });
 }
+
+/** A `WindowsVersion`; a year from JSON is pointed at `WindowsVersion.of`. */
+export function isWindowsVersion(): PropCheck {
+  return (prop, value) => {
+    if (value instanceof WindowsVersion) return;
+    const year = typeof value === 'number' || typeof value === 'string' ? String(value).trim() : undefined;
+    const how = year !== undefined && WindowsVersion.ALL.some((v) => v.year === year)
+      ? `WindowsVersion.of('${year}') or WindowsVersion.WINDOWS_${year}`
+      : `WindowsVersion.WINDOWS_2022 (or WindowsVersion.of('2022') for a year read from configuration; ${WindowsVersion.ALL.map((v) => `'${v.year}'`).join(', ')})`;
+    throw new ValidationError(prop, `is ${describeValue(value)}, not a WindowsVersion; give ${how}.`);
+  };
+}
+

@@ -1,11 +1,15 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
-import { validateInteger, validateNonEmpty, wholeGibibytes } from '../../common/validate';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import {
+  checkProps, isArrayOf, isEnumMember, isInstanceOf, isNumber, isShape, isString, isStringMap, PropCheck, required,
+  validateInteger, validateNonEmpty, wholeGibibytes,
+} from '../../common/validate';
 import { ValidationError } from '../../common/validation-error';
 import { compareVersions } from '../../common/version-compare';
 import { Ec2NodeClassSpecSecurityGroupSelectorTerms, Ec2NodeClassSpecSubnetSelectorTerms } from '../../imports/karpenter.k8s.aws';
 import { NodePoolSpecDisruptionBudgets } from '../../imports/karpenter.sh';
 import { IKarpenter } from '../karpenter-reference';
-import { CapacityType, DisruptionBudget, KarpenterDuration, KarpenterPoolOptions } from '../node-pool-types';
+import { CapacityType, DisruptionBudget, DisruptionReason, KarpenterDuration, KarpenterPoolOptions } from '../node-pool-types';
 import {
   renderDisruptionBudgets,
   renderKarpenterDuration,
@@ -63,6 +67,52 @@ export interface PoolSettings {
   readonly weight?: number;
 }
 
+/** A `KarpenterDuration`; a string from JSON is pointed at `KarpenterDuration.parse`. */
+function isKarpenterDuration(): PropCheck {
+  return (prop, value) => {
+    if (value instanceof KarpenterDuration) return;
+    if (typeof value === 'string') {
+      throw new ValidationError(prop, `is the string ${JSON.stringify(value)}; wrap it: KarpenterDuration.parse(${JSON.stringify(value)}) (Go syntax: "720h", "30s", "Never"), or use KarpenterDuration.of(Duration.hours(720)).`);
+    }
+    isInstanceOf(KarpenterDuration, 'KarpenterDuration.of(Duration.hours(720)), KarpenterDuration.parse(\'720h\') or KarpenterDuration.NEVER')(prop, value);
+  };
+}
+
+const SIZE = (example: string): PropCheck => isInstanceOf(Size, `an aws-cdk-lib Size, e.g. ${example}`);
+const SELECTOR_TAGS = isStringMap("{ 'karpenter.sh/discovery': 'my-cluster' }");
+
+/** Runtime types of the options every pool shares (values from JSON arrive as anything). */
+export const POOL_OPTION_TYPES: Record<string, PropCheck> = {
+  weight: isNumber('10'),
+  rootVolumeEncryptionKey: isInstanceOfKey(),
+  subnetSelectorTerms: isArrayOf(isShape({ id: isString("'subnet-0123456789abcdef0'"), tags: SELECTOR_TAGS }, "{ tags: { 'karpenter.sh/discovery': 'my-cluster' } }"), "[{ id: 'subnet-0123456789abcdef0' }]"),
+  securityGroupSelectorTerms: isArrayOf(isShape({ id: isString("'sg-0123456789abcdef0'"), name: isString("'nodes'"), tags: SELECTOR_TAGS }, "{ id: 'sg-0123456789abcdef0' }"), "[{ id: 'sg-0123456789abcdef0' }]"),
+  labels: isStringMap("{ 'example.com/team': 'desktops' }"),
+  tags: isStringMap("{ team: 'desktops' }"),
+  capacityTypes: isArrayOf(isEnumMember(CapacityType, 'CapacityType'), '[CapacityType.ON_DEMAND]'),
+  cpuLimit: isNumber('200'),
+  memoryLimit: SIZE('Size.gibibytes(800)'),
+  expireAfter: isKarpenterDuration(),
+  consolidateAfter: isKarpenterDuration(),
+  disruptionBudgets: isArrayOf(isShape({
+    nodes: required(isString("'10%'")),
+    schedule: isString("'0 9 * * mon-fri'"),
+    duration: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.hours(8)'),
+    reasons: isArrayOf(isEnumMember(DisruptionReason, 'DisruptionReason'), '[DisruptionReason.DRIFTED]'),
+  }, "{ nodes: '10%' }"), "[{ nodes: '10%' }]"),
+  rootVolumeSize: SIZE('Size.gibibytes(100)'),
+};
+
+/** A KMS key construct (anything with a `keyArn`). */
+function isInstanceOfKey(): PropCheck {
+  return (prop, value) => {
+    const keyArn = typeof value === 'object' && value !== null ? (value as Partial<kms.IKey>).keyArn : undefined;
+    if (typeof keyArn !== 'string') {
+      throw new ValidationError(prop, `is ${typeof value === 'string' ? JSON.stringify(value) : 'not a KMS key'}; give an IKey, e.g. kms.Key.fromKeyArn(this, 'Key', '<key ARN>').`);
+    }
+  };
+}
+
 /**
  * Resolves defaults, validates and renders the settings Windows pools and VM host pools share:
  * Karpenter v1, capacity types, limits, root volume, durations, budgets, selectors, labels, tags.
@@ -70,6 +120,8 @@ export interface PoolSettings {
  * @param p  prop prefix of the pool's messages, e.g. `WindowsNodePool`
  */
 export function resolvePoolSettings(p: string, karpenter: IKarpenter, options: PoolSettingsOptions, defaults: PoolSettingsDefaults): PoolSettings {
+  // The pool checks misspelled props against all its props; this table is only a part of them.
+  checkProps(p, options, POOL_OPTION_TYPES, { refuseMisspelled: false });
   const cluster = karpenter.cluster;
   const capacityTypes = options.capacityTypes ?? defaults.capacityTypes;
   const cpuLimit = options.cpuLimit ?? defaults.cpuLimit;

@@ -1,9 +1,10 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ValidationError } from '../../common/validation-error';
 import { WINDOWS_ROOT_DEVICE } from '../../common/well-known';
+import { addWarning } from '../../common/warnings';
 
 /**
  * What `FastLaunchWindowsAmi` (Image Builder distribution) and `EnableFastLaunch` (EC2 API on
@@ -42,7 +43,7 @@ export function resolveFastLaunchSettings(scope: Construct, prefix: string, maxP
     throw new ValidationError(`${prefix}.expectedBurst`, `got ${burst}; give the number of nodes you expect to launch at once, a whole number ≥ 1 (it sets SnapshotConfiguration.TargetResourceCount, the pre-provisioned snapshots kept ready).`);
   }
   if (!Token.isUnresolved(parallel) && parallel > PARALLEL_LAUNCHES_QUOTA) {
-    Annotations.of(scope).addWarningV2('windows-desktops:fastLaunchParallelQuota',
+    addWarning(scope, 'fastLaunchParallelQuota',
       `${prefix}.maxParallelLaunches is ${parallel}, above the default quota of ${PARALLEL_LAUNCHES_QUOTA} parallel launches per region (shared by every Fast Launch AMI); request a quota increase first.`);
   }
   return { maxParallelLaunches: parallel, targetResourceCount: burst };

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { ValidationError } from '../../common/validation-error';
+import { ValidationError } from './validation-error';
 
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
