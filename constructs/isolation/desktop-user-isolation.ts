@@ -343,8 +343,12 @@ export class DesktopUserIsolation extends Construct {
         this.placement = userPlacement(user, props.hostPlacement);
       }
       if (props.desktop !== undefined) {
+        const image = props.desktop.goldenImage;
         this.desktop = new WindowsDesktopVm(this, 'Desktop', {
           ...props.desktop,
+          // A plain reference: this namespace's clone right is the CloneBinding above, not the
+          // image's own `cloneNamespaces` list (which the desktop would otherwise require).
+          goldenImage: { dataSourceName: image.dataSourceName, namespace: image.namespace, size: image.size },
           name: USER_DESKTOP_NAME,
           userId: user.id,
           namespace: ns,
