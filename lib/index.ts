@@ -6,6 +6,7 @@ export * from '../constructs/karpenter/warm-capacity';
 export * from '../constructs/karpenter/warm-capacity-chart';
 export * from '../constructs/windows-ami';
 export * from '../constructs/kubevirt';
+export * from '../constructs/certificates';
 export * from '../constructs/guacamole';
 export * from '../constructs/isolation';
 export * from '../constructs/node-desktops';

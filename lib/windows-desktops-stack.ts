@@ -14,6 +14,7 @@ import { WindowsAmi } from '../constructs/karpenter/windows-ami';
 import { WindowsNodePool } from '../constructs/karpenter/windows-node-pool';
 import { WindowsRuntimeClasses } from '../constructs/karpenter/windows-runtime-classes';
 import { WindowsVersion } from '../constructs/karpenter/windows-version';
+import { DesktopCertificateAuthority } from '../constructs/certificates/desktop-certificate-authority';
 import { GuacamoleGateway } from '../constructs/guacamole/guacamole-gateway';
 import { RdpConnection } from '../constructs/guacamole/rdp-connection';
 import { DesktopSize } from '../constructs/kubevirt/desktop-size';
@@ -102,6 +103,8 @@ export class WindowsDesktopsStack extends Stack {
   public readonly kubevirt: KubeVirt;
   /** The desktop VM template: a halted Windows 11 VM cloned from the golden image. */
   public readonly desktopTemplate: WindowsDesktopVm;
+  /** cert-manager and the CA that signs the node desktops' RDP certificates (guacd trusts it). */
+  public readonly certificateAuthority: DesktopCertificateAuthority;
   /** Apache Guacamole browser gateway behind an HTTPS ALB with Cognito sign-in. */
   public readonly gateway: GuacamoleGateway;
   /** RuntimeClasses `windows-2019` and `windows-2022`. */
@@ -131,8 +134,8 @@ export class WindowsDesktopsStack extends Stack {
       publicEndpointCidrs: props.publicEndpointCidrs,
       adminRoles: (props.adminRoleArns ?? []).map((arn, i) => iam.Role.fromRoleArn(this, `Admin${i}`, arn, { mutable: false })),
       efsCsi: true,
-      // The gateway and the operator that syncs its secrets run on Fargate.
-      systemNamespaces: ['guacamole', 'external-secrets'],
+      // The gateway, the operator that syncs its secrets and cert-manager run on Fargate.
+      systemNamespaces: ['guacamole', 'external-secrets', 'cert-manager'],
     });
 
     this.karpenter = this.desktopCluster.addKarpenter('Karpenter');
@@ -225,8 +228,16 @@ export class WindowsDesktopsStack extends Stack {
     // The clone bindings go into the golden image's namespace, which the desktops chart creates.
     this.users.node.addDependency(desktopsManifest);
 
+    // The internal CA of desktop RDP certificates: node desktops present a certificate for
+    // their session Service's name, and guacd verifies it against this CA.
+    this.certificateAuthority = new DesktopCertificateAuthority(this, 'DesktopCertificates', {
+      cluster: this.desktopCluster.cluster,
+      clusterReady: this.desktopCluster.systemReady,
+    });
+
     // Browser access: Guacamole on Fargate, Cognito at the ALB, recordings on EFS.
     this.gateway = new GuacamoleGateway(this, 'Gateway', {
+      rdpCertificateAuthority: this.certificateAuthority,
       cluster: this.desktopCluster.cluster,
       vpc: this.desktopCluster.vpc,
       hostname: props.gatewayHostname,
@@ -245,7 +256,8 @@ export class WindowsDesktopsStack extends Stack {
 
     // Node desktops: each user's desktop is a whole Windows Server 2022 node (Desktop
     // Experience), reached through the gateway. Sessions are created at run time by the session
-    // controller; the pools exist from deploy time and cost nothing until a session starts
+    // controller; their RDP certificates come from the gateway's CA (so connections verify
+    // chain and Service name); the pools exist from deploy time and cost nothing until a session starts
     // (except the shared pool's one warm node).
     this.dedicatedNodeDesktops = new NodeDesktops(this, 'DedicatedNodeDesktops', {
       karpenter: this.karpenter,

@@ -97,3 +97,13 @@ export const EXTERNAL_SECRETS_CHART_REPOSITORY = 'https://charts.external-secret
  * @see https://github.com/microsoft/windows-host-process-containers-base-image
  */
 export const HOST_PROCESS_IMAGE = 'mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0';
+
+/**
+ * cert-manager Helm chart (jetstack repository; chart versions carry the `v`). Its webhook's
+ * `webhook.securePort` defaults to 10250, the Fargate kubelet's port (values.yaml at the tag).
+ * The typed bindings `constructs/imports/cert-manager.io.ts` were generated with `cdk8s import`
+ * from the same tag's `deploy/crds/cert-manager.io_certificates.yaml` and
+ * `cert-manager.io_clusterissuers.yaml`.
+ */
+export const CERT_MANAGER_VERSION = 'v1.20.3';
+export const CERT_MANAGER_CHART_REPOSITORY = 'https://charts.jetstack.io';

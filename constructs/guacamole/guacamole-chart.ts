@@ -3,6 +3,7 @@ import { ApiObjectMetadata, Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { restrictedPodSecurityContext } from '../common/pod-security';
+import { DesktopCertificateIssuer, renderTrustAnchorCertificate } from '../certificates/desktop-certificates';
 import { AWS_CLI_IMAGE, GUACAMOLE_IMAGE, GUACD_IMAGE, KUBECTL_IMAGE, POSTGRES_CLIENT_IMAGE } from '../common/versions';
 import { GUACD_POD_LABELS } from '../common/well-known';
 import { OpenIdSignInOptions } from './guacamole-authentication';
@@ -129,7 +130,17 @@ export interface GuacamoleChartProps extends ChartProps {
   readonly recording?: GuacamoleChartRecording;
   /** Give guacd a scratch directory for per-user virtual drives. */
   readonly driveRedirection: boolean;
+  /**
+   * Trust this desktop CA, and only it, for RDP certificates.
+   * @default - guacd's image trust store
+   */
+  readonly rdpTrust?: DesktopCertificateIssuer;
 }
+
+/** Where guacd finds the desktop CA's root (a PEM file read through OpenSSL's `SSL_CERT_FILE`). */
+export const GUACD_RDP_TRUST_PATH = '/etc/guacd/rdp-trust';
+/** Certificate (and Secret) whose `ca.crt` carries the desktop CA's root into the gateway's namespace. */
+const GUACD_RDP_TRUST = 'guacd-rdp-trust';
 
 /** Label that selects the pods the SecurityGroupPolicy gives the Guacamole pod security group. */
 export const POD_SECURITY_GROUP_LABEL = 'guacamole.desktops.aws/pod-security-group';
@@ -247,6 +258,9 @@ export class GuacamoleChart extends Chart {
     });
 
     // ---- guacd ----------------------------------------------------------------------------
+    if (props.rdpTrust !== undefined) {
+      renderTrustAnchorCertificate(this, 'GuacdRdpTrust', { name: GUACD_RDP_TRUST, namespace: props.namespace, issuer: props.rdpTrust });
+    }
     // Desktops' network policies admit RDP from pods with GUACD_POD_LABELS.
     const guacdLabels = { ...GUACD_POD_LABELS, 'app.kubernetes.io/instance': GUACD };
     const recordingVolume: k8s.Volume[] = props.recording ? [{ name: 'recordings', persistentVolumeClaim: { claimName: RECORDINGS_CLAIM } }] : [];
@@ -264,7 +278,16 @@ export class GuacamoleChart extends Chart {
               name: 'guacd',
               image: GUACD_IMAGE,
               ports: [{ name: 'guacd', containerPort: 4822, protocol: 'TCP' }],
-              env: [{ name: 'GUACD_LOG_LEVEL', value: 'info' }],
+              env: [
+                { name: 'GUACD_LOG_LEVEL', value: 'info' },
+                // FreeRDP 2 (guacd 1.6.0's image) checks a server certificate against a store it
+                // fills with OpenSSL's default paths (X509_STORE_set_default_paths, which honours
+                // SSL_CERT_FILE) and then matches the host name: pointing SSL_CERT_FILE at the
+                // desktop CA makes it the only CA guacd trusts for RDP. A new store is built per
+                // connection, so a renewed root (the kubelet updates the mounted Secret) applies
+                // without a restart.
+                ...(props.rdpTrust !== undefined ? [{ name: 'SSL_CERT_FILE', value: `${GUACD_RDP_TRUST_PATH}/ca.crt` }] : []),
+              ],
               resources: resources(props.guacdResources),
               securityContext: containerSecurity(GUACD_UID),
               startupProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(4822) }, periodSeconds: 5, failureThreshold: 24 },
@@ -276,6 +299,7 @@ export class GuacamoleChart extends Chart {
                 { name: 'home', mountPath: '/home/guacd' },
                 ...(props.recording ? [{ name: 'recordings', mountPath: RECORDINGS_PATH }] : []),
                 ...(props.driveRedirection ? [{ name: 'drive', mountPath: DRIVE_PATH }] : []),
+                ...(props.rdpTrust !== undefined ? [{ name: 'rdp-trust', mountPath: GUACD_RDP_TRUST_PATH, readOnly: true }] : []),
               ],
             }],
             volumes: [
@@ -283,6 +307,8 @@ export class GuacamoleChart extends Chart {
               { name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
               ...recordingVolume,
               ...(props.driveRedirection ? [{ name: 'drive', emptyDir: { sizeLimit: k8s.Quantity.fromString('10Gi') } }] : []),
+              // Only the root: the trust anchor certificate's own key is never mounted.
+              ...(props.rdpTrust !== undefined ? [{ name: 'rdp-trust', secret: { secretName: GUACD_RDP_TRUST, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
             ],
           },
         },

@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
 import { acknowledgeAwsSolutions } from '../common/acknowledge';
+import { IDesktopCertificateAuthority } from '../certificates/desktop-certificate-authority';
 import { createServiceAccountRole, dependOnAlbController, IEksCluster, requireOidcProvider } from '../common/eks-cluster';
 import { CfnFargateProfile } from 'aws-cdk-lib/aws-eks';
 import * as eksv1 from 'aws-cdk-lib/aws-eks';
@@ -15,7 +16,7 @@ import { maxCronIntervalDays } from '../common/cron';
 import { claimUnique } from '../common/uniqueness';
 import {
   checkProps, isArrayOf, isBoolean, isConstruct, isInstanceOf, isNumber, isShape, isString, required,
-  validateDns1123Label, validateInteger, validateOwnedNamespace,
+  describeValue, validateDns1123Label, validateInteger, validateOwnedNamespace,
 } from '../common/validate';
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { EXTERNAL_SECRETS_CHART_REPOSITORY, EXTERNAL_SECRETS_CHART_VERSION } from '../common/versions';
@@ -249,6 +250,17 @@ export interface GuacamoleGatewayProps {
   readonly desktopSecurityGroupIds?: string[];
 
   /**
+   * The internal CA of the desktops' RDP certificates (`DesktopCertificateAuthority`). guacd
+   * trusts it, and only it, for RDP (OpenSSL's `SSL_CERT_FILE`, which FreeRDP's certificate
+   * check reads), so `RdpCertificateValidation.verified()` connections to desktops with
+   * certificates from it succeed, chain and host name checked. Node desktops of this gateway
+   * take it as their `certificateAuthority`.
+   * @default - guacd trusts the public CAs of its image, which never sign a desktop: only
+   * trust on first use, fingerprints or ignored certificates connect
+   */
+  readonly rdpCertificateAuthority?: IDesktopCertificateAuthority;
+
+  /**
    * Something the Kubernetes objects must wait for, e.g. `DesktopCluster.systemReady`
    * (CoreDNS, load balancer controller and CSI drivers running).
    * @default - no extra dependency
@@ -321,6 +333,8 @@ export class GuacamoleGateway extends Construct {
   public readonly recordingAccessPoint?: efs.IAccessPoint;
   /** What connections may do ({@link RdpConnection.parameters} checks against it). */
   public readonly connectionPolicy: GuacamoleConnectionPolicy;
+  /** The CA guacd trusts for desktop certificates, if any. */
+  public readonly rdpCertificateAuthority?: IDesktopCertificateAuthority;
   /** The cdk8s chart of the Kubernetes objects. */
   public readonly chart: GuacamoleChart;
   /** The construct that applies the chart (add dependencies to it). */
@@ -557,6 +571,11 @@ export class GuacamoleGateway extends Construct {
       drivePath: DRIVE_PATH,
     };
 
+    const rdpCa = props.rdpCertificateAuthority;
+    if (rdpCa !== undefined && (typeof rdpCa !== 'object' || rdpCa === null || typeof rdpCa.issuerName !== 'string' || rdpCa.issuerKind !== 'ClusterIssuer')) {
+      throw new ValidationError('GuacamoleGateway.rdpCertificateAuthority', `is ${describeValue(rdpCa)}; use a DesktopCertificateAuthority.`, this);
+    }
+
     this.chart = new GuacamoleChart(new cdk8s.App(), 'Guacamole', {
       namespace,
       hostname: props.hostname,
@@ -597,6 +616,8 @@ export class GuacamoleGateway extends Construct {
       credentialRestartSchedule: restartSchedule,
       recording,
       driveRedirection: this.connectionPolicy.allowDriveRedirection,
+      // Its own certificate only carries the root in `ca.crt`; lifetime as the root's renewal window.
+      rdpTrust: props.rdpCertificateAuthority !== undefined ? { issuerName: props.rdpCertificateAuthority.issuerName, duration: '2160h' } : undefined,
     });
 
     // ---- attributes -----------------------------------------------------------------------
@@ -607,6 +628,7 @@ export class GuacamoleGateway extends Construct {
     this.podSecurityGroup = podSecurityGroup;
     this.loadBalancerSecurityGroup = loadBalancerSecurityGroup;
     this.secretsRole = secretsRole;
+    this.rdpCertificateAuthority = props.rdpCertificateAuthority;
 
     // ---- dependencies ---------------------------------------------------------------------
     this.manifest = cluster.addCdk8sChart(`${id}-manifests`, this.chart);
@@ -616,6 +638,8 @@ export class GuacamoleGateway extends Construct {
     if (this.recordingAccessPoint !== undefined) this.manifest.node.addDependency(this.recordingAccessPoint);
     if (externalSecrets !== undefined) this.manifest.node.addDependency(externalSecrets);
     if (props.clusterReady !== undefined) this.manifest.node.addDependency(props.clusterReady);
+    // The trust anchor's Certificate needs cert-manager's CRDs and the issuer.
+    if (props.rdpCertificateAuthority !== undefined) this.manifest.node.addDependency(props.rdpCertificateAuthority.ready);
     // Services and the Ingress go through the ALB controller's webhooks; on delete the
     // controller outlives the Ingress and removes the ALB.
     dependOnAlbController(this.manifest, cluster);
@@ -661,6 +685,8 @@ const GATEWAY_PROP_TYPES = {
   credentialRestartSchedule: isString("'0 4 * * 0'"),
   desktopSecurityGroupIds: isArrayOf(isString("'sg-0123456789abcdef0'"), "['sg-0123456789abcdef0']"),
   clusterReady: isShape({}, 'desktopCluster.systemReady'),
+  // Checked in the constructor (a DesktopCertificateAuthority or fromIssuerName()).
+  rdpCertificateAuthority: () => undefined,
 };
 
 /**

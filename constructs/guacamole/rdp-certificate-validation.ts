@@ -29,7 +29,7 @@ export class RdpCertificateValidation {
   /**
    * Only certificates that chain to a CA guacd trusts and name the host (FreeRDP's own check).
    * Use it when desktops get certificates from an internal CA whose root is in guacd's trust
-   * store.
+   * store: `DesktopCertificateAuthority` with `GuacamoleGateway.rdpCertificateAuthority`.
    */
   public static verified(): RdpCertificateValidation {
     return new RdpCertificateValidation(RdpCertificateCheck.VERIFIED, []);

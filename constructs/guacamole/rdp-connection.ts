@@ -232,11 +232,13 @@ export class RdpConnection {
 
   /**
    * A connection to a node desktop (a whole Windows Server node) through its session's Service,
-   * which forwards to the node's own RDP port. The certificate is verified strictly
-   * (`RdpCertificateValidation.verified()`) unless `certificateValidation` or `ignoreCert` says
-   * otherwise; NLA by default. (Trust on first use, the VM desktops' default, would pin the
-   * first node's certificate under a Service name that every later session of the user reuses
-   * on a new node.)
+   * which forwards to the node's own RDP port. NLA, and the certificate verified strictly
+   * (`RdpCertificateValidation.verified()`: chain to a CA guacd trusts and the Service's DNS
+   * name) unless `certificateValidation` or `ignoreCert` says otherwise. That works with the
+   * desktop CA (`DesktopCertificateAuthority` on `NodeDesktops` and `GuacamoleGateway`): each
+   * session's node presents a certificate issued for this very name. Trust on first use, the VM
+   * desktops' default, would pin the first node's certificate under a Service name that every
+   * later session of the user reuses on a new node.
    */
   public static toNodeDesktop(options: NodeDesktopConnectionOptions): RdpConnection {
     validateDns1123Label('RdpConnection.serviceName', options.serviceName);

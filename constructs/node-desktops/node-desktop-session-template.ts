@@ -1,3 +1,4 @@
+import { DesktopCertificateIssuer } from '../certificates/desktop-certificates';
 import { NodeDesktopIsolationMode } from './node-desktop-isolation';
 import { SessionScriptOptions } from './session-script';
 
@@ -53,6 +54,13 @@ export interface NodeDesktopSessionTemplate {
    * @default - no directory
    */
   readonly joinSecretName?: string;
+  /**
+   * Issuer of the desktops' RDP certificates: each session gets a certificate for its Service's
+   * DNS names, which the session script makes the RDP listener's certificate (`script.rdpCertificate`
+   * must be set with it).
+   * @default - the node keeps Windows' self-signed certificate
+   */
+  readonly rdpCertificate?: DesktopCertificateIssuer;
   /** CPU request of the session pod (a Kubernetes quantity). */
   readonly sessionCpu: string;
   /** Memory request of the session pod. */

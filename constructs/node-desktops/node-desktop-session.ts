@@ -1,5 +1,7 @@
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
+import { RDP_CERTIFICATE_MOUNT_PATH, renderRdpServerCertificate, serviceDnsNames } from '../certificates/desktop-certificates';
+import { Certificate } from '../imports/cert-manager.io';
 import { kubernetesNameForUser } from '../common/kubernetes-name';
 import { validateDns1123Subdomain } from '../common/validate';
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
@@ -31,6 +33,14 @@ const SESSION_MEMORY_LIMIT = '512Mi';
  */
 export function sessionPasswordSecretName(userId: string): string {
   return `${sessionName(userId)}-password`;
+}
+
+/**
+ * Name of the Secret with the RDP certificate of `userId`'s session (issued by cert-manager for
+ * the session Service's DNS names; only with a certificate issuer in the template).
+ */
+export function sessionCertificateSecretName(userId: string): string {
+  return `${sessionName(userId)}-rdp-tls`;
 }
 
 /** Windows account names: at most 20 characters, none of `"/\[]:;|=,+*?<>@` (and not only dots or spaces). */
@@ -91,6 +101,8 @@ export class NodeDesktopSession extends Construct {
   public readonly pod: k8s.KubePod;
   /** The RDP Service. */
   public readonly service: k8s.KubeService;
+  /** The RDP certificate for the Service's DNS names (only with `template.rdpCertificate`). */
+  public readonly certificate?: Certificate;
 
   constructor(scope: Construct, id: string, props: NodeDesktopSessionProps) {
     super(scope, id);
@@ -122,6 +134,21 @@ export class NodeDesktopSession extends Construct {
       [USER_LABEL]: userName,
     };
     if (perUser) nodeSelector['karpenter.sh/nodepool'] = userNodePoolName(t, props.userId);
+
+    if ((t.rdpCertificate !== undefined) !== (t.script.rdpCertificate ?? false)) {
+      throw new ValidationError('NodeDesktopSession.template.rdpCertificate', 'and template.script.rdpCertificate disagree; set both (certificates from the desktop CA) or neither.');
+    }
+    const certificateSecretName = sessionCertificateSecretName(props.userId);
+    if (t.rdpCertificate !== undefined) {
+      this.certificate = renderRdpServerCertificate(this, 'Certificate', {
+        name: `${name}-rdp`,
+        namespace: t.namespace,
+        secretName: certificateSecretName,
+        dnsNames: serviceDnsNames(name, t.namespace),
+        labels,
+        issuer: t.rdpCertificate,
+      });
+    }
 
     const E = SESSION_SCRIPT_ENV;
     const secretEnv = (envName: string, secret: string, key: string): k8s.EnvVar =>
@@ -181,7 +208,12 @@ export class NodeDesktopSession extends Construct {
             exec: { command: ['cmd.exe', '/c', `if exist ${SESSION_READY_MARKER} (exit 0) else (exit 1)`] },
             periodSeconds: 10,
           },
+          volumeMounts: t.rdpCertificate !== undefined ? [{ name: 'rdp-certificate', mountPath: RDP_CERTIFICATE_MOUNT_PATH, readOnly: true }] : undefined,
         }],
+        // The pod starts once cert-manager has issued the certificate (the kubelet waits for the Secret).
+        volumes: t.rdpCertificate !== undefined
+          ? [{ name: 'rdp-certificate', secret: { secretName: certificateSecretName, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } }]
+          : undefined,
       },
     });
 

@@ -5,8 +5,10 @@ import * as cdk8s from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkProps, describeValue, isArrayOf, isBoolean, isConstruct, isInstanceOf, isNumber, isShape, isString, required, validateDns1123Label, validateInteger, validateNonEmpty, wholeGibibytes } from '../common/validate';
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
+import { IDesktopCertificateAuthority } from '../certificates/desktop-certificate-authority';
 import { HOST_PROCESS_IMAGE, PAUSE_IMAGE } from '../common/versions';
 import { RDP_PORT } from '../common/well-known';
+import { GuacamoleGateway } from '../guacamole/guacamole-gateway';
 import { RdpConnection, RdpConnectionProps } from '../guacamole/rdp-connection';
 import { IKarpenter } from '../karpenter/karpenter-reference';
 import { CapacityType, KarpenterDuration, SubnetSelectorTerm } from '../karpenter/node-pool-types';
@@ -84,6 +86,22 @@ export interface NodeDesktopsProps {
    * only source allowed to reach RDP on desktop nodes.
    */
   readonly rdpClientSecurityGroup: ec2.ISecurityGroup;
+
+  /**
+   * The internal CA that issues each session a certificate for its Service's DNS names
+   * (`nd-<user>.<namespace>.svc.cluster.local`), which the session makes the RDP listener's
+   * certificate, so that guacd verifies the desktop strictly (`rdpConnectionFor()` then uses
+   * `RdpCertificateValidation.verified()`). The gateway must trust the same CA
+   * (`GuacamoleGateway.rdpCertificateAuthority`).
+   *
+   * Without one, desktops present Windows' self-signed certificate, which strict verification
+   * refuses and which trust on first use cannot pin (each new node answers under the same
+   * Service name with a new certificate): `rdpConnectionFor()` then needs an explicit
+   * `certificateValidation`.
+   * @default - the `rdpCertificateAuthority` of the gateway whose pod security group is
+   * `rdpClientSecurityGroup`, if that gateway is in this app; otherwise none
+   */
+  readonly certificateAuthority?: IDesktopCertificateAuthority;
 
   /**
    * Windows Server release of the desktops (2022 or 2025; 2025 needs Karpenter ≥ 1.9 and
@@ -273,6 +291,8 @@ export class NodeDesktops extends Construct {
   public readonly chart: NodeDesktopsChart;
   /** The Kubernetes manifest that applies `chart`. */
   public readonly manifest: Construct;
+  /** The CA of the sessions' RDP certificates (none: Windows' self-signed certificates). */
+  public readonly certificateAuthority?: IDesktopCertificateAuthority;
   /** Per-user NodePools (per-user mode), at most 40 users per chart. */
   public readonly userPoolCharts: NodeDesktopUserPoolsChart[];
   /** The manifests that apply `userPoolCharts`. */
@@ -313,6 +333,7 @@ export class NodeDesktops extends Construct {
       rootVolumeEncryptionKey: POOL_OPTION_TYPES.rootVolumeEncryptionKey,
       subnetSelectorTerms: POOL_OPTION_TYPES.subnetSelectorTerms,
       tags: POOL_OPTION_TYPES.tags,
+      certificateAuthority: checkedBelow,
     });
     const karpenter = props.karpenter;
     const cluster = karpenter.cluster;
@@ -438,6 +459,8 @@ export class NodeDesktops extends Construct {
     // Windows node pools and VM host pools included.
     claimUnique(cluster, 'NodePool', name, this, `${p}.name`, 'The second EC2NodeClass and NodePool would replace the first at deploy time: give each pool its own `name`.');
 
+    const certificateAuthority = this.resolveCertificateAuthority(props);
+
     // The desktop nodes' own security group: RDP from guacd only, the cluster, and the chosen egress.
     this.nodeSecurityGroup = this.createNodeSecurityGroup(props, directory);
 
@@ -477,6 +500,16 @@ export class NodeDesktops extends Construct {
       sessionCpu: '100m',
       sessionMemory: '256Mi',
     };
+    if (certificateAuthority !== undefined) {
+      // Three session lengths: cert-manager renews at two thirds, so a session's certificate is
+      // never renewed (or rotated) while the session runs. cert-manager's shortest is one hour.
+      const hours = Math.max(1, Math.ceil(maxSessionDuration.toHours({ integral: false }) * 3));
+      this.sessionTemplate = {
+        ...this.sessionTemplate,
+        script: { ...this.sessionTemplate.script, rdpCertificate: true },
+        rdpCertificate: { issuerName: certificateAuthority.issuerName, duration: `${hours}h` },
+      };
+    }
 
     this.chart = new NodeDesktopsChart(new cdk8s.App(), 'NodeDesktops', {
       template: this.sessionTemplate,
@@ -520,6 +553,9 @@ export class NodeDesktops extends Construct {
     this.isolationMode = isolation.mode;
 
     this.manifest.node.addDependency(karpenter.controller);
+    // Sessions (created later) need the issuer; a pool is ready only when its CA is.
+    if (certificateAuthority !== undefined) this.manifest.node.addDependency(certificateAuthority.ready);
+    this.certificateAuthority = certificateAuthority;
   }
 
   /** Ids of the users listed in `users`, in their order. */
@@ -534,11 +570,39 @@ export class NodeDesktops extends Construct {
   }
 
   /**
-   * The gateway connection to `userId`'s desktop, through the session's Service (certificate
-   * handling as for VM desktops: verified unless `ignoreCert` says otherwise).
+   * The gateway connection to `userId`'s desktop, through the session's Service. With a
+   * `certificateAuthority` the certificate is verified strictly (chain to the CA, Service name);
+   * without one `options.certificateValidation` (or `ignoreCert`) must say how, because
+   * Windows' self-signed certificate passes no default check.
    */
   public rdpConnectionFor(userId: string, options: Omit<RdpConnectionProps, 'hostname'>): RdpConnection {
+    if (this.certificateAuthority === undefined && options.certificateValidation === undefined && options.ignoreCert === undefined) {
+      throw new ValidationError('NodeDesktops.rdpConnectionFor.certificateValidation', `is not set for "${userId}", and the pool has no certificateAuthority: its desktops present Windows' self-signed certificate, which `
+        + 'verified() refuses and trustOnFirstUse() cannot pin (every new node answers under the same Service name). Give the pool and the gateway a DesktopCertificateAuthority '
+        + '(NodeDesktops.certificateAuthority, GuacamoleGateway.rdpCertificateAuthority), or pass certificateValidation: RdpCertificateValidation.fingerprints([...]) or .ignore(reason).', this);
+    }
     return RdpConnection.toNodeDesktop({ ...options, serviceName: sessionName(userId), namespace: this.namespace });
+  }
+
+  /**
+   * The CA of the sessions' certificates: the given one, else the gateway's. A CA the gateway
+   * does not trust would make every connection fail, so it is refused here.
+   */
+  private resolveCertificateAuthority(props: NodeDesktopsProps): IDesktopCertificateAuthority | undefined {
+    const given = props.certificateAuthority;
+    if (given !== undefined && (typeof given !== 'object' || typeof given.issuerName !== 'string' || given.issuerKind !== 'ClusterIssuer')) {
+      throw new ValidationError('NodeDesktops.certificateAuthority', `is ${describeValue(given)}; use a DesktopCertificateAuthority.`, this);
+    }
+    const gateway = Stack.of(this).node.findAll()
+      .find((c): c is GuacamoleGateway => c instanceof GuacamoleGateway && c.podSecurityGroup === props.rdpClientSecurityGroup);
+    if (gateway === undefined) return given;
+    const trusted = gateway.rdpCertificateAuthority;
+    if (given !== undefined && trusted !== given) {
+      throw new ValidationError('NodeDesktops.certificateAuthority', `is the CA at ${given.node.path}, but the gateway at ${gateway.node.path} (whose guacd pods reach these desktops) `
+        + `${trusted === undefined ? 'trusts no desktop CA' : `trusts the CA at ${trusted.node.path}`}, so every connection would fail verification. `
+        + 'Give the gateway the same CA (GuacamoleGateway.rdpCertificateAuthority), or leave certificateAuthority unset to use the gateway\'s.', this);
+    }
+    return given ?? trusted;
   }
 
   private createNodeSecurityGroup(props: NodeDesktopsProps, directory: NodeDesktopDirectory | undefined): ec2.SecurityGroup {

@@ -1,3 +1,4 @@
+import { RDP_CERTIFICATE_MOUNT_PATH } from '../certificates/desktop-certificates';
 import { INSTANCE_METADATA_ADDRESS, RDP_PORT } from '../common/well-known';
 
 /**
@@ -71,6 +72,12 @@ export interface SessionScriptOptions {
    * @default false
    */
   readonly rdsLicensing?: boolean;
+  /**
+   * Make the certificate in `RDP_CERTIFICATE_MOUNT_PATH` (`tls.crt`, PKCS#1 `tls.key`, issued by
+   * the cluster's desktop CA for the session Service's names) the RDP listener's certificate.
+   * @default false - RDP presents Windows' self-signed certificate
+   */
+  readonly rdpCertificate?: boolean;
 }
 
 /** Well-known SIDs, so the script works on every display language of Windows. */
@@ -80,6 +87,7 @@ const SID = {
   interactive: 'S-1-5-4',
   remoteInteractiveLogon: 'S-1-5-14',
   system: 'S-1-5-18',
+  networkService: 'S-1-5-20',
 } as const;
 
 /** The kubelet's API port (logs, exec, metrics), reached by the control plane. */
@@ -218,6 +226,8 @@ export function renderSessionScript(options: SessionScriptOptions): string {
       + `-Direction Inbound -Action Allow -Protocol TCP -LocalPort ${RDP_PORT} -RemoteAddress $rdpSources | Out-Null`,
   );
 
+  if (options.rdpCertificate ?? false) lines.push('', ...rdpCertificateLines());
+
   if (options.rdsLicensing ?? false) {
     lines.push(
       '',
@@ -266,6 +276,96 @@ export function renderSessionScript(options: SessionScriptOptions): string {
     'while ($true) { Start-Sleep -Seconds 3600 }',
   );
   return lines.join('\r\n') + '\r\n';
+}
+
+/** FriendlyName of the certificates the script installs (older ones are removed). */
+const RDP_CERTIFICATE_FRIENDLY_NAME = 'desktop-rdp';
+
+/**
+ * Installs the session's certificate as the RDP listener's certificate.
+ *
+ * Windows PowerShell 5.1 (.NET Framework 4.8, what a HostProcess container runs) reads no PEM
+ * private key, and a PKCS#12 keystore from cert-manager needs a password kept in yet another
+ * Secret; so the script reads cert-manager's PKCS#1 key (`SEQUENCE` of nine `INTEGER`s, RFC
+ * 8017 A.1.2) itself: a few lines, no library on the node does it. The key goes into a named
+ * container of the machine key store that only SYSTEM, Administrators and NETWORK SERVICE (the
+ * Remote Desktop service) may read.
+ *
+ * @see https://learn.microsoft.com/windows/win32/termserv/win32-tsgeneralsetting
+ * @see https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/#volume-mounts
+ */
+function rdpCertificateLines(): string[] {
+  const relative = RDP_CERTIFICATE_MOUNT_PATH.replace(/^\//, '').replace(/\//g, '\\');
+  return [
+    '# RDP presents a certificate from the cluster\'s desktop CA for this session\'s Service name,',
+    '# which guacd verifies (chain and host name). Volumes of a HostProcess container are under its sandbox.',
+    `$certificateDir = Join-Path $env:CONTAINER_SANDBOX_MOUNT_POINT '${relative}'`,
+    `if (-not (Test-Path -Path $certificateDir)) { $certificateDir = 'C:\\${relative}' }`,
+    'function Read-PemBlock([string]$path, [string]$label) {',
+    '  $text = [System.IO.File]::ReadAllText($path)',
+    '  $match = [regex]::Match($text, "-----BEGIN $label-----([A-Za-z0-9+/=\\s]+)-----END $label-----")',
+    '  if (-not $match.Success) { throw "No $label in $path." }',
+    '  return ,[Convert]::FromBase64String(($match.Groups[1].Value -replace \'\\s\', \'\'))',
+    '}',
+    'function Read-DerLength([byte[]]$der, [ref]$at) {',
+    '  $length = [int]$der[$at.Value]; $at.Value++',
+    '  if ($length -band 0x80) {',
+    '    $count = $length -band 0x7f; $length = 0',
+    '    for ($i = 0; $i -lt $count; $i++) { $length = ($length -shl 8) -bor $der[$at.Value]; $at.Value++ }',
+    '  }',
+    '  return $length',
+    '}',
+    'function Read-DerInteger([byte[]]$der, [ref]$at, [int]$size) {',
+    '  if ($der[$at.Value] -ne 0x02) { throw \'The RDP key is not a PKCS#1 RSA key.\' }',
+    '  $at.Value++',
+    '  $length = Read-DerLength $der $at',
+    '  $start = $at.Value; $at.Value += $length',
+    '  while ($length -gt 1 -and $der[$start] -eq 0) { $start++; $length-- }',
+    '  if ($size -eq 0) { $size = $length }',
+    '  if ($length -gt $size) { throw \'The RDP key has an integer longer than its modulus allows.\' }',
+    '  $value = New-Object byte[] $size',
+    '  [Array]::Copy($der, $start, $value, $size - $length, $length)',
+    '  return ,$value',
+    '}',
+    '$certificate = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2 (,(Read-PemBlock (Join-Path $certificateDir \'tls.crt\') \'CERTIFICATE\'))',
+    '$der = Read-PemBlock (Join-Path $certificateDir \'tls.key\') \'RSA PRIVATE KEY\'',
+    '$at = 0',
+    'if ($der[$at] -ne 0x30) { throw \'The RDP key is not a PKCS#1 RSA key.\' }',
+    '$at++; $null = Read-DerLength $der ([ref]$at)',
+    '$null = Read-DerInteger $der ([ref]$at) 0',
+    '$key = New-Object System.Security.Cryptography.RSAParameters',
+    '$key.Modulus = Read-DerInteger $der ([ref]$at) 0',
+    '$half = [int][Math]::Ceiling($key.Modulus.Length / 2)',
+    '$key.Exponent = Read-DerInteger $der ([ref]$at) 0',
+    '$key.D = Read-DerInteger $der ([ref]$at) $key.Modulus.Length',
+    '$key.P = Read-DerInteger $der ([ref]$at) $half',
+    '$key.Q = Read-DerInteger $der ([ref]$at) $half',
+    '$key.DP = Read-DerInteger $der ([ref]$at) $half',
+    '$key.DQ = Read-DerInteger $der ([ref]$at) $half',
+    '$key.InverseQ = Read-DerInteger $der ([ref]$at) $half',
+    '[Array]::Clear($der, 0, $der.Length)',
+    `$store = New-Object System.Security.Cryptography.X509Certificates.X509Store ('My', 'LocalMachine')`,
+    '$store.Open(\'ReadWrite\')',
+    'if (-not ($store.Certificates | Where-Object { $_.Thumbprint -eq $certificate.Thumbprint -and $_.HasPrivateKey })) {',
+    '  $provider = New-Object System.Security.Cryptography.CspParameters (24)',
+    `  $provider.KeyContainerName = "${RDP_CERTIFICATE_FRIENDLY_NAME}-$($certificate.Thumbprint)"`,
+    '  $provider.Flags = [System.Security.Cryptography.CspProviderFlags]::UseMachineKeyStore',
+    '  $rsa = New-Object System.Security.Cryptography.RSACryptoServiceProvider ($provider)',
+    '  $rsa.PersistKeyInCsp = $true',
+    '  $rsa.ImportParameters($key)',
+    '  $keyFile = Join-Path $env:ProgramData "Microsoft\\Crypto\\RSA\\MachineKeys\\$($rsa.CspKeyContainerInfo.UniqueKeyContainerName)"',
+    `  icacls.exe $keyFile /inheritance:r /grant:r '*${SID.system}:F' '*${SID.administrators}:F' '*${SID.networkService}:R' /Q | Out-Null`,
+    '  if ($LASTEXITCODE -ne 0) { throw "icacls failed on $keyFile" }',
+    '  $certificate.PrivateKey = $rsa',
+    `  $certificate.FriendlyName = '${RDP_CERTIFICATE_FRIENDLY_NAME}'`,
+    '  $store.Add($certificate)',
+    '}',
+    '$key = $null',
+    '$listener = Get-CimInstance -Namespace \'root\\cimv2\\TerminalServices\' -ClassName Win32_TSGeneralSetting -Filter "TerminalName=\'RDP-Tcp\'"',
+    '$listener | Set-CimInstance -Property @{ SSLCertificateSHA1Hash = $certificate.Thumbprint }',
+    `$store.Certificates | Where-Object { $_.FriendlyName -eq '${RDP_CERTIFICATE_FRIENDLY_NAME}' -and $_.Thumbprint -ne $certificate.Thumbprint } | ForEach-Object { $store.Remove($_) }`,
+    '$store.Close()',
+  ];
 }
 
 /**

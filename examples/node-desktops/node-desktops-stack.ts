@@ -2,6 +2,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { DesktopCertificateAuthority } from '../../constructs/certificates/desktop-certificate-authority';
 import { DesktopCluster } from '../../constructs/cluster/desktop-cluster';
 import { NodeDesktopDirectory } from '../../constructs/node-desktops/node-desktop-directory';
 import { NodeDesktopIsolation } from '../../constructs/node-desktops/node-desktop-isolation';
@@ -27,8 +28,17 @@ export class NodeDesktopsExampleStack extends Stack {
   constructor(scope: Construct, id: string, props: NodeDesktopsExampleProps) {
     super(scope, id, props);
 
-    const platform = new DesktopCluster(this, 'Desktops', { clusterName: 'desktops', availabilityZones: props.availabilityZones });
+    const platform = new DesktopCluster(this, 'Desktops', {
+      clusterName: 'desktops',
+      availabilityZones: props.availabilityZones,
+      systemNamespaces: ['cert-manager'],
+    });
     const karpenter = platform.addKarpenter('Karpenter');
+
+    // Each session's node presents a certificate for its Service name from this CA; the gateway
+    // (another app) trusts it with `rdpCertificateAuthority:
+    // DesktopCertificateAuthority.fromIssuerName(this, 'Ca', 'desktop-rdp-ca')`.
+    const certificates = new DesktopCertificateAuthority(this, 'DesktopCertificates', { cluster: platform.cluster, clusterReady: platform.systemReady });
 
     // RDS SALs: the endpoint is the only CloudFormation part; users are subscribed by API.
     new RdsLicenseServerEndpoint(this, 'RdsSal', {
@@ -40,6 +50,7 @@ export class NodeDesktopsExampleStack extends Stack {
       karpenter,
       isolation: NodeDesktopIsolation.sharedPool({ maxDesktops: 200 }),
       rdpClientSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'Guacd', props.guacdSecurityGroupId),
+      certificateAuthority: certificates,
       warmDesktops: 2,
       directory: NodeDesktopDirectory.awsManagedMicrosoftAd({
         domainName: 'corp.example.com',

@@ -142,6 +142,24 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(parameters['ignore-cert']).toBe('false');
   });
 
+  test('node desktop connections verify the desktop certificate strictly: the pools use the CA guacd trusts, cert-manager runs on Fargate', () => {
+    const output = template.findOutputs('SampleNodeDesktopConnection').SampleNodeDesktopConnection.Value as string;
+    const parameters = (JSON.parse(output) as { parameters: Record<string, string> }).parameters;
+    expect(parameters['ignore-cert']).toBe('false');
+    expect(parameters).not.toHaveProperty('cert-tofu');
+    expect(parameters).not.toHaveProperty('cert-fingerprints');
+    expect(stack.gateway.rdpCertificateAuthority).toBe(stack.certificateAuthority);
+    for (const desktops of [stack.dedicatedNodeDesktops, stack.sharedNodeDesktops]) {
+      expect(desktops.certificateAuthority).toBe(stack.certificateAuthority);
+      expect(desktops.sessionTemplate.rdpCertificate?.issuerName).toBe(stack.certificateAuthority.issuerName);
+    }
+    const objects = kubernetesObjectsOf(template);
+    const guacd = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'guacamole-guacd')!;
+    expect(JSON.stringify(guacd)).toContain('"SSL_CERT_FILE"');
+    expect(objects.filter((o) => o.kind === 'ClusterIssuer').map((o) => o.metadata?.name)).toEqual(expect.arrayContaining([stack.certificateAuthority.issuerName]));
+    template.hasResourceProperties('AWS::EKS::FargateProfile', { Selectors: [{ Namespace: 'cert-manager' }] });
+  });
+
   test('no plaintext secret or default credential in the template, its manifests or Helm values', () => {
     expect(scanTemplateForSecrets(template)).toEqual([]);
   });

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Testing } from 'cdk8s';
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
+import { RdpCertificateValidation } from '../../constructs/guacamole/rdp-certificate-validation';
 import { CapacityType } from '../../constructs/karpenter/node-pool-types';
 import { WindowsVersion } from '../../constructs/karpenter/windows-version';
 import { IDesktopAmiSource, NodeDesktopAmi } from '../../constructs/node-desktops/node-desktop-ami';
@@ -183,10 +184,12 @@ describe('NodeDesktops with a NodePool per user', () => {
 
   test('rdpConnectionFor gives the gateway the session Service with NLA', () => {
     // WHEN
-    const connection = nd.rdpConnectionFor('alice@example.com', { name: 'Alice\'s desktop' });
+    const connection = nd.rdpConnectionFor('alice@example.com', { name: 'Alice\'s desktop', certificateValidation: RdpCertificateValidation.fingerprints(['sha256:ab:cd']) });
     // THEN
     expect(connection.hostname).toBe(`nd-${alice}.node-desktops.svc.cluster.local`);
     expect(connection.parameters()).toMatchObject({ port: '3389', security: 'nla', 'ignore-cert': 'false' });
+    // Without a desktop CA, no default check would accept the node's self-signed certificate.
+    expect(() => nd.rdpConnectionFor('alice@example.com', { name: 'Alice\'s desktop' })).toThrow(/NodeDesktops\.rdpConnectionFor\.certificateValidation/);
   });
 });
 

@@ -77,6 +77,25 @@ const schemaSources: Array<() => Map<string, JsonSchema>> = [
 
 let schemas: Map<string, JsonSchema> | undefined;
 
+/**
+ * cert-manager kinds, checked with the validators that @kubernetes-models/cert-manager compiled
+ * from cert-manager's CRDs: types, required fields, enums and patterns. They do not reject
+ * unknown fields; the objects are built with the typed bindings generated from the v1.20.3 CRDs
+ * (`constructs/imports/cert-manager.io.ts`), where an unknown field does not compile.
+ */
+const modelValidators: Record<string, () => (obj: KubernetesObject) => void> = {
+  'cert-manager.io/v1/Certificate': () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Certificate } = require('@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate');
+    return (obj) => new Certificate(obj).validate();
+  },
+  'cert-manager.io/v1/ClusterIssuer': () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ClusterIssuer } = require('@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer');
+    return (obj) => new ClusterIssuer(obj).validate();
+  },
+};
+
 /** Registers more schemas (e.g. KubeVirt, CDI) keyed by "group/version/Kind". */
 export function registerSchemas(extra: Map<string, JsonSchema>): void {
   loadSchemas();
@@ -107,9 +126,17 @@ function gvkKey(obj: KubernetesObject): string {
  * must be checked.
  */
 export function validateKubernetesObject(obj: KubernetesObject): string[] {
+  const key = gvkKey(obj);
+  if (modelValidators[key] !== undefined) {
+    try {
+      modelValidators[key]()(obj);
+      return [];
+    } catch (e) {
+      return [`${obj.kind}/${obj.metadata?.name ?? '?'} ${(e as Error).message}`];
+    }
+  }
   const all = loadSchemas();
   if (all.size === 0) return [];
-  const key = gvkKey(obj);
   const schema = all.get(key);
   if (!schema) return [`no upstream schema known for ${key}`];
   let validate = validators.get(key);

@@ -1,0 +1,3 @@
+export * from './desktop-certificate-authority';
+export * from './desktop-certificate-authority-chart';
+export * from './desktop-certificates';
