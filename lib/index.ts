@@ -10,6 +10,7 @@ export * from '../constructs/certificates';
 export * from '../constructs/guacamole';
 export * from '../constructs/portainer';
 export * from '../constructs/sessions';
+export * from '../constructs/isolation';
 export * from '../constructs/node-desktops';
 export * from './aws-solutions-audit';
 export * from './windows-desktops-stack';

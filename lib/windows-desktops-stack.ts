@@ -31,6 +31,8 @@ import { DesktopKind } from '../constructs/sessions/api';
 import { DesktopClassObject } from '../constructs/sessions/desktop-class';
 import { DesktopSessionService } from '../constructs/sessions/desktop-session-service';
 import { PAUSE_IMAGE } from '../constructs/common/versions';
+import { UserIsolationMode } from '../constructs/isolation/desktop-user';
+import { DesktopUsers } from '../constructs/isolation/desktop-users';
 
 /**
  * Props of the reference stack.
@@ -98,6 +100,10 @@ export class WindowsDesktopsStack extends Stack {
   public readonly vmHosts: VmHostPool;
   /** ECR repository the golden Windows 11 image is pushed to (the sample desktop is cloned from it). */
   public readonly goldenImageRepository: ecr.Repository;
+  /** KVM hosts of one user each, from one pool (user label declared with `Exists`). */
+  public readonly userHosts: VmHostPool;
+  /** Two users per isolation mode, each with a namespace, quota, policies, pool and halted VM desktop. */
+  public readonly users: DesktopUsers;
   /** KubeVirt + CDI, installed at deploy time from their pinned releases. */
   public readonly kubevirt: KubeVirt;
   /** The desktop VM template: a halted Windows 11 VM cloned from the golden image. */
@@ -181,6 +187,8 @@ export class WindowsDesktopsStack extends Stack {
       cluster: this.desktopCluster.cluster,
       hostPool: this.vmHosts,
     });
+    // One host per user for isolated users, under the same licensing basis as the other VM hosts.
+    this.userHosts = new VmHostPool(this, 'UserHosts', { karpenter: this.karpenter, guestLicensing: this.vmHosts.guestLicensing, perUserHosts: true });
     const desktops = new cdk8s.Chart(new cdk8s.App(), 'Desktops');
     new k8s.KubeNamespace(desktops, 'Namespace', { metadata: { name: DESKTOP_NAMESPACE } });
     // The golden image comes from a repository of this stack; until an image is pushed there
@@ -206,7 +214,26 @@ export class WindowsDesktopsStack extends Stack {
       runStrategy: RunStrategy.HALTED,
       sysprepSecretName: 'sample-desktop-sysprep',
     });
-    this.kubevirt.addCdk8sChart('Desktops', desktops);
+    const desktopsManifest = this.kubevirt.addCdk8sChart('Desktops', desktops);
+
+    // Per-user isolation: two users with a host each from the shared per-user pool, two with a
+    // NodePool of their own. Desktops stay halted until a session starts them.
+    this.users = new DesktopUsers(this, 'Users', {
+      cluster: this.desktopCluster.cluster,
+      users: [
+        { id: 'alice@example.com', displayName: 'Alice', isolation: UserIsolationMode.SHARED_POOL },
+        { id: 'bob@example.com', displayName: 'Bob', isolation: UserIsolationMode.SHARED_POOL },
+        { id: 'carol@example.com', displayName: 'Carol', isolation: UserIsolationMode.DEDICATED_POOL },
+        { id: 'dave@example.com', displayName: 'Dave', isolation: UserIsolationMode.DEDICATED_POOL },
+      ],
+      goldenImage: windows11,
+      vmDesktop: { runStrategy: RunStrategy.HALTED },
+      sharedPool: this.userHosts,
+      dedicatedPoolTemplate: this.vmHosts,
+      kubevirt: this.kubevirt,
+    });
+    // The clone bindings go into the golden image's namespace, which the desktops chart creates.
+    this.users.node.addDependency(desktopsManifest);
 
     // The internal CA of desktop RDP certificates: node desktops present a certificate for
     // their session Service's name, and guacd verifies it against this CA.

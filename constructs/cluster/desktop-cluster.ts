@@ -426,7 +426,9 @@ export class DesktopCluster extends Construct {
     // ---- EKS managed add-ons ----------------------------------------------------------------
     // Windows nodes need the VPC CNI's Windows IPAM (a string "true", as the add-on schema wants).
     claimUnique(this.cluster, 'EKS add-on', 'vpc-cni', this, 'DesktopCluster', VPC_CNI_FIX);
-    this.vpcCni = this.addAddon('VpcCni', 'vpc-cni', addonVersion('vpcCni'), { enableWindowsIpam: 'true' });
+    // Its network policy agent enforces the per-user namespaces' NetworkPolicies (without it
+    // they are accepted and ignored).
+    this.vpcCni = this.addAddon('VpcCni', 'vpc-cni', addonVersion('vpcCni'), { enableWindowsIpam: 'true', enableNetworkPolicy: 'true' });
     this.addAddon('KubeProxy', 'kube-proxy', addonVersion('kubeProxy'));
     // The cluster creates this add-on lazily (and would again if someone asked for it): use its
     // copy and pin it, rather than adding a second add-on of the same name.

@@ -48,6 +48,20 @@ export const SESSION_NAMESPACE_LABEL = `${LABEL_DOMAIN}/session-namespace`;
 /** Label keys and label values of the objects the session runtime itself runs (controller, broker). */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 
+/** Label the API server puts on every namespace, with the namespace's name (network policies select it). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** Pod Security admission label keys (`enforce`, `audit`, `warn`) of a namespace. */
+export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+export const POD_SECURITY_AUDIT_LABEL = 'pod-security.kubernetes.io/audit';
+export const POD_SECURITY_WARN_LABEL = 'pod-security.kubernetes.io/warn';
+
+/** Label with the kind of a user's desktop (`vm` or `node`), on per-user namespaces. */
+export const DESKTOP_KIND_LABEL = `${LABEL_DOMAIN}/desktop-kind`;
+
+/** Labels of the gateway's guacd pods: the only pods a desktop accepts RDP from. */
+export const GUACD_POD_LABELS: Readonly<Record<string, string>> = Object.freeze({ [APP_NAME_LABEL]: 'guacd' });
+
 /**
  * Taint key of the nodes of a node-desktop pool (`desktop.io/node-desktop=<pool name>:NoSchedule`):
  * only session pods of that pool tolerate it, so nothing else lands on a desktop node.

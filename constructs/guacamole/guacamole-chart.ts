@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { restrictedPodSecurityContext } from '../common/pod-security';
 import { DesktopCertificateIssuer, renderTrustAnchorCertificate } from '../certificates/desktop-certificates';
 import { AWS_CLI_IMAGE, GUACAMOLE_IMAGE, GUACD_IMAGE, KUBECTL_IMAGE, POSTGRES_CLIENT_IMAGE } from '../common/versions';
+import { GUACD_POD_LABELS } from '../common/well-known';
 import { OpenIdSignInOptions } from './guacamole-authentication';
 import { ExternalSecret, SecretStore, SecurityGroupPolicy } from './private/custom-resources';
 import { applySchemaScript, CREDENTIALS_DIR, extractSchemaScript, fetchMasterSecretScript, pruneRecordingsScript, SCHEMA_DIR } from './private/scripts';
@@ -262,7 +263,8 @@ export class GuacamoleChart extends Chart {
     if (props.rdpTrust !== undefined) {
       renderTrustAnchorCertificate(this, 'GuacdRdpTrust', { name: GUACD_RDP_TRUST, namespace: props.namespace, issuer: props.rdpTrust });
     }
-    const guacdLabels = { 'app.kubernetes.io/name': 'guacd', 'app.kubernetes.io/instance': GUACD };
+    // Desktops' network policies admit RDP from pods with GUACD_POD_LABELS.
+    const guacdLabels = { ...GUACD_POD_LABELS, 'app.kubernetes.io/instance': GUACD };
     const recordingVolume: k8s.Volume[] = props.recording ? [{ name: 'recordings', persistentVolumeClaim: { claimName: RECORDINGS_CLAIM } }] : [];
     new k8s.KubeDeployment(this, 'Guacd', {
       metadata: meta(GUACD, { labels: guacdLabels }),

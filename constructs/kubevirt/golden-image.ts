@@ -22,6 +22,11 @@ export const GOLDEN_IMAGE_LABEL = `${LABEL_DOMAIN}/golden-image`;
 const MIN_IMAGE_GIB = 32;
 const MAX_IMAGE_GIB = 16384;
 
+/** Name of the Role that grants cloning the golden image `name` (bound per namespace). */
+export function goldenImageCloneRoleName(name: string): string {
+  return `${name}-clone`;
+}
+
 /**
  * A golden image desktops clone their root disk from: the namespace and name of its
  * DataSource. `GoldenImage` implements it; an image imported some other way can be described
@@ -187,7 +192,7 @@ export class GoldenImage extends Construct implements GoldenImageReference {
     // Clone permission for desktops: KubeVirt asks whether the VM's service account may
     // create `datavolumes/source` here.
     const cloner = new k8s.KubeRole(this, 'CloneRole', {
-      metadata: { name: `${name}-clone`, namespace, labels },
+      metadata: { name: goldenImageCloneRoleName(name), namespace, labels },
       rules: [
         { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes/source'], verbs: ['create'] },
         { apiGroups: ['cdi.kubevirt.io'], resources: ['datasources'], resourceNames: [name], verbs: ['get'] },

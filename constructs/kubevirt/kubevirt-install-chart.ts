@@ -2,8 +2,10 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { restrictedPodSecurityContext } from '../common/pod-security';
+import { DEDICATED_USER_TAINT_KEY } from '../common/well-known';
 import * as cdi from '../imports/cdi.kubevirt.io';
 import * as kubevirt from '../imports/kubevirt.io';
+import { TaintEffect } from '../karpenter/node-pool-types';
 import { contentHash } from './private/content-hash';
 import { cdiNodePlacement, coreTolerations, kubevirtNodePlacement } from './private/placement';
 import { VmHostPlacement } from './vm-host-placement';
@@ -122,8 +124,11 @@ export class KubeVirtInstallChart extends Chart {
       spec: {
         imagePullPolicy: kubevirt.V1KubeVirtSpecImagePullPolicy.IF_NOT_PRESENT,
         // virt-api, virt-controller (infra) and virt-handler (workloads) on the VM hosts.
+        // virt-handler must run on every host that can run a desktop, including hosts
+        // dedicated to one user (tainted `dedicated-user[=<user>]:NoSchedule`): it tolerates
+        // that key whatever its value.
         infra: { nodePlacement: kubevirtNodePlacement(props.placement) },
-        workloads: { nodePlacement: kubevirtNodePlacement(props.placement) },
+        workloads: { nodePlacement: kubevirtNodePlacement(everyDesktopHost(props.placement)) },
         configuration: {
           // Persistent TPM and EFI state (GA) lives in a PVC of this class; unset, KubeVirt
           // uses the default class with ReadWriteOnce (set, it would ask for ReadWriteMany).
@@ -144,7 +149,9 @@ export class KubeVirtInstallChart extends Chart {
         imagePullPolicy: cdi.V1Beta1CdiSpecImagePullPolicy.IF_NOT_PRESENT,
         infra: cdiNodePlacement(props.placement),
         // Importer, uploader and cloner pods mount EBS volumes: EC2 VM hosts, never Fargate.
-        workload: cdiNodePlacement(props.placement),
+        // A desktop's root disk binds on its first consumer (the desktop on a host dedicated
+        // to its user), so they must be able to follow it there.
+        workload: cdiNodePlacement(everyDesktopHost(props.placement)),
         uninstallStrategy: 'BlockUninstallIfWorkloadsExist',
       },
     }) as Record<string, unknown>;
@@ -297,6 +304,19 @@ export class KubeVirtInstallChart extends Chart {
       reclaimPolicy: 'Retain',
     });
   }
+}
+
+/**
+ * The placement plus an `Exists` toleration of the per-user taint key (`dedicated-user`, with or
+ * without a value): what node agents (virt-handler) and per-disk workers (CDI) need to reach
+ * every VM host, shared or dedicated to one user.
+ */
+export function everyDesktopHost(placement: VmHostPlacement): VmHostPlacement {
+  if (placement.toleratedTaints.some((t) => t.key === DEDICATED_USER_TAINT_KEY && t.value === undefined)) return placement;
+  return {
+    nodeSelector: placement.nodeSelector,
+    toleratedTaints: [...placement.toleratedTaints, { key: DEDICATED_USER_TAINT_KEY, effect: TaintEffect.NO_SCHEDULE }],
+  };
 }
 
 /** The part of a Deployment that the operator placement patch sets. */

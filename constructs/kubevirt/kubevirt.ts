@@ -2,6 +2,7 @@ import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cdk8s from 'cdk8s';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
+import { guardChartHandover } from '../common/chart-handover';
 import { dependOnAlbController, IEksCluster } from '../common/eks-cluster';
 import { claimUnique } from '../common/uniqueness';
 import { addWarning } from '../common/warnings';
@@ -252,6 +253,7 @@ export class KubeVirt extends Construct {
       userDiskKmsKeyId: props.userDiskEncryptionKey?.keyArn,
     });
     this.manifest = cluster.addCdk8sChart(`KubeVirt${Names.uniqueId(this)}`, this.installChart);
+    guardChartHandover(this.manifest, this.installChart, 'KubeVirt.installChart');
     const ready = new DependencyGroup(this.manifest);
     if (waitForReadiness) {
       // Two waits of up to `readinessTimeout` each, so that a first deploy can take a host
@@ -299,7 +301,9 @@ export class KubeVirt extends Construct {
 
   /**
    * Applies a cdk8s chart (golden images, desktop VMs, ...) to the cluster once KubeVirt and
-   * CDI are ready. Create the chart in its own `cdk8s.App`.
+   * CDI are ready. Create the chart in its own `cdk8s.App`, and add every object before
+   * calling this: the chart is rendered now, and synthesis fails if it grows afterwards. For
+   * per-user objects of many users use `DesktopUsers`, which splits them into manifests.
    *
    * @param id  id of the manifest, unique among this construct's charts
    * @param chart  the chart to apply
@@ -307,6 +311,7 @@ export class KubeVirt extends Construct {
    */
   public addCdk8sChart(id: string, chart: cdk8s.Chart): Construct {
     const manifest = this.cluster.addCdk8sChart(`${Names.uniqueId(this)}${id}`, chart);
+    guardChartHandover(manifest, chart, `KubeVirt.addCdk8sChart('${id}')`);
     manifest.node.addDependency(this.ready);
     // Desktops come with Services (RDP): the ALB controller's Service webhook must be up.
     dependOnAlbController(manifest, this.cluster);

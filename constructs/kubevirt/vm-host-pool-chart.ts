@@ -8,9 +8,11 @@ import {
 } from '../imports/karpenter.k8s.aws';
 import {
   NodeOverlay,
+  NodeOverlayProps,
   NodeOverlaySpecCapacity,
   NodeOverlaySpecRequirementsOperator,
   NodePool,
+  NodePoolProps,
   NodePoolSpecDisruptionBudgets,
   NodePoolSpecDisruptionConsolidationPolicy,
   NodePoolSpecLimits,
@@ -95,6 +97,76 @@ export interface VmHostPoolChartProps {
    * @default - none (treated as 0)
    */
   readonly weight?: number;
+  /**
+   * A node label key the pool declares with operator `Exists`: each pod's nodeSelector value
+   * of that key is put on the node Karpenter launches for it (one host per user).
+   * @default - none
+   */
+  readonly perPodLabelKey?: string;
+}
+
+/**
+ * The NodePool of a VM host pool, as typed props: `VmHostPoolChart` renders it, and per-user
+ * pools derive theirs from the same settings (same EC2NodeClass, their own label and taint).
+ */
+export function vmHostNodePoolProps(props: VmHostPoolChartProps): NodePoolProps {
+  const requirement = (key: string, values: string[]): NodePoolSpecTemplateSpecRequirements =>
+    ({ key, operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values });
+  const requirements = [
+    requirement('kubernetes.io/os', ['linux']),
+    // The desktops are x86-64 Windows guests (q35 machine type).
+    requirement('kubernetes.io/arch', ['amd64']),
+    requirement('karpenter.sh/capacity-type', props.capacityTypes),
+    requirement('karpenter.k8s.aws/instance-family', props.instanceFamilies),
+  ];
+  if (props.tenancy !== undefined) {
+    // Explicit: shared or dedicated hardware is the guests' licensing basis.
+    requirements.splice(3, 0, requirement('karpenter.k8s.aws/instance-tenancy', [props.tenancy]));
+  }
+  if (props.instanceSizes !== undefined) {
+    requirements.push(requirement('karpenter.k8s.aws/instance-size', props.instanceSizes));
+  }
+  if (props.perPodLabelKey !== undefined) {
+    requirements.push({ key: props.perPodLabelKey, operator: NodePoolSpecTemplateSpecRequirementsOperator.EXISTS });
+  }
+  return {
+    metadata: { name: props.nodePoolName },
+    spec: {
+      template: {
+        metadata: { labels: props.nodeLabels },
+        spec: {
+          nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: props.nodeClassName },
+          requirements,
+          taints: props.taints,
+          expireAfter: props.expireAfter,
+        },
+      },
+      disruption: {
+        consolidationPolicy: NodePoolSpecDisruptionConsolidationPolicy.WHEN_EMPTY,
+        consolidateAfter: props.consolidateAfter,
+        budgets: props.budgets,
+      },
+      limits: {
+        cpu: NodePoolSpecLimits.fromNumber(props.cpuLimit),
+        memory: NodePoolSpecLimits.fromString(props.memoryLimit),
+      },
+      weight: props.weight,
+    },
+  };
+}
+
+/**
+ * The NodeOverlay that tells Karpenter the pool's hosts offer `deviceCapacity` (KubeVirt's
+ * devices): every NodePool of VM hosts needs one, per-user pools included.
+ */
+export function vmHostDeviceOverlayProps(nodePoolName: string, deviceCapacity: Record<string, string>): NodeOverlayProps {
+  return {
+    metadata: { name: `${nodePoolName}-kubevirt-devices` },
+    spec: {
+      requirements: [{ key: 'karpenter.sh/nodepool', operator: NodeOverlaySpecRequirementsOperator.IN, values: [nodePoolName] }],
+      capacity: Object.fromEntries(Object.entries(deviceCapacity).map(([k, v]) => [k, NodeOverlaySpecCapacity.fromString(v)])),
+    },
+  };
 }
 
 /**
@@ -140,59 +212,13 @@ export class VmHostPoolChart extends Chart {
       },
     });
 
-    const requirement = (key: string, values: string[]): NodePoolSpecTemplateSpecRequirements =>
-      ({ key, operator: NodePoolSpecTemplateSpecRequirementsOperator.IN, values });
-    const requirements = [
-      requirement('kubernetes.io/os', ['linux']),
-      // The desktops are x86-64 Windows guests (q35 machine type).
-      requirement('kubernetes.io/arch', ['amd64']),
-      requirement('karpenter.sh/capacity-type', props.capacityTypes),
-      requirement('karpenter.k8s.aws/instance-family', props.instanceFamilies),
-    ];
-    if (props.tenancy !== undefined) {
-      // Explicit: shared or dedicated hardware is the guests' licensing basis.
-      requirements.splice(3, 0, requirement('karpenter.k8s.aws/instance-tenancy', [props.tenancy]));
-    }
-    if (props.instanceSizes !== undefined) {
-      requirements.push(requirement('karpenter.k8s.aws/instance-size', props.instanceSizes));
-    }
-
-    this.nodePool = new NodePool(this, 'NodePool', {
-      metadata: { name: props.nodePoolName },
-      spec: {
-        template: {
-          metadata: { labels: props.nodeLabels },
-          spec: {
-            nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: props.nodeClassName },
-            requirements,
-            taints: props.taints,
-            expireAfter: props.expireAfter,
-          },
-        },
-        disruption: {
-          consolidationPolicy: NodePoolSpecDisruptionConsolidationPolicy.WHEN_EMPTY,
-          consolidateAfter: props.consolidateAfter,
-          budgets: props.budgets,
-        },
-        limits: {
-          cpu: NodePoolSpecLimits.fromNumber(props.cpuLimit),
-          memory: NodePoolSpecLimits.fromString(props.memoryLimit),
-        },
-        weight: props.weight,
-      },
-    });
+    this.nodePool = new NodePool(this, 'NodePool', vmHostNodePoolProps(props));
 
     if (props.deviceCapacity !== undefined) {
       // Karpenter only launches a node for a pending pod whose requests fit the instance
       // type's capacity; device plugin resources appear on the node after virt-handler
       // starts, so the pool declares them here (alpha: Karpenter's nodeOverlay feature gate).
-      this.deviceOverlay = new NodeOverlay(this, 'DeviceOverlay', {
-        metadata: { name: `${props.nodePoolName}-kubevirt-devices` },
-        spec: {
-          requirements: [{ key: 'karpenter.sh/nodepool', operator: NodeOverlaySpecRequirementsOperator.IN, values: [props.nodePoolName] }],
-          capacity: Object.fromEntries(Object.entries(props.deviceCapacity).map(([k, v]) => [k, NodeOverlaySpecCapacity.fromString(v)])),
-        },
-      });
+      this.deviceOverlay = new NodeOverlay(this, 'DeviceOverlay', vmHostDeviceOverlayProps(props.nodePoolName, props.deviceCapacity));
     }
   }
 }

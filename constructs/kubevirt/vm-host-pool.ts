@@ -1,6 +1,7 @@
 import { Names, Size, Token } from 'aws-cdk-lib';
 import * as cdk8s from 'cdk8s';
 import { Construct, IConstruct, IDependable } from 'constructs';
+import { guardChartHandover } from '../common/chart-handover';
 import { IEksCluster } from '../common/eks-cluster';
 import { claimUnique } from '../common/uniqueness';
 import { checkProps, isArrayOf, isConstruct, isEnumMember, isShape, isString, required, validateDns1123Label, validateNonEmpty } from '../common/validate';
@@ -16,15 +17,16 @@ import {
   KarpenterDuration,
   KarpenterPoolOptions,
   NodeTaint,
+  TaintEffect,
 } from '../karpenter/node-pool-types';
 import { renderTaints } from '../karpenter/private/node-pool-validation';
 import { POOL_OPTION_TYPES, resolvePoolSettings } from '../karpenter/private/pool-settings';
 import { kubevirtDeviceCapacity, kubevirtHostLabels } from './kubevirt-host-requirements';
 import { GUEST_LICENSING_TAG, VmGuestLicensing } from './vm-guest-licensing';
 import { VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
-import { VmHostPoolChart } from './vm-host-pool-chart';
+import { VmHostPoolChart, VmHostPoolChartProps } from './vm-host-pool-chart';
 import { addWarning } from '../common/warnings';
-import { LABEL_DOMAIN } from '../common/well-known';
+import { DEDICATED_USER_TAINT_KEY, LABEL_DOMAIN, USER_LABEL } from '../common/well-known';
 
 /**
  * Instance families that support EC2 nested virtualization (8th generation Intel: C8i, M8i,
@@ -51,6 +53,12 @@ export const BARE_METAL_FAMILIES: readonly string[] = Object.freeze([
 
 /** Values of `karpenter.k8s.aws/instance-size` of bare-metal instances (`metal`, `metal-24xl`, ...). */
 export const BARE_METAL_SIZES: readonly string[] = Object.freeze(['metal', 'metal-16xl', 'metal-24xl', 'metal-32xl', 'metal-48xl', 'metal-96xl']);
+
+/**
+ * Taint of the hosts of a `perUserHosts` pool, `dedicated-user:NoSchedule` without a value:
+ * desktops of isolated users tolerate it (and select their own user label); nothing else does.
+ */
+export const PER_USER_HOST_TAINT: NodeTaint = Object.freeze({ key: DEDICATED_USER_TAINT_KEY, effect: TaintEffect.NO_SCHEDULE });
 
 /** Node label telling which kind of KVM a host has (`nested` or `metal`). */
 export const VM_HOST_VIRTUALIZATION_LABEL = `${LABEL_DOMAIN}/vm-host-virtualization`;
@@ -157,6 +165,17 @@ export interface VmHostPoolOptions extends KarpenterPoolOptions {
    * @default - none
    */
   readonly additionalTaints?: NodeTaint[];
+
+  /**
+   * One host per user from this one pool: the pool declares the user label
+   * (`desktop.io/user-id`) with operator `Exists`, so each desktop's nodeSelector value is put
+   * on the host Karpenter launches for it, and taints its hosts `dedicated-user:NoSchedule` so
+   * that only desktops of isolated users (and KubeVirt's node agent) land there. Give each
+   * user a desktop with `DesktopUserIsolation` (mode `UserIsolationMode.SHARED_POOL`).
+   * Keep a second, ordinary pool for KubeVirt's control plane and shared desktops.
+   * @default false
+   */
+  readonly perUserHosts?: boolean;
 }
 
 /**
@@ -209,6 +228,13 @@ export class VmHostPool extends Construct implements IVmHostPool {
   public readonly chart: VmHostPoolChart;
   /** The Kubernetes manifest that applies `chart` to the cluster. */
   public readonly manifest: Construct;
+  /** True when each host serves one user (`perUserHosts`). */
+  public readonly perUserHosts: boolean;
+  /**
+   * The pool's resolved settings, as rendered into `chart`: per-user pools derive their
+   * NodePool from them and share this pool's EC2NodeClass.
+   */
+  public readonly settings: VmHostPoolChartProps;
 
   constructor(scope: Construct, id: string, props: VmHostPoolProps) {
     super(scope, id);
@@ -231,7 +257,8 @@ export class VmHostPool extends Construct implements IVmHostPool {
     const dedicated = guestLicensing.dedicated;
     const virtualization = props.virtualization ?? (dedicated ? VmHostVirtualization.BARE_METAL : VmHostVirtualization.NESTED);
     const nested = virtualization === VmHostVirtualization.NESTED;
-    const name = props.name ?? `vm-hosts-${virtualization}`;
+    const perUserHosts = props.perUserHosts ?? false;
+    const name = props.name ?? (perUserHosts ? `vm-hosts-${virtualization}-per-user` : `vm-hosts-${virtualization}`);
     const instanceFamilies = props.instanceFamilies ?? (nested ? ['c8i', 'm8i', 'r8i'] : ['c7i', 'm7i', 'r7i']);
     const additionalTaints = props.additionalTaints ?? [];
     const settings = resolvePoolSettings(p, karpenter, props, {
@@ -262,12 +289,13 @@ export class VmHostPool extends Construct implements IVmHostPool {
     validateDns1123Label(`${p}.name`, name);
     validateInstanceFamilies(`${p}.instanceFamilies`, instanceFamilies, virtualization);
     const kubevirtLabels = kubevirtHostLabels();
-    for (const reserved of [VM_HOST_LABEL, VM_HOST_VIRTUALIZATION_LABEL, ...Object.keys(kubevirtLabels)]) {
+    for (const reserved of [VM_HOST_LABEL, VM_HOST_VIRTUALIZATION_LABEL, USER_LABEL, ...Object.keys(kubevirtLabels)]) {
       if (reserved in settings.labels) {
         throw new ValidationError(`${p}.labels`, `sets "${reserved}", which the pool sets itself (KubeVirt and the desktops select it); remove it.`);
       }
     }
-    const taintValues = renderTaints(`${p}.additionalTaints`, [VM_HOST_TAINT], additionalTaints);
+    const ownTaints: NodeTaint[] = perUserHosts ? [VM_HOST_TAINT, PER_USER_HOST_TAINT] : [VM_HOST_TAINT];
+    const taintValues = renderTaints(`${p}.additionalTaints`, ownTaints, additionalTaints);
     // Two host pools of one virtualization get one default name: the check catches them too.
     claimUnique(cluster, 'NodePool', name, this, `${p}.name`, NODE_POOL_NAME_FIX.replace('pools of one Windows version', 'host pools of one virtualization'));
     if (settings.capacityTypes.includes(CapacityType.SPOT)) {
@@ -276,7 +304,7 @@ export class VmHostPool extends Construct implements IVmHostPool {
     }
 
     // Children: the chart lives in its own cdk8s app; the cluster's kubectl handler applies it.
-    this.chart = new VmHostPoolChart(new cdk8s.App(), 'VmHostPool', {
+    const settingsProps: VmHostPoolChartProps = {
       nodePoolName: name,
       nodeClassName: name,
       nodeRoleName: karpenter.linuxNodeRole.roleName,
@@ -305,9 +333,12 @@ export class VmHostPool extends Construct implements IVmHostPool {
       cpuLimit: settings.cpuLimit,
       memoryLimit: settings.memoryLimit,
       weight: settings.weight,
-    });
+      perPodLabelKey: perUserHosts ? USER_LABEL : undefined,
+    };
+    this.chart = new VmHostPoolChart(new cdk8s.App(), 'VmHostPool', settingsProps);
     // The manifest lives under the cluster (where kubectl runs): a path-derived id keeps it unique.
     this.manifest = cluster.addCdk8sChart(`VmHostPool${Names.uniqueId(this)}`, this.chart);
+    guardChartHandover(this.manifest, this.chart, 'VmHostPool.chart');
 
     // Attributes.
     this.cluster = cluster;
@@ -316,7 +347,9 @@ export class VmHostPool extends Construct implements IVmHostPool {
     this.virtualization = virtualization;
     this.guestLicensing = guestLicensing;
     this.instanceFamilies = [...instanceFamilies];
-    this.taints = [VM_HOST_TAINT, ...additionalTaints];
+    this.taints = [...ownTaints, ...additionalTaints];
+    this.perUserHosts = perUserHosts;
+    this.settings = settingsProps;
     this.placement = { nodeSelector: { [VM_HOST_LABEL]: 'true' }, toleratedTaints: [...this.taints] };
 
     // Karpenter reads NodeOverlays only behind its alpha feature gate: switch it on in the

@@ -1,4 +1,5 @@
 import { SESSIONS_API_GROUP } from '../common/well-known';
+import { DesktopKind } from '../common/desktop-kind';
 
 /**
  * The session API's types, shared by the CRD chart, the controller, the broker and the SDK.
@@ -72,13 +73,7 @@ export enum DisconnectAction {
 export const SESSION_SIZES = ['small', 'medium', 'large', 'xlarge'] as const;
 export type SessionSize = typeof SESSION_SIZES[number];
 
-/** Kinds of desktop a class gives. */
-export enum DesktopKind {
-  /** A KubeVirt Windows VM on a Linux KVM host. */
-  VM = 'VM',
-  /** A dedicated Windows Server node with Desktop Experience. */
-  NODE = 'Node',
-}
+export { DesktopKind };
 
 /** How a user's desktop is isolated from other users'. */
 export enum IsolationMode {

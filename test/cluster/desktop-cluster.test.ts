@@ -170,10 +170,10 @@ describe('DesktopCluster with defaults', () => {
     expect(cluster.karpenterNamespace).toBe('karpenter');
   });
 
-  test('vpc-cni is pinned with Windows IPAM on, as a string', () => {
+  test('vpc-cni is pinned with Windows IPAM and network policy enforcement on, as strings', () => {
     const [, vpcCni] = addon(template, 'vpc-cni');
     expect(vpcCni.Properties.AddonVersion).toBe(EKS_ADDON_VERSIONS.vpcCni);
-    expect(JSON.parse(vpcCni.Properties.ConfigurationValues as string)).toEqual({ enableWindowsIpam: 'true' });
+    expect(JSON.parse(vpcCni.Properties.ConfigurationValues as string)).toEqual({ enableWindowsIpam: 'true', enableNetworkPolicy: 'true' });
     expect(vpcCni.Properties.ResolveConflicts).toBe('OVERWRITE');
   });
 

@@ -64,6 +64,11 @@ const HOST_PLACEMENT = {
   nodeSelector: { 'desktop.io/vm-host': 'true' },
   tolerations: [{ key: 'desktop.io/vm-host', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
 };
+/** virt-handler and CDI's workers also tolerate the per-user taint, whatever its value: they must reach every desktop host. */
+const EVERY_DESKTOP_HOST = {
+  nodeSelector: HOST_PLACEMENT.nodeSelector,
+  tolerations: [...HOST_PLACEMENT.tolerations, { key: 'dedicated-user', operator: 'Exists', effect: 'NoSchedule' }],
+};
 
 function newKubeVirt(given: { stack: Stack; cluster: IEksCluster }, props: Partial<KubeVirtProps> = {}, id = 'KubeVirt'): KubeVirt {
   const karpenter = new FakeKarpenter(given.stack, `${id}Karpenter`, { cluster: given.cluster });
@@ -114,7 +119,7 @@ describe('KubeVirt with defaults (aws-eks-v2 cluster)', () => {
   test('the KubeVirt CR: virt-handler and control plane on the hosts, TPM/EFI state on the default class (ReadWriteOnce), no emulation, no feature gates', () => {
     const kubevirtCr = JSON.parse(single<{ data: Record<string, string> }>(objects, 'ConfigMap').data['kubevirt.json']) as KubeVirtCr;
     expect(kubevirtCr.metadata).toEqual({ name: 'kubevirt', namespace: 'kubevirt' });
-    expect(kubevirtCr.spec.workloads.nodePlacement).toEqual(HOST_PLACEMENT);
+    expect(kubevirtCr.spec.workloads.nodePlacement).toEqual(EVERY_DESKTOP_HOST);
     expect(kubevirtCr.spec.infra.nodePlacement).toEqual(HOST_PLACEMENT);
     // Unset: KubeVirt 1.9 then asks the default class for ReadWriteOnce (a named class gets
     // ReadWriteMany unless its CDI StorageProfile lists RWO Filesystem, which EBS's does not).
@@ -124,7 +129,7 @@ describe('KubeVirt with defaults (aws-eks-v2 cluster)', () => {
 
   test('the CDI CR: importer/uploader pods (workload) and control plane on EC2 VM hosts', () => {
     const cdiCr = JSON.parse(single<{ data: Record<string, string> }>(objects, 'ConfigMap').data['cdi.json']) as CdiCr;
-    expect(cdiCr.spec.workload).toEqual(HOST_PLACEMENT);
+    expect(cdiCr.spec.workload).toEqual(EVERY_DESKTOP_HOST);
     expect(cdiCr.spec.infra).toEqual(HOST_PLACEMENT);
   });
 

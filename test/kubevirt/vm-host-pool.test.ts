@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { CfnElement, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -286,6 +287,53 @@ describe('VmHostPool bad input', () => {
   test('the documented family list matches the EC2 nested virtualization families', () => {
     expect([...NESTED_VIRTUALIZATION_FAMILIES]).toEqual(['c8i', 'm8i', 'r8i', 'c8i-flex', 'm8i-flex', 'r8i-flex']);
   });
+});
+
+describe('VmHostPool with perUserHosts (one host per user from one pool)', () => {
+  let pool: VmHostPool;
+  let objects: KubernetesObject[];
+
+  beforeAll(() => {
+    // GIVEN
+    const given = stackWithV2Cluster();
+    const karpenter = new FakeKarpenter(given.stack, 'Karpenter', { cluster: given.cluster });
+    // WHEN
+    pool = new VmHostPool(given.stack, 'UserHosts', { guestLicensing: TEST_LICENSING, karpenter, perUserHosts: true });
+    objects = synthChart(pool.chart);
+  });
+
+  test('declares the user label with operator Exists and taints hosts dedicated-user:NoSchedule, schema-valid', () => {
+    const nodePool = single<{ spec: NodePoolSpec }>(objects, 'NodePool');
+    expect(nodePool.metadata?.name).toBe('vm-hosts-nested-per-user');
+    expect(nodePool.spec.template.spec.requirements).toContainEqual({ key: 'desktop.io/user-id', operator: 'Exists' });
+    expect(nodePool.spec.template.spec.taints).toEqual([
+      { key: 'desktop.io/vm-host', value: 'true', effect: 'NoSchedule' },
+      { key: 'dedicated-user', effect: 'NoSchedule' },
+    ]);
+    // (The EC2NodeClass holds deploy-time ids here; the stack-level tests validate it with samples.)
+    expect(validateKubernetesObjects(objects.filter((o) => o.kind === 'NodePool'))).toEqual([]);
+  });
+
+  test('placement tolerates the per-user taint with Exists; settings carry the per-pod label key', () => {
+    expect(pool.perUserHosts).toBe(true);
+    expect(pool.placement.toleratedTaints).toContainEqual({ key: 'dedicated-user', effect: TaintEffect.NO_SCHEDULE });
+    expect(pool.settings.perPodLabelKey).toBe('desktop.io/user-id');
+  });
+
+  test('the user label is reserved', () => {
+    const given = stackWithV2Cluster();
+    const karpenter = new FakeKarpenter(given.stack, 'Karpenter', { cluster: given.cluster });
+    expect(() => new VmHostPool(given.stack, 'Hosts', { guestLicensing: TEST_LICENSING, karpenter, labels: { 'desktop.io/user-id': 'x' } }))
+      .toThrow(/VmHostPool\.labels: sets "desktop\.io\/user-id", which the pool sets itself/);
+  });
+});
+
+test('objects added to VmHostPool.chart after it was handed over fail synthesis', () => {
+  const given = stackWithV2Cluster();
+  const karpenter = new FakeKarpenter(given.stack, 'Karpenter', { cluster: given.cluster });
+  const pool = new VmHostPool(given.stack, 'Hosts', { guestLicensing: TEST_LICENSING, karpenter });
+  new ApiObject(pool.chart, 'Late', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } });
+  expect(() => Template.fromStack(given.stack)).toThrow(/VmHostPool\.chart: 1 construct\(s\) were added to chart VmHostPool after it was handed over/);
 });
 
 describe('VmHostPool guest licensing (a typed choice, no silent default)', () => {

@@ -63,7 +63,7 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(releases.filter((r) => r.chart.startsWith('karpenter')).map((r) => `${r.chart}@${r.version}`).sort())
       .toEqual(['karpenter-crd@1.14.1', 'karpenter@1.14.1']);
     const objects = kubernetesObjectsOf(template);
-    expect(objects.filter((o) => o.kind === 'NodePool' && !o.metadata?.name?.startsWith('desktops-')).map((o) => o.metadata?.name).sort()).toEqual(['vm-hosts-metal', 'windows-2019', 'windows-2022']);
+    expect(objects.filter((o) => o.kind === 'NodePool' && !o.metadata?.name?.startsWith('desktops-')).map((o) => o.metadata?.name).sort()).toEqual(['vm-hosts-metal', 'vm-hosts-metal-per-user', 'windows-2019', 'windows-2022']);
     expect(objects.filter((o) => o.kind === 'RuntimeClass').map((o) => o.metadata?.name).sort()).toEqual(['windows-2019', 'windows-2022']);
     expect(stack.windowsPools.map((p) => p.windowsVersion.build)).toEqual(['10.0.17763', '10.0.20348']);
   });
@@ -81,6 +81,21 @@ describe('WindowsDesktopsStack (reference stack)', () => {
     expect(vm.spec.runStrategy).toBe('Halted');
     expect(vm.spec.template.spec.domain.firmware.bootloader.efi.secureBoot).toBe(true);
     expect(objects.filter((o) => o.kind === 'DataSource').map((o) => o.metadata?.name)).toEqual(['windows11']);
+  });
+
+  test('isolates two users per mode: namespaces, per-user pools, halted desktops on their own hosts, all schema-valid', () => {
+    registerKubeVirtSchemas();
+    const objects = stack.users.stacks.flatMap((s) => kubernetesObjectsOf(Template.fromStack(s)));
+    const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+    expect(byKind('Namespace').map((o) => o.metadata?.name)).toHaveLength(4);
+    // Carol and Dave have a NodePool each; Alice and Bob share the per-user pool.
+    expect(byKind('NodePool').map((o) => (o.metadata?.name ?? '').replace(/-[a-z2-7]{10}$/, '')).sort()).toEqual(['carol-example-com', 'dave-example-com']);
+    for (const vm of byKind('VirtualMachine') as unknown as Array<{ metadata?: { namespace?: string }; spec: { runStrategy: string; template: { spec: { nodeSelector: Record<string, string> } } } }>) {
+      expect(vm.spec.runStrategy).toBe('Halted');
+      expect(vm.spec.template.spec.nodeSelector['desktop.io/user-id']).toBe(vm.metadata?.namespace);
+    }
+    expect(byKind('NetworkPolicy').length).toBe(4 * 4);
+    expect(validateKubernetesObjects(objects)).toEqual([]);
   });
 
   test('the sample golden image comes from an ECR repository the stack creates', () => {
@@ -207,6 +222,27 @@ describe('WindowsDesktopsStack (reference stack)', () => {
       const pod = renderLauncherPod(vm as unknown as Parameters<typeof renderLauncherPod>[0], config);
       expect(pod.requests['devices.kubevirt.io/kvm']).toBe(1);
       expect({ vm: pod.vm, problems: karpenterAdmissionProblems(pod, pool, overlays, gate) }).toEqual({ vm: pod.vm, problems: [] });
+    }
+  });
+
+  test("every isolated user's launcher pod is admitted by that user's pool only (KubeVirt 1.9 rendering, Karpenter rules)", () => {
+    // GIVEN the KubeVirt CR, every NodePool and NodeOverlay (parent and nested stacks), the users' VMs
+    const parent = kubernetesObjectsOf(template);
+    const nested = stack.users.stacks.flatMap((s) => kubernetesObjectsOf(Template.fromStack(s)));
+    const all = [...parent, ...nested];
+    const configMap = parent.find((o) => o.kind === 'ConfigMap' && (o as { data?: Record<string, string> }).data?.['kubevirt.json'] !== undefined) as unknown as { data: Record<string, string> };
+    const dev = (JSON.parse(configMap.data['kubevirt.json']) as { spec: { configuration: { developerConfiguration: { useEmulation: boolean; featureGates?: string[]; nodeSelectors?: Record<string, string> } } } }).spec.configuration.developerConfiguration;
+    const config: KubeVirtClusterConfig = { useEmulation: dev.useEmulation, featureGates: dev.featureGates ?? [], nodeSelectors: dev.nodeSelectors };
+    const overlays = all.filter((o) => o.kind === 'NodeOverlay') as unknown as NodeOverlayObject[];
+    const vmPools = all.filter((o) => o.kind === 'NodePool' && !(o.metadata?.name ?? '').startsWith('desktops-') && !(o.metadata?.name ?? '').startsWith('windows-')) as unknown as NodePoolObject[];
+    const vms = nested.filter((o) => o.kind === 'VirtualMachine');
+    expect(vms).toHaveLength(4);
+    for (const vm of vms) {
+      const user = vm.metadata?.namespace ?? '';
+      const pod = renderLauncherPod(vm as unknown as Parameters<typeof renderLauncherPod>[0], config);
+      const admitting = vmPools.filter((pool) => karpenterAdmissionProblems(pod, pool, overlays, true).length === 0).map((pool) => pool.metadata?.name);
+      // Alice and Bob: the shared per-user pool (a host labelled for them); Carol and Dave: their own pool.
+      expect({ user, admitting }).toEqual({ user, admitting: [user.startsWith('alice') || user.startsWith('bob') ? stack.userHosts.nodePoolName : user] });
     }
   });
 

@@ -1,5 +1,6 @@
 import { CfnElement, IPolicyValidationContext, PolicyValidationPluginReport, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { CONTROL_TOWER_PLUGIN } from '../../constructs/common/acknowledge';
 
@@ -34,7 +35,9 @@ export interface ControlTowerReport {
 export function runControlTowerAudit(app: Stage): ControlTowerReport {
   const assembly = app.synth();
   const stacks = app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
-  const templatePaths = stacks.map((s) => assembly.getStackArtifact(s.artifactId).templateFullPath);
+  // Nested stacks are no artifacts of their own: their templates sit beside the parent's.
+  const templatePath = (s: Stack) => (s.nested ? path.join(assembly.directory, s.templateFile) : assembly.getStackArtifact(s.artifactId).templateFullPath);
+  const templatePaths = stacks.map(templatePath);
   const validator = new CfnGuardValidator({});
   const context: IPolicyValidationContext = { templatePaths, appConstruct: app } as IPolicyValidationContext;
   const report: PolicyValidationPluginReport = validator.validate(context);
@@ -42,12 +45,11 @@ export function runControlTowerAudit(app: Stage): ControlTowerReport {
   // Logical id → construct, per template.
   const byTemplate = new Map<string, Map<string, IConstruct>>();
   for (const stack of stacks) {
-    const path = assembly.getStackArtifact(stack.artifactId).templateFullPath;
     const ids = new Map<string, IConstruct>();
     for (const c of stack.node.findAll()) {
       if (CfnElement.isCfnElement(c) && Stack.of(c) === stack) ids.set(stack.resolve(c.logicalId) as string, c);
     }
-    byTemplate.set(path, ids);
+    byTemplate.set(templatePath(stack), ids);
   }
 
   const open: ControlTowerFinding[] = [];
