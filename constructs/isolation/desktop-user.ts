@@ -76,7 +76,15 @@ export interface ResolvedDesktopUser {
   readonly id: string;
   /** `kubernetesNameForUser(id)`: the namespace, label value and per-user pool name. */
   readonly name: string;
+  /**
+   * The name people see (`DesktopUser.displayName`).
+   * @default - none
+   */
   readonly displayName?: string;
+  /**
+   * Kubernetes group of the user, bound to `groupRole` in the user's namespace (`DesktopUser.group`).
+   * @default - no RoleBinding for a group
+   */
   readonly group?: string;
   readonly desktopKind: DesktopKind;
   readonly size: DesktopSize;
