@@ -1,5 +1,4 @@
 import { App, Chart } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-29';
 import { MANAGED_BY_LABEL, RDP_PORT, SESSION_LABEL, SESSION_NAMESPACE_LABEL, USER_LABEL } from '../../common/well-known';
 import { RunStrategy, WindowsDesktopVm } from '../../kubevirt/windows-desktop-vm';
 import { CONTROLLER_FIELD_MANAGER, DesktopClass, DesktopSession } from '../api';
@@ -41,7 +40,8 @@ export interface DesktopObservation {
 }
 
 /**
- * Turns a session into the user's Kubernetes objects, with the same constructs the synth-time
+ * Turns a session into its desktop's Kubernetes objects (the user's namespace and isolation are
+ * applied by the controller before them), with the same constructs the synth-time
  * code uses, and reports how far the desktop has come. One per desktop kind.
  */
 export interface DesktopRenderer {
@@ -55,7 +55,8 @@ const VM_PROGRESS: Record<string, number> = { Provisioning: 30, WaitingForVolume
 
 /**
  * VM desktops: the `WindowsDesktopVm` cdk8s construct (the one CDK apps synthesize) in a bare
- * cdk8s chart, rendered at run time, plus the user's namespace.
+ * cdk8s chart, rendered at run time. The user's namespace is not the renderer's: the controller
+ * applies it, with its quota and policies, from `renderDesktopUserObjects` first.
  */
 export class KubeVirtDesktopRenderer implements DesktopRenderer {
   public render(context: DesktopRenderContext): RenderedDesktop {
@@ -63,7 +64,6 @@ export class KubeVirtDesktopRenderer implements DesktopRenderer {
     const image = desktopClass.spec.goldenImage;
     if (!image) throw new Error(`DesktopClass "${desktopClass.metadata.name}" has no goldenImage`);
     const chart = new Chart(new App(), 'Session');
-    new k8s.KubeNamespace(chart, 'Namespace', { metadata: { name: namespace, labels: { [USER_LABEL]: labels[USER_LABEL], [MANAGED_BY_LABEL]: CONTROLLER_FIELD_MANAGER } } });
     const { [USER_LABEL]: _user, ...extraLabels } = labels;
     const vm = new WindowsDesktopVm(chart, 'Desktop', {
       name: desktopName,
@@ -76,8 +76,8 @@ export class KubeVirtDesktopRenderer implements DesktopRenderer {
     });
     return {
       objects: chart.toJson() as KubernetesObject[],
-      // The namespace is the user's (shared by their sessions); everything else goes with the session.
-      retainedKinds: ['Namespace'],
+      // The user's namespace and its isolation are the controller's (renderDesktopUserObjects); all of this goes with the session.
+      retainedKinds: [],
       rdpEndpoint: `${vm.rdpServiceName}.${namespace}.svc.cluster.local:${RDP_PORT}`,
     };
   }
