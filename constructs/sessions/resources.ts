@@ -30,7 +30,7 @@ export function refFor(apiVersion: string, kind: string, namespace?: string): Re
     Namespace: 'namespaces', Service: 'services', PersistentVolumeClaim: 'persistentvolumeclaims',
     VirtualMachine: 'virtualmachines', Pod: 'pods', ResourceQuota: 'resourcequotas', LimitRange: 'limitranges',
     NetworkPolicy: 'networkpolicies', NodePool: 'nodepools', ServiceAccount: 'serviceaccounts',
-    RoleBinding: 'rolebindings', NodeOverlay: 'nodeoverlays',
+    RoleBinding: 'rolebindings', NodeOverlay: 'nodeoverlays', Secret: 'secrets', Certificate: 'certificates', ConfigMap: 'configmaps',
   };
   const plural = plurals[kind];
   if (plural === undefined) throw new Error(`the session runtime does not know the resource of kind ${kind}; add it to refFor()`);

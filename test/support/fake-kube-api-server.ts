@@ -157,6 +157,10 @@ export class FakeKubeApiServer {
     this.registerResource({ group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, statusSubresource: false });
     this.registerResource({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, statusSubresource: false });
     this.registerResource({ group: 'kubevirt.io', version: 'v1', plural: 'virtualmachines', kind: 'VirtualMachine', namespaced: true, statusSubresource: true });
+    // Node desktops: the session pod, its Service (above) and the local account's password Secret.
+    this.registerResource({ group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true, statusSubresource: true });
+    this.registerResource({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, statusSubresource: false });
+    this.registerResource({ group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true, statusSubresource: false });
     // A user's namespace objects (renderDesktopUserObjects). Stored only: no quota is enforced and no policy filters traffic.
     this.registerResource({ group: '', version: 'v1', plural: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, statusSubresource: true });
     this.registerResource({ group: '', version: 'v1', plural: 'limitranges', kind: 'LimitRange', namespaced: true, statusSubresource: false });

@@ -25,6 +25,12 @@ export interface RenderedDesktop {
   readonly retainedKinds: readonly string[];
   /** `host:port` Guacamole connects to. */
   readonly rdpEndpoint: string;
+  /**
+   * Objects `prepare` created once (e.g. a Secret with a random password, which must not be
+   * re-rendered): never applied, deleted with the session after `objects`.
+   * @default - none
+   */
+  readonly preparedObjects?: KubernetesObject[];
 }
 
 /** How far along the desktop is. */
@@ -46,6 +52,12 @@ export interface DesktopObservation {
  */
 export interface DesktopRenderer {
   render(context: DesktopRenderContext): RenderedDesktop;
+  /**
+   * Creates what must be created once rather than applied (listed in `preparedObjects`);
+   * called before `objects` are applied, again after a controller restart: it must be idempotent.
+   * @default - nothing to prepare
+   */
+  prepare?(context: DesktopRenderContext, client: KubernetesClient): Promise<void>;
   observe(context: DesktopRenderContext, client: KubernetesClient): Promise<DesktopObservation>;
 }
 

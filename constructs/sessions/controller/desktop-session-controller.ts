@@ -35,7 +35,11 @@ export interface DesktopSessionControllerOptions {
    * @default - DNS only
    */
   readonly allowedEgress?: EgressRule[];
-  /** Renderer per desktop kind. @default - VM: KubeVirtDesktopRenderer; Node: none (sessions of Node classes fail with a message) */
+  /**
+   * Renderer per desktop kind. Node desktops need the pool's session template:
+   * `NodeDesktopRenderer.fromConfigMap(client, namespace, pool)` or `new NodeDesktopRenderer({ template })`.
+   * @default - VM: KubeVirtDesktopRenderer; Node: none (sessions of Node classes fail with a message)
+   */
   readonly renderers?: Partial<Record<DesktopKind, DesktopRenderer>>;
   /** Parallel reconciles. @default 16 */
   readonly workers?: number;
@@ -287,6 +291,7 @@ export class DesktopSessionController {
     const rendered = renderer.render(context);
     const appliedKey = `${session.metadata.uid}/${session.metadata.generation}`;
     if (!this.applied.has(appliedKey)) {
+      await renderer.prepare?.(context, this.client);
       // The user's namespace and its isolation first (outlive the session, never deleted here), then the desktop.
       for (const object of [...this.userObjects(session, cls), ...rendered.objects]) {
         await this.client.apply(refFor(object.apiVersion!, object.kind!, object.metadata.namespace), object, CONTROLLER_FIELD_MANAGER, { force: true });
@@ -423,7 +428,7 @@ export class DesktopSessionController {
     }
     const rendered = renderer.render(this.context(session, cls, userLabel));
     let gone = true;
-    for (const object of [...rendered.objects].reverse()) {
+    for (const object of [...[...rendered.objects].reverse(), ...(rendered.preparedObjects ?? [])]) {
       if (rendered.retainedKinds.includes(object.kind!)) continue;
       const ref = refFor(object.apiVersion!, object.kind!, object.metadata.namespace);
       const existing = await this.client.tryGet(ref, object.metadata.name);
