@@ -88,7 +88,7 @@ describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)',
     // WHEN the fake pod reports Ready THEN the session is Ready with the Service's RDP endpoint
     server.setStatus('', 'v1', 'pods', ns, podName, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] });
     const ready = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.READY ? s : undefined; }, 15_000, 'Ready');
-    expect(ready.status).toMatchObject({ progress: 100, rdpEndpoint: `${podName}.${ns}.svc.cluster.local:3389` });
+    expect(ready.status).toMatchObject({ desktopNamespace: ns, desktopName: podName, progress: 100, rdpEndpoint: `${podName}.${ns}.svc.cluster.local:3389` });
 
     // WHEN the user ends it THEN the pod, Service and Secret are deleted; the user's isolation stays
     await sessions.end(name);

@@ -9,7 +9,7 @@ import type { KubernetesClient, KubernetesObject } from '../runtime/kubernetes-c
 export interface DesktopRenderContext {
   readonly session: DesktopSession;
   readonly desktopClass: DesktopClass;
-  /** The user's namespace (`kubernetesNameForUser(userId)`). */
+  /** Namespace of the desktop: the user's (`kubernetesNameForUser(userId)`) unless the renderer's `locate` says otherwise. */
   readonly namespace: string;
   /** Name of the desktop inside the namespace. */
   readonly desktopName: string;
@@ -58,6 +58,12 @@ export interface DesktopRenderer {
    * @default - nothing to prepare
    */
   prepare?(context: DesktopRenderContext, client: KubernetesClient): Promise<void>;
+  /**
+   * Where the desktop lives when it is not a desktop of its own in the user's namespace (the
+   * session's `status.desktopNamespace` and `desktopName`).
+   * @default - the user's namespace and a name from the class and the session's uid
+   */
+  locate?(session: DesktopSession): { readonly namespace: string; readonly name: string };
   observe(context: DesktopRenderContext, client: KubernetesClient): Promise<DesktopObservation>;
 }
 

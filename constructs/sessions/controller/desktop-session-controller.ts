@@ -473,12 +473,13 @@ export class DesktopSessionController {
   }
 
   private context(session: DesktopSession, cls: DesktopClass, userLabel: string): DesktopRenderContext {
-    const namespace = session.status?.desktopNamespace ?? userLabel;
+    const located = this.renderers[cls.spec.kind]?.locate?.(session);
+    const namespace = session.status?.desktopNamespace ?? located?.namespace ?? userLabel;
     // One desktop per session object in the user's namespace: the class name plus a short hash of
     // the session's uid, so a new session never reuses a host name whose RDP certificate guacd
     // pinned (trust on first use) for an earlier desktop.
     const hash = createHash('sha256').update(session.metadata.uid ?? session.metadata.name).digest('hex').slice(0, 8);
-    const desktopName = session.status?.desktopName ?? `${cls.metadata.name.slice(0, 40).replace(/-+$/, '')}-${hash}`;
+    const desktopName = session.status?.desktopName ?? located?.name ?? `${cls.metadata.name.slice(0, 40).replace(/-+$/, '')}-${hash}`;
     return { session, desktopClass: cls, namespace, desktopName, labels: sessionLabels(session, userLabel) };
   }
 

@@ -5,7 +5,7 @@ import { SESSION_TEMPLATE_KEY, sessionTemplateConfigMapName } from '../../node-d
 import { NodeDesktopSession, sessionName, sessionPasswordSecretName } from '../../node-desktops/node-desktop-session';
 import { NodeDesktopSessionTemplate } from '../../node-desktops/node-desktop-session-template';
 import { SessionAccountKind } from '../../node-desktops/session-script';
-import { CONTROLLER_FIELD_MANAGER } from '../api';
+import { CONTROLLER_FIELD_MANAGER, DesktopSession } from '../api';
 import { refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
 import { DesktopObservation, DesktopRenderContext, DesktopRenderer, RenderedDesktop } from './desktop-renderer';
@@ -45,6 +45,11 @@ export class NodeDesktopRenderer implements DesktopRenderer {
     this.template = props.template;
   }
 
+  /** The session pod: one per user, in the pool's namespace. */
+  public locate(session: DesktopSession): { namespace: string; name: string } {
+    return { namespace: this.template.namespace, name: sessionName(session.spec.userId) };
+  }
+
   public render(context: DesktopRenderContext): RenderedDesktop {
     const userId = context.session.spec.userId;
     const chart = new Chart(new App(), 'Session');
@@ -78,8 +83,7 @@ export class NodeDesktopRenderer implements DesktopRenderer {
   }
 
   public async observe(context: DesktopRenderContext, client: KubernetesClient): Promise<DesktopObservation> {
-    const name = sessionName(context.session.spec.userId);
-    const pod = await client.tryGet<Pod>(refFor('v1', 'Pod', this.template.namespace), name);
+    const pod = await client.tryGet<Pod>(refFor('v1', 'Pod', this.template.namespace), context.desktopName);
     if (!pod) return { ready: false, progress: 10, message: 'Creating the desktop' };
     const status = pod.status ?? {};
     const node = pod.spec?.nodeName;
