@@ -24,6 +24,8 @@ export interface DesktopSessionServiceChartProps extends ChartProps {
   readonly replicas: number;
   readonly desktopClass: string;
   readonly guacamoleUrl: string;
+  /** Namespace of the gateway's guacd pods, the only pods users' NetworkPolicies admit RDP from. */
+  readonly gatewayNamespace: string;
   readonly hostname: string;
   readonly basePath: string;
   readonly database: { readonly hostname: string; readonly port: string; readonly databaseName: string; readonly appSecretArn: string };
@@ -87,6 +89,14 @@ export class DesktopSessionServiceChart extends Chart {
       { apiGroups: ['subresources.kubevirt.io'], resources: ['virtualmachines/start', 'virtualmachines/stop'], verbs: ['update'] },
       { apiGroups: [''], resources: ['services', 'persistentvolumeclaims'], verbs: ['get', 'create', 'patch', 'delete'] },
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'patch'] },
+      // The user's isolation (renderDesktopUserObjects): created and kept up to date, never deleted by the controller.
+      { apiGroups: [''], resources: ['resourcequotas', 'limitranges', 'serviceaccounts'], verbs: ['get', 'create', 'patch'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'create', 'patch'] },
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['get', 'create', 'patch'] },
+      // The golden image's clone Role's own rights: RBAC lets the controller bind a user's namespace
+      // to that Role only if it holds them itself (no 'bind' or 'escalate' verb is granted).
+      { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes/source'], verbs: ['create'] },
+      { apiGroups: ['cdi.kubevirt.io'], resources: ['datasources'], verbs: ['get'] },
     ]);
     role(CONTROLLER_NAME, [
       sessionsRule(['get', 'list', 'watch', 'patch', 'update']),
@@ -173,6 +183,7 @@ export class DesktopSessionServiceChart extends Chart {
       { name: 'GUACAMOLE_DB_HOST', value: props.database.hostname },
       { name: 'GUACAMOLE_DB_PORT', value: props.database.port },
       { name: 'GUACAMOLE_DB_NAME', value: props.database.databaseName },
+      { name: 'GATEWAY_NAMESPACE', value: props.gatewayNamespace },
       { name: 'GUACAMOLE_DB_USERNAME_FILE', value: '/var/run/secrets/guacamole-db/username' },
       { name: 'GUACAMOLE_DB_PASSWORD_FILE', value: '/var/run/secrets/guacamole-db/password' },
     ], [secretVolume('guacamole-db', DB_SECRET)], [{ name: 'guacamole-db', mountPath: '/var/run/secrets/guacamole-db', readOnly: true }], [], METRICS_PORT);

@@ -160,6 +160,7 @@ export class DesktopSessionService extends Construct {
       replicas,
       desktopClass: props.desktopClass,
       guacamoleUrl: gateway.url,
+      gatewayNamespace: gateway.namespace,
       hostname: gateway.hostname,
       basePath,
       database: { hostname: gateway.database.hostname, port: gateway.database.port, databaseName: gateway.database.databaseName, appSecretArn: gateway.database.appSecret.secretArn },

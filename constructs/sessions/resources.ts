@@ -30,8 +30,9 @@ export function refFor(apiVersion: string, kind: string, namespace?: string): Re
     Namespace: 'namespaces', Service: 'services', PersistentVolumeClaim: 'persistentvolumeclaims',
     VirtualMachine: 'virtualmachines', Pod: 'pods', ResourceQuota: 'resourcequotas', LimitRange: 'limitranges',
     NetworkPolicy: 'networkpolicies', NodePool: 'nodepools', ServiceAccount: 'serviceaccounts',
+    RoleBinding: 'rolebindings', NodeOverlay: 'nodeoverlays', Secret: 'secrets', Certificate: 'certificates', ConfigMap: 'configmaps',
   };
   const plural = plurals[kind];
   if (plural === undefined) throw new Error(`the session runtime does not know the resource of kind ${kind}; add it to refFor()`);
-  return { group, version, plural, namespace: kind === 'Namespace' || kind === 'NodePool' ? undefined : namespace };
+  return { group, version, plural, namespace: kind === 'Namespace' || kind === 'NodePool' || kind === 'NodeOverlay' ? undefined : namespace };
 }

@@ -1,13 +1,13 @@
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { SESSION_LABEL, USER_LABEL } from '../../constructs/common/well-known';
-import { DesktopSession, EndReason, SESSION_FINALIZER, SessionPhase } from '../../constructs/sessions/api';
+import { DesktopSession, EndReason, IsolationMode, SESSION_FINALIZER, SessionPhase } from '../../constructs/sessions/api';
 import { GuacamoleHistorySignals } from '../../constructs/sessions/controller/connection-signals';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
 import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-client';
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
 import { GuacamoleDatabase, createGuacamoleDatabase, postgresUnavailableReason } from '../support/guacamole-postgres';
-import { NAMESPACE, TestClock, createClass, eventually, startApi } from './session-test-support';
+import { NAMESPACE, TestClock, createClass, eventually, startApi, windows11Class } from './session-test-support';
 
 const unavailable = postgresUnavailableReason();
 if (unavailable) {
@@ -27,10 +27,11 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
   let controller: DesktopSessionController;
 
   const userId = 'alice@example.com';
+  const GATEWAY_NAMESPACE = 'desktop-gateway';
   const userNs = kubernetesNameForUser('userId', userId);
   const vmRef = (ns: string) => ['kubevirt.io', 'v1', 'virtualmachines', ns] as const;
   const phase = async (name: string) => (await sessions.get(name)).status?.phase;
-  const newController = () => new DesktopSessionController({ client, namespace: NAMESPACE, signals: new GuacamoleHistorySignals(db.pool), pollIntervalMs: 50, now: clock.now, identity: `c-${Math.random()}`, leaderElection: true });
+  const newController = () => new DesktopSessionController({ client, namespace: NAMESPACE, signals: new GuacamoleHistorySignals(db.pool), gateway: { namespace: GATEWAY_NAMESPACE }, pollIntervalMs: 50, now: clock.now, identity: `c-${Math.random()}`, leaderElection: true });
 
   beforeEach(async () => {
     ({ server, client } = await startApi());
@@ -49,12 +50,35 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     await db.drop();
   });
 
+  /** The objects of `renderDesktopUserObjects` for a VM user of the `win11` class, with the controller's gateway. */
+  function expectUserIsolation(ns: string): void {
+    expect(server.get('', 'v1', 'namespaces', undefined, ns)?.metadata.labels).toMatchObject({
+      [USER_LABEL]: userNs, 'pod-security.kubernetes.io/enforce': 'baseline',
+    });
+    // Room for the class's one session per user at its largest allowed size (medium: 4 vCPUs, 8 GiB).
+    const quota = server.get('', 'v1', 'resourcequotas', ns, 'desktop-quota');
+    expect(quota).toMatchObject({ metadata: { labels: { [USER_LABEL]: userNs } }, spec: { hard: { 'requests.cpu': 5, 'requests.memory': '10Gi', 'count/virtualmachines.kubevirt.io': 1, 'services.loadbalancers': 0, 'services.nodeports': 0 } } });
+    expect(server.get('', 'v1', 'limitranges', ns, 'desktop-limits')).toBeDefined();
+    expect(server.get('', 'v1', 'serviceaccounts', ns, 'default')).toMatchObject({ automountServiceAccountToken: false });
+    const netpol = (name: string) => server.get('networking.k8s.io', 'v1', 'networkpolicies', ns, name);
+    expect(netpol('default-deny')).toMatchObject({ spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } });
+    expect(netpol('default-deny')?.spec).not.toHaveProperty('ingress');
+    expect(netpol('default-deny')?.spec).not.toHaveProperty('egress');
+    // RDP only from guacd in the gateway namespace the controller was given.
+    expect(netpol('allow-rdp-from-gateway')).toMatchObject({ spec: { ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': GATEWAY_NAMESPACE } } }], ports: [{ protocol: 'TCP', port: 3389 }] }] } });
+    expect(netpol('allow-dns')).toBeDefined();
+    // This namespace (only) may clone the class's golden image.
+    expect(server.get('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'golden-images', `clone-${ns}`)).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }] });
+  }
+
   async function readySession(id = userId): Promise<{ session: DesktopSession; vmName: string; ns: string }> {
     const session = await sessions.create({ userId: id, desktopClass: 'win11', size: 'small', timeouts: { maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 120, idleDisconnectTimeoutSeconds: 600 } });
     const provisioning = await eventually(async () => { const s = await sessions.get(session.metadata.name); return s.status?.phase === SessionPhase.PROVISIONING && s.status.desktopName ? s : undefined; }, 10_000, 'Provisioning');
     const ns = provisioning.status!.desktopNamespace!;
     const vmName = provisioning.status!.desktopName!;
     await eventually(() => server.get(...vmRef(ns), vmName), 10_000, 'the VM');
+    // The user's isolation is in place while the desktop provisions.
+    expectUserIsolation(ns);
     server.setStatus(...vmRef(ns), vmName, { ready: true, printableStatus: 'Running' });
     await eventually(async () => (await phase(session.metadata.name)) === SessionPhase.READY, 10_000, 'Ready');
     return { session, vmName, ns };
@@ -102,6 +126,8 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     expect(server.get('', 'v1', 'services', ns, `${vmName}-rdp`)).toBeUndefined();
     expect(server.get('', 'v1', 'persistentvolumeclaims', ns, `${vmName}-user`)).toBeUndefined();
     expect(server.get('', 'v1', 'namespaces', undefined, ns)).toBeDefined();
+    // The isolation is the user's, not the session's: it stays for their next session.
+    expectUserIsolation(ns);
 
     // WHEN the ended session is deleted THEN its finalizer is removed and it is gone
     await client.delete({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE }, name);
@@ -201,6 +227,17 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     expect(server.get(...vmRef(ns), s.status!.desktopName!)).toBeUndefined();
     // The capacity is released: the user may start again.
     await sessions.create({ userId, desktopClass: 'win11' });
+  });
+
+  test('a class whose isolation the controller cannot render fails its sessions before anything is created', async () => {
+    // A dedicated NodePool per VM user needs the template pool's settings, which the controller is not given.
+    await createClass(client, windows11Class({ isolation: IsolationMode.DEDICATED_POOL }, 'win11-dedicated'));
+    const session = await sessions.create({ userId, desktopClass: 'win11-dedicated' });
+    const failed = await eventually(async () => { const s = await sessions.get(session.metadata.name); return s.status?.phase === SessionPhase.FAILED ? s : undefined; }, 10_000, 'Failed');
+    expect(failed.status?.message).toMatch(/cannot be rendered for class "win11-dedicated".*dedicatedPoolTemplate/);
+    expect(failed.status?.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'False', reason: 'IsolationRefused' })]);
+    expect(server.get('', 'v1', 'namespaces', undefined, userNs)).toBeUndefined();
+    expect(server.list('kubevirt.io', 'v1', 'virtualmachines')).toHaveLength(0);
   });
 
   test('the per-user limit is enforced by the controller even when the SDK is bypassed', async () => {

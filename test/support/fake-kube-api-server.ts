@@ -34,6 +34,7 @@ import Ajv, { ValidateFunction } from 'ajv';
  * - No authentication, authorization, admission webhooks, garbage collection by
  *   ownerReferences, namespace lifecycle (objects may be created in any namespace), field
  *   selectors, pagination, bookmarks or protobuf.
+ * - ResourceQuotas and LimitRanges are stored but not enforced; NetworkPolicies filter nothing.
  * - Strategic merge patch and JSON patch are refused (415).
  * - Subresources of KubeVirt (`start`, `stop`) are accepted and recorded, and change
  *   `spec.runStrategy` as KubeVirt does; nothing runs: tests set `status` themselves.
@@ -156,6 +157,16 @@ export class FakeKubeApiServer {
     this.registerResource({ group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, statusSubresource: false });
     this.registerResource({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, statusSubresource: false });
     this.registerResource({ group: 'kubevirt.io', version: 'v1', plural: 'virtualmachines', kind: 'VirtualMachine', namespaced: true, statusSubresource: true });
+    // Node desktops: the session pod, its Service (above) and the local account's password Secret.
+    this.registerResource({ group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true, statusSubresource: true });
+    this.registerResource({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, statusSubresource: false });
+    this.registerResource({ group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true, statusSubresource: false });
+    // A user's namespace objects (renderDesktopUserObjects). Stored only: no quota is enforced and no policy filters traffic.
+    this.registerResource({ group: '', version: 'v1', plural: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, statusSubresource: true });
+    this.registerResource({ group: '', version: 'v1', plural: 'limitranges', kind: 'LimitRange', namespaced: true, statusSubresource: false });
+    this.registerResource({ group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, statusSubresource: false });
+    this.registerResource({ group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, statusSubresource: false });
+    this.registerResource({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true, statusSubresource: false });
   }
 
   /** Starts listening on a free port of 127.0.0.1; returns the base URL. */

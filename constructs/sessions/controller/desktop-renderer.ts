@@ -1,5 +1,4 @@
 import { App, Chart } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-29';
 import { MANAGED_BY_LABEL, RDP_PORT, SESSION_LABEL, SESSION_NAMESPACE_LABEL, USER_LABEL } from '../../common/well-known';
 import { RunStrategy, WindowsDesktopVm } from '../../kubevirt/windows-desktop-vm';
 import { CONTROLLER_FIELD_MANAGER, DesktopClass, DesktopSession } from '../api';
@@ -10,7 +9,7 @@ import type { KubernetesClient, KubernetesObject } from '../runtime/kubernetes-c
 export interface DesktopRenderContext {
   readonly session: DesktopSession;
   readonly desktopClass: DesktopClass;
-  /** The user's namespace (`kubernetesNameForUser(userId)`). */
+  /** Namespace of the desktop: the user's (`kubernetesNameForUser(userId)`) unless the renderer's `locate` says otherwise. */
   readonly namespace: string;
   /** Name of the desktop inside the namespace. */
   readonly desktopName: string;
@@ -26,6 +25,12 @@ export interface RenderedDesktop {
   readonly retainedKinds: readonly string[];
   /** `host:port` Guacamole connects to. */
   readonly rdpEndpoint: string;
+  /**
+   * Objects `prepare` created once (e.g. a Secret with a random password, which must not be
+   * re-rendered): never applied, deleted with the session after `objects`.
+   * @default - none
+   */
+  readonly preparedObjects?: KubernetesObject[];
 }
 
 /** How far along the desktop is. */
@@ -41,11 +46,24 @@ export interface DesktopObservation {
 }
 
 /**
- * Turns a session into the user's Kubernetes objects, with the same constructs the synth-time
+ * Turns a session into its desktop's Kubernetes objects (the user's namespace and isolation are
+ * applied by the controller before them), with the same constructs the synth-time
  * code uses, and reports how far the desktop has come. One per desktop kind.
  */
 export interface DesktopRenderer {
   render(context: DesktopRenderContext): RenderedDesktop;
+  /**
+   * Creates what must be created once rather than applied (listed in `preparedObjects`);
+   * called before `objects` are applied, again after a controller restart: it must be idempotent.
+   * @default - nothing to prepare
+   */
+  prepare?(context: DesktopRenderContext, client: KubernetesClient): Promise<void>;
+  /**
+   * Where the desktop lives when it is not a desktop of its own in the user's namespace (the
+   * session's `status.desktopNamespace` and `desktopName`).
+   * @default - the user's namespace and a name from the class and the session's uid
+   */
+  locate?(session: DesktopSession): { readonly namespace: string; readonly name: string };
   observe(context: DesktopRenderContext, client: KubernetesClient): Promise<DesktopObservation>;
 }
 
@@ -55,7 +73,8 @@ const VM_PROGRESS: Record<string, number> = { Provisioning: 30, WaitingForVolume
 
 /**
  * VM desktops: the `WindowsDesktopVm` cdk8s construct (the one CDK apps synthesize) in a bare
- * cdk8s chart, rendered at run time, plus the user's namespace.
+ * cdk8s chart, rendered at run time. The user's namespace is not the renderer's: the controller
+ * applies it, with its quota and policies, from `renderDesktopUserObjects` first.
  */
 export class KubeVirtDesktopRenderer implements DesktopRenderer {
   public render(context: DesktopRenderContext): RenderedDesktop {
@@ -63,7 +82,6 @@ export class KubeVirtDesktopRenderer implements DesktopRenderer {
     const image = desktopClass.spec.goldenImage;
     if (!image) throw new Error(`DesktopClass "${desktopClass.metadata.name}" has no goldenImage`);
     const chart = new Chart(new App(), 'Session');
-    new k8s.KubeNamespace(chart, 'Namespace', { metadata: { name: namespace, labels: { [USER_LABEL]: labels[USER_LABEL], [MANAGED_BY_LABEL]: CONTROLLER_FIELD_MANAGER } } });
     const { [USER_LABEL]: _user, ...extraLabels } = labels;
     const vm = new WindowsDesktopVm(chart, 'Desktop', {
       name: desktopName,
@@ -76,8 +94,8 @@ export class KubeVirtDesktopRenderer implements DesktopRenderer {
     });
     return {
       objects: chart.toJson() as KubernetesObject[],
-      // The namespace is the user's (shared by their sessions); everything else goes with the session.
-      retainedKinds: ['Namespace'],
+      // The user's namespace and its isolation are the controller's (renderDesktopUserObjects); all of this goes with the session.
+      retainedKinds: [],
       rdpEndpoint: `${vm.rdpServiceName}.${namespace}.svc.cluster.local:${RDP_PORT}`,
     };
   }

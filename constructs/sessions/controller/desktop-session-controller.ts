@@ -1,12 +1,14 @@
 import { createHash } from 'crypto';
 import { kubernetesNameForUser } from '../../common/kubernetes-name';
 import { MANAGED_BY_LABEL } from '../../common/well-known';
+import { DesktopUserIsolationProps, EgressRule, GatewaySelector, KubernetesObjectJson, renderDesktopUserObjects } from '../../isolation/desktop-user-isolation';
+import { UserIsolationMode } from '../../isolation/desktop-user';
 import {
   ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_SESSION_KIND, DesktopClass, DesktopKind,
-  DesktopSession, DesktopSessionStatus, EXPIRY_WARNING_SECONDS, EndReason, LAST_INPUT_ANNOTATION,
+  DesktopSession, DesktopSessionStatus, EXPIRY_WARNING_SECONDS, EndReason, IsolationMode, LAST_INPUT_ANNOTATION,
   SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase,
 } from '../api';
-import { CLASS_RESOURCE, SESSION_RESOURCE, VM_RESOURCE, refFor } from '../resources';
+import { CLASS_RESOURCE, SESSION_RESOURCE, SESSION_SIZE_PRESETS, VM_RESOURCE, refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
 import { sessionCost } from '../sdk/cost';
 import { ConnectionSignals, ConnectionState, guacamoleConnectionName } from './connection-signals';
@@ -22,7 +24,22 @@ export interface DesktopSessionControllerOptions {
   readonly namespace?: string;
   /** Connection signals (Guacamole's history); without them sessions never count as connected. @default - none */
   readonly signals?: ConnectionSignals;
-  /** Renderer per desktop kind. @default - VM: KubeVirtDesktopRenderer; Node: none (sessions of Node classes fail with a message) */
+  /**
+   * The gateway whose guacd pods may open RDP into users' namespaces (the isolation's
+   * `allow-rdp-from-gateway` NetworkPolicy). The controller cannot discover it, so it is given here.
+   * @default - namespace 'guacamole', labels GUACD_POD_LABELS (as `DesktopUserIsolation`)
+   */
+  readonly gateway?: GatewaySelector;
+  /**
+   * Egress desktops may have besides DNS (the isolation's `allow-egress` NetworkPolicy).
+   * @default - DNS only
+   */
+  readonly allowedEgress?: EgressRule[];
+  /**
+   * Renderer per desktop kind. Node desktops need the pool's session template:
+   * `NodeDesktopRenderer.fromConfigMap(client, namespace, pool)` or `new NodeDesktopRenderer({ template })`.
+   * @default - VM: KubeVirtDesktopRenderer; Node: none (sessions of Node classes fail with a message)
+   */
   readonly renderers?: Partial<Record<DesktopKind, DesktopRenderer>>;
   /** Parallel reconciles. @default 16 */
   readonly workers?: number;
@@ -242,6 +259,12 @@ export class DesktopSessionController {
     if (!this.renderers[cls.spec.kind]) {
       return this.fail(session, now, 'NoRenderer', `this controller has no renderer for ${cls.spec.kind} desktops.`);
     }
+    try {
+      this.userObjects(session, cls);
+    } catch (error) {
+      // Checked before anything is created: a class the isolation refuses never half-creates a session.
+      return this.fail(session, now, 'IsolationRefused', `the user's namespace objects cannot be rendered for class "${cls.metadata.name}": ${(error as Error).message}`);
+    }
     // The per-user limit, atomically: only the leader admits, one reconcile per session at a
     // time, and sessions it has just admitted count even before the cache shows their phase.
     const holders = this.sessions.list().filter((s) => s.metadata.name !== session.metadata.name
@@ -268,7 +291,9 @@ export class DesktopSessionController {
     const rendered = renderer.render(context);
     const appliedKey = `${session.metadata.uid}/${session.metadata.generation}`;
     if (!this.applied.has(appliedKey)) {
-      for (const object of rendered.objects) {
+      await renderer.prepare?.(context, this.client);
+      // The user's namespace and its isolation first (outlive the session, never deleted here), then the desktop.
+      for (const object of [...this.userObjects(session, cls), ...rendered.objects]) {
         await this.client.apply(refFor(object.apiVersion!, object.kind!, object.metadata.namespace), object, CONTROLLER_FIELD_MANAGER, { force: true });
       }
       this.applied.add(appliedKey);
@@ -403,7 +428,7 @@ export class DesktopSessionController {
     }
     const rendered = renderer.render(this.context(session, cls, userLabel));
     let gone = true;
-    for (const object of [...rendered.objects].reverse()) {
+    for (const object of [...[...rendered.objects].reverse(), ...(rendered.preparedObjects ?? [])]) {
       if (rendered.retainedKinds.includes(object.kind!)) continue;
       const ref = refFor(object.apiVersion!, object.kind!, object.metadata.namespace);
       const existing = await this.client.tryGet(ref, object.metadata.name);
@@ -422,13 +447,39 @@ export class DesktopSessionController {
     }, CONTROLLER_FIELD_MANAGER);
   }
 
+  /**
+   * The user's namespace, quota, limit range, default-deny and allow NetworkPolicies, service
+   * account and (VM desktops) golden-image clone binding, rendered by `renderDesktopUserObjects`,
+   * the renderer the synth-time `DesktopUserIsolation` uses. What the class does not say comes
+   * from the controller's options (gateway, egress). The quota has room for the class's
+   * `sessionsPerUser` desktops of its largest allowed size.
+   */
+  private userObjects(session: DesktopSession, cls: DesktopClass): KubernetesObjectJson[] {
+    const largest = cls.spec.allowedSizes.map((s) => SESSION_SIZE_PRESETS[s]).filter((s) => s !== undefined)
+      .reduce((a, b) => (b.vcpus > a.vcpus || (b.vcpus === a.vcpus && b.memoryGiB > a.memoryGiB) ? b : a));
+    const props: DesktopUserIsolationProps = {
+      user: {
+        id: session.spec.userId,
+        desktopKind: cls.spec.kind,
+        size: largest,
+        isolation: cls.spec.isolation === IsolationMode.DEDICATED_POOL ? UserIsolationMode.DEDICATED_POOL : UserIsolationMode.SHARED_POOL,
+      },
+      gateway: this.options.gateway,
+      allowedEgress: this.options.allowedEgress,
+      goldenImage: cls.spec.goldenImage ? { dataSourceName: cls.spec.goldenImage.name, namespace: cls.spec.goldenImage.namespace } : undefined,
+      quota: { desktops: cls.spec.sessionsPerUser },
+    };
+    return renderDesktopUserObjects(props);
+  }
+
   private context(session: DesktopSession, cls: DesktopClass, userLabel: string): DesktopRenderContext {
-    const namespace = session.status?.desktopNamespace ?? userLabel;
+    const located = this.renderers[cls.spec.kind]?.locate?.(session);
+    const namespace = session.status?.desktopNamespace ?? located?.namespace ?? userLabel;
     // One desktop per session object in the user's namespace: the class name plus a short hash of
     // the session's uid, so a new session never reuses a host name whose RDP certificate guacd
     // pinned (trust on first use) for an earlier desktop.
     const hash = createHash('sha256').update(session.metadata.uid ?? session.metadata.name).digest('hex').slice(0, 8);
-    const desktopName = session.status?.desktopName ?? `${cls.metadata.name.slice(0, 40).replace(/-+$/, '')}-${hash}`;
+    const desktopName = session.status?.desktopName ?? located?.name ?? `${cls.metadata.name.slice(0, 40).replace(/-+$/, '')}-${hash}`;
     return { session, desktopClass: cls, namespace, desktopName, labels: sessionLabels(session, userLabel) };
   }
 

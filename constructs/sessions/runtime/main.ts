@@ -38,6 +38,8 @@ async function controller(): Promise<void> {
     client,
     namespace: env('SESSIONS_NAMESPACE', 'desktop-sessions'),
     signals: new GuacamoleHistorySignals(pool),
+    // The gateway's guacd pods carry GUACD_POD_LABELS; only their namespace is deployment-specific.
+    gateway: { namespace: env('GATEWAY_NAMESPACE', 'guacamole') },
     identity: env('POD_NAME', `controller-${process.pid}`),
   });
   await c.start();

@@ -1,0 +1,99 @@
+import { randomBytes } from 'crypto';
+import { App, Chart } from 'cdk8s';
+import { RDP_PORT } from '../../common/well-known';
+import { SESSION_TEMPLATE_KEY, sessionTemplateConfigMapName } from '../../node-desktops/node-desktops-chart';
+import { NodeDesktopSession, sessionName, sessionPasswordSecretName } from '../../node-desktops/node-desktop-session';
+import { NodeDesktopSessionTemplate } from '../../node-desktops/node-desktop-session-template';
+import { SessionAccountKind } from '../../node-desktops/session-script';
+import { CONTROLLER_FIELD_MANAGER, DesktopSession } from '../api';
+import { refFor } from '../resources';
+import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
+import { DesktopObservation, DesktopRenderContext, DesktopRenderer, RenderedDesktop } from './desktop-renderer';
+
+/** Props of `NodeDesktopRenderer`. */
+export interface NodeDesktopRendererProps {
+  /** The pool's session template: `NodeDesktops.sessionTemplate`, as its `<pool>-session-template` ConfigMap holds it. */
+  readonly template: NodeDesktopSessionTemplate;
+}
+
+type PodStatus = { phase?: string; reason?: string; message?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
+type Pod = KubernetesObject & { spec?: { nodeName?: string }; status?: PodStatus };
+
+/**
+ * Node desktops: the `NodeDesktopSession` cdk8s construct (the one `NodeDesktops` renders at
+ * synth time) in a bare cdk8s chart: the user's HostProcess session pod and its RDP Service, in
+ * the pool's namespace (not the user's: the pod runs on the user's own node). Ready when the
+ * pod is Ready, which its probe makes true once the session script has prepared the node.
+ *
+ * With local accounts the session needs a Secret with the account's password: `prepare` creates
+ * it once with a random password (never rendered, so a re-apply cannot change it); it is deleted
+ * with the session.
+ */
+export class NodeDesktopRenderer implements DesktopRenderer {
+  /** Reads the template the `NodeDesktops` chart installed (`<pool>-session-template` in the pool's namespace). */
+  public static async fromConfigMap(client: KubernetesClient, namespace: string, poolName: string): Promise<NodeDesktopRenderer> {
+    const name = sessionTemplateConfigMapName(poolName);
+    const map = await client.get<KubernetesObject & { data?: Record<string, string> }>(refFor('v1', 'ConfigMap', namespace), name);
+    const json = map.data?.[SESSION_TEMPLATE_KEY];
+    if (json === undefined) throw new Error(`ConfigMap ${namespace}/${name} has no key ${SESSION_TEMPLATE_KEY}; is it the session template of node-desktop pool "${poolName}"?`);
+    return new NodeDesktopRenderer({ template: JSON.parse(json) as NodeDesktopSessionTemplate });
+  }
+
+  private readonly template: NodeDesktopSessionTemplate;
+
+  constructor(props: NodeDesktopRendererProps) {
+    this.template = props.template;
+  }
+
+  /** The session pod: one per user, in the pool's namespace. */
+  public locate(session: DesktopSession): { namespace: string; name: string } {
+    return { namespace: this.template.namespace, name: sessionName(session.spec.userId) };
+  }
+
+  public render(context: DesktopRenderContext): RenderedDesktop {
+    const userId = context.session.spec.userId;
+    const chart = new Chart(new App(), 'Session');
+    const desktop = new NodeDesktopSession(chart, 'Desktop', { template: this.template, userId });
+    const objects = (chart.toJson() as KubernetesObject[]).map((o) => ({
+      ...o,
+      // The session's labels on the objects themselves (selectors stay the construct's).
+      metadata: { ...o.metadata, labels: { ...o.metadata.labels, ...context.labels } },
+    }));
+    const local = this.template.script.account === SessionAccountKind.LOCAL;
+    return {
+      objects,
+      retainedKinds: [],
+      rdpEndpoint: `${desktop.name}.${desktop.namespace}.svc.cluster.local:${RDP_PORT}`,
+      preparedObjects: local ? [passwordSecret(this.template.namespace, userId, context.labels)] : [],
+    };
+  }
+
+  public async prepare(context: DesktopRenderContext, client: KubernetesClient): Promise<void> {
+    if (this.template.script.account !== SessionAccountKind.LOCAL) return;
+    const secret = passwordSecret(this.template.namespace, context.session.spec.userId, context.labels);
+    // 24 random bytes, plus one character of each class Windows' complexity rule counts (base64url
+    // alone may lack a digit or a symbol).
+    const password = `${randomBytes(24).toString('base64url')}a1A!`;
+    try {
+      await client.create(refFor('v1', 'Secret', secret.metadata.namespace), { ...secret, type: 'Opaque', stringData: { password } } as KubernetesObject, CONTROLLER_FIELD_MANAGER);
+    } catch (error) {
+      // Created before a restart: the pod may already use that password; keep it.
+      if (!(error instanceof KubernetesApiError && error.code === 409)) throw error;
+    }
+  }
+
+  public async observe(context: DesktopRenderContext, client: KubernetesClient): Promise<DesktopObservation> {
+    const pod = await client.tryGet<Pod>(refFor('v1', 'Pod', this.template.namespace), context.desktopName);
+    if (!pod) return { ready: false, progress: 10, message: 'Creating the desktop' };
+    const status = pod.status ?? {};
+    const node = pod.spec?.nodeName;
+    if (status.phase === 'Failed') return { ready: false, progress: 0, failure: `the desktop's session pod failed: ${status.reason ?? ''} ${status.message ?? ''}`.trim(), message: 'Failed' };
+    if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return { ready: true, progress: 100, message: 'Desktop ready', node };
+    if (!node) return { ready: false, progress: 20, message: 'Waiting for a desktop node' };
+    return { ready: false, progress: 60, message: 'Preparing the desktop', node };
+  }
+}
+
+function passwordSecret(namespace: string, userId: string, labels: Record<string, string>): KubernetesObject {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: sessionPasswordSecretName(userId), namespace, labels } };
+}
