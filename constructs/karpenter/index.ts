@@ -8,3 +8,4 @@ export * from './windows-node-pool-chart';
 export * from './windows-runtime-classes';
 export * from './windows-runtime-classes-chart';
 export * from './windows-version';
+export type { WindowsNodeClassSettings } from './private/node-class-defaults';

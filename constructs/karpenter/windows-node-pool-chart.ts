@@ -1,12 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import {
-  Ec2NodeClass,
-  Ec2NodeClassSpecAmiFamily,
-  Ec2NodeClassSpecAmiSelectorTerms,
-  Ec2NodeClassSpecSecurityGroupSelectorTerms,
-  Ec2NodeClassSpecSubnetSelectorTerms,
-} from '../imports/karpenter.k8s.aws';
+import { Ec2NodeClass } from '../imports/karpenter.k8s.aws';
 import {
   NodePool,
   NodePoolSpecDisruptionBudgets,
@@ -16,7 +10,7 @@ import {
   NodePoolSpecTemplateSpecRequirementsOperator,
   NodePoolSpecTemplateSpecTaints,
 } from '../imports/karpenter.sh';
-import { encryptedGp3Root, imdsV2Only } from './private/node-class-defaults';
+import { windowsNodeClassSpec, WindowsNodeClassSettings } from './private/node-class-defaults';
 import { LABEL_ARCH, LABEL_OS, LABEL_WINDOWS_BUILD } from './windows-version';
 import { WINDOWS_ROOT_DEVICE } from '../common/well-known';
 
@@ -28,38 +22,13 @@ export { WINDOWS_ROOT_DEVICE };
  * the defaults and validates; this chart only renders, so it can also be synthesized to YAML
  * for a GitOps engine.
  */
-export interface WindowsNodePoolChartProps {
+export interface WindowsNodePoolChartProps extends WindowsNodeClassSettings {
   /** Name of the NodePool. */
   readonly nodePoolName: string;
   /** Name of the EC2NodeClass. */
   readonly nodeClassName: string;
   /** Windows build the nodes run, value of `node.kubernetes.io/windows-build`. */
   readonly windowsBuild: string;
-  /** Name (not ARN) of the IAM role of the nodes; Karpenter creates the instance profile. */
-  readonly nodeRoleName: string;
-  /** AMI selector terms of the EC2NodeClass. */
-  readonly amiSelectorTerms: Ec2NodeClassSpecAmiSelectorTerms[];
-  /**
-   * AMI family, needed when the AMI terms carry no alias.
-   * @default - inferred from the alias
-   */
-  readonly amiFamily?: Ec2NodeClassSpecAmiFamily;
-  /** Subnet selector terms of the EC2NodeClass. */
-  readonly subnetSelectorTerms: Ec2NodeClassSpecSubnetSelectorTerms[];
-  /** Security group selector terms of the EC2NodeClass. */
-  readonly securityGroupSelectorTerms: Ec2NodeClassSpecSecurityGroupSelectorTerms[];
-  /** Root volume size as a Kubernetes quantity, e.g. `100Gi`. */
-  readonly rootVolumeSize: string;
-  /**
-   * KMS key (id, alias or ARN) that encrypts the root volume.
-   * @default - the account's default EBS key
-   */
-  readonly rootVolumeKmsKeyId?: string;
-  /**
-   * Tags of the instances, volumes and launch templates Karpenter creates.
-   * @default - Karpenter's own tags only
-   */
-  readonly tags?: Record<string, string>;
   /** Values of `karpenter.sh/capacity-type` (`on-demand`, `spot`). */
   readonly capacityTypes: string[];
   /** Values of `karpenter.k8s.aws/instance-category` (`c`, `m`, `r`, ...). */
@@ -107,21 +76,7 @@ export class WindowsNodePoolChart extends Chart {
   constructor(scope: Construct, id: string, props: WindowsNodePoolChartProps) {
     super(scope, id);
 
-    this.nodeClass = new Ec2NodeClass(this, 'NodeClass', {
-      metadata: { name: props.nodeClassName },
-      spec: {
-        role: props.nodeRoleName,
-        amiFamily: props.amiFamily,
-        amiSelectorTerms: props.amiSelectorTerms,
-        subnetSelectorTerms: props.subnetSelectorTerms,
-        securityGroupSelectorTerms: props.securityGroupSelectorTerms,
-        // IMDSv2 only, one hop: pods cannot reach the node role's credentials.
-        metadataOptions: imdsV2Only(),
-        // Windows images are large (several GiB per base layer): the root volume holds them.
-        blockDeviceMappings: [encryptedGp3Root(WINDOWS_ROOT_DEVICE, props.rootVolumeSize, props.rootVolumeKmsKeyId)],
-        tags: props.tags,
-      },
-    });
+    this.nodeClass = new Ec2NodeClass(this, 'NodeClass', { metadata: { name: props.nodeClassName }, spec: windowsNodeClassSpec(props) });
 
     const requirement = (key: string, values: string[], operator = NodePoolSpecTemplateSpecRequirementsOperator.IN): NodePoolSpecTemplateSpecRequirements =>
       ({ key, operator, values });

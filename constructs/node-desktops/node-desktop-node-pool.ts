@@ -82,7 +82,7 @@ export function userNodePoolProps(template: NodeDesktopSessionTemplate, userId: 
   };
 }
 
-/** Settings of the shared NodePool: any user's label value, one node per session. */
+/** Settings of the shared NodePool: each user's own label value, one node per session. */
 export function sharedNodePoolProps(template: NodeDesktopSessionTemplate, maxDesktops: number): NodeDesktopNodePoolProps {
   return {
     ...commonPoolProps(template),

@@ -2,16 +2,9 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { APP_NAME_LABEL, APP_PART_OF_LABEL, DESKTOP_COMPONENT_LABEL, WARM_NODE_KEY } from '../common/well-known';
-import {
-  Ec2NodeClass,
-  Ec2NodeClassSpecAmiFamily,
-  Ec2NodeClassSpecAmiSelectorTerms,
-  Ec2NodeClassSpecSecurityGroupSelectorTerms,
-  Ec2NodeClassSpecSubnetSelectorTerms,
-} from '../imports/karpenter.k8s.aws';
-import { encryptedGp3Root, imdsV2Only } from '../karpenter/private/node-class-defaults';
+import { Ec2NodeClass } from '../imports/karpenter.k8s.aws';
+import { windowsNodeClassSpec, WindowsNodeClassSettings } from '../karpenter/private/node-class-defaults';
 import { LABEL_ARCH, LABEL_OS, LABEL_WINDOWS_BUILD } from '../karpenter/windows-version';
-import { WINDOWS_ROOT_DEVICE } from '../common/well-known';
 import { NodeDesktopIsolationMode } from './node-desktop-isolation';
 import {
   NodeDesktopNodePool,
@@ -35,34 +28,9 @@ export function sessionTemplateConfigMapName(poolName: string): string {
 export const WARM_PLACEHOLDER_COMPONENT = 'node-desktop-warm';
 
 /** Resolved settings of the node-desktop chart. `NodeDesktops` validates; the chart only renders. */
-export interface NodeDesktopsChartProps {
+export interface NodeDesktopsChartProps extends WindowsNodeClassSettings {
   /** What every session shares. */
   readonly template: NodeDesktopSessionTemplate;
-  /** Name of the IAM role of the nodes (Karpenter creates the instance profile). */
-  readonly nodeRoleName: string;
-  /** AMI selector terms (Desktop Experience). */
-  readonly amiSelectorTerms: Ec2NodeClassSpecAmiSelectorTerms[];
-  /**
-   * AMI family (needed when the terms carry no alias, which desktop AMIs never do).
-   * @default - inferred by Karpenter from an alias
-   */
-  readonly amiFamily?: Ec2NodeClassSpecAmiFamily;
-  /** Subnets of the nodes. */
-  readonly subnetSelectorTerms: Ec2NodeClassSpecSubnetSelectorTerms[];
-  /** Security groups of the nodes (the desktop node group only). */
-  readonly securityGroupSelectorTerms: Ec2NodeClassSpecSecurityGroupSelectorTerms[];
-  /** Root volume size, e.g. `100Gi`. */
-  readonly rootVolumeSize: string;
-  /**
-   * KMS key of the root volume.
-   * @default - the account's default EBS key
-   */
-  readonly rootVolumeKmsKeyId?: string;
-  /**
-   * Tags of the instances and volumes.
-   * @default - Karpenter's own
-   */
-  readonly tags?: Record<string, string>;
   /** Node limit of the shared pool (shared mode). */
   readonly maxDesktops: number;
   /** Warm desktop nodes (shared mode; 0 for none). */
@@ -105,20 +73,8 @@ export class NodeDesktopsChart extends Chart {
       data: { [SESSION_TEMPLATE_KEY]: JSON.stringify(t) },
     });
 
-    this.nodeClass = new Ec2NodeClass(this, 'NodeClass', {
-      metadata: { name: t.nodeClassName },
-      spec: {
-        role: props.nodeRoleName,
-        amiFamily: props.amiFamily,
-        amiSelectorTerms: props.amiSelectorTerms,
-        subnetSelectorTerms: props.subnetSelectorTerms,
-        securityGroupSelectorTerms: props.securityGroupSelectorTerms,
-        // IMDSv2, one hop: no pod reaches the node role; the session script blocks the desktop user too.
-        metadataOptions: imdsV2Only(),
-        blockDeviceMappings: [encryptedGp3Root(WINDOWS_ROOT_DEVICE, props.rootVolumeSize, props.rootVolumeKmsKeyId)],
-        tags: props.tags,
-      },
-    });
+    // IMDSv2 with one hop keeps pods from the node role; the session script blocks the desktop user too.
+    this.nodeClass = new Ec2NodeClass(this, 'NodeClass', { metadata: { name: t.nodeClassName }, spec: windowsNodeClassSpec(props) });
 
     // Per-user NodePools live in their own charts (NodeDesktopUserPoolsChart), in chunks.
     if (t.isolationMode === NodeDesktopIsolationMode.NODE_POOL_PER_USER) return;
