@@ -1,22 +1,7 @@
 import type * as schemas from './cloudformation-schemas';
+import { loadWithoutReference } from './without-reference';
 
-/** Loads the CloudFormation check as a machine without ../shared/reference sees it. */
-function withoutReference(): { helpers: typeof schemas; restore: () => void } {
-  const saved = { dir: process.env.REFERENCE_DIR, required: process.env.EKS_WINDOWS_DESKTOPS_REQUIRE_REFERENCE };
-  process.env.REFERENCE_DIR = '/nonexistent/reference';
-  delete process.env.EKS_WINDOWS_DESKTOPS_REQUIRE_REFERENCE;
-  let loaded: typeof schemas | undefined;
-  jest.isolateModules(() => {
-    loaded = require('./cloudformation-schemas') as typeof schemas;
-  });
-  return {
-    helpers: loaded!,
-    restore: () => {
-      if (saved.dir === undefined) delete process.env.REFERENCE_DIR; else process.env.REFERENCE_DIR = saved.dir;
-      if (saved.required !== undefined) process.env.EKS_WINDOWS_DESKTOPS_REQUIRE_REFERENCE = saved.required;
-    },
-  };
-}
+const withoutReference = () => loadWithoutReference(() => require('./cloudformation-schemas') as typeof schemas);
 
 describe('CloudFormation check without ../shared/reference (aws-service-spec)', () => {
   let helpers: typeof schemas;

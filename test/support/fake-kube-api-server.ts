@@ -2,6 +2,7 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import Ajv, { ValidateFunction } from 'ajv';
+import type { KubernetesObject } from '../../constructs/sessions/runtime/kubernetes-client';
 
 /**
  * An in-process fake Kubernetes API server over real HTTP on 127.0.0.1, for testing the session
@@ -40,22 +41,11 @@ import Ajv, { ValidateFunction } from 'ajv';
  *   `spec.runStrategy` as KubeVirt does; nothing runs: tests set `status` themselves.
  */
 
-export interface KubeObject {
+/** An object as the fake server stores it: the runtime client's object shape, with any other fields. */
+export interface KubeObject extends KubernetesObject {
   apiVersion: string;
   kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    finalizers?: string[];
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [key: string]: unknown;
-  };
+  metadata: KubernetesObject['metadata'] & { [key: string]: unknown };
   [key: string]: unknown;
 }
 

@@ -1,25 +1,7 @@
 import type * as schemas from './kubernetes-schemas';
+import { loadWithoutReference } from './without-reference';
 
-/**
- * Loads the schema helpers as a machine without ../shared/reference sees them. The environment
- * stays so until `restore` (schemas load lazily, at the first validation).
- */
-function withoutReference(): { helpers: typeof schemas; restore: () => void } {
-  const saved = { dir: process.env.REFERENCE_DIR, required: process.env.EKS_WINDOWS_DESKTOPS_REQUIRE_REFERENCE };
-  process.env.REFERENCE_DIR = '/nonexistent/reference';
-  delete process.env.EKS_WINDOWS_DESKTOPS_REQUIRE_REFERENCE;
-  let loaded: typeof schemas | undefined;
-  jest.isolateModules(() => {
-    loaded = require('./kubernetes-schemas') as typeof schemas;
-  });
-  return {
-    helpers: loaded!,
-    restore: () => {
-      if (saved.dir === undefined) delete process.env.REFERENCE_DIR; else process.env.REFERENCE_DIR = saved.dir;
-      if (saved.required !== undefined) process.env.EKS_WINDOWS_DESKTOPS_REQUIRE_REFERENCE = saved.required;
-    },
-  };
-}
+const withoutReference = () => loadWithoutReference(() => require('./kubernetes-schemas') as typeof schemas);
 
 const deployment = (containerPort: unknown) => ({
   apiVersion: 'apps/v1',
