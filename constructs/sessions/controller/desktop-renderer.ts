@@ -43,6 +43,13 @@ export interface DesktopObservation {
   readonly node?: string;
   readonly instanceType?: string;
   readonly capacityType?: string;
+  /**
+   * Whether the user has a Windows session on the desktop (logged on, connected or not), as the
+   * desktop itself reports it: the KubeVirt guest agent's user list (VM desktops) or the session
+   * pod's presence container (node desktops). The controller's log-off handling follows it.
+   * @default - unknown: the desktop cannot tell, and log-off is not detected
+   */
+  readonly userLoggedOn?: boolean;
 }
 
 /**
