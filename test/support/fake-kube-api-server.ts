@@ -219,6 +219,12 @@ export class FakeKubeApiServer {
     this.store(key, { ...clone(current), status: clone(status) }, 'MODIFIED');
   }
 
+  /** Watches open now on a resource (`group/version/plural`, core: `/v1/plural`). */
+  public openWatches(group: string, version: string, plural: string): number {
+    const resource = this.typeKey(group, version, plural);
+    return [...this.watchers].filter((w) => w.resource === resource).length;
+  }
+
   /** Number of stored objects. */
   public get size(): number {
     return this.objects.size;

@@ -1,6 +1,11 @@
+import { createHash } from 'crypto';
 import { DesktopSession, SessionPhase } from '../api';
 
-/** Server-rendered pages of the sign-in broker: plain HTML, no script, readable without styles. */
+/**
+ * Server-rendered pages of the sign-in broker: plain HTML, readable without styles. The progress
+ * page carries one small inline script (allowed by its hash in the CSP) that follows the
+ * session's event stream; without JavaScript the page refreshes itself instead.
+ */
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
@@ -16,14 +21,42 @@ const STYLE = `
   .warning { border-left: 4px solid #b35900; padding: .5rem 1rem; background: #fff4e5; }
   table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #ccc; }
   form { display: inline; }
+  .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
-export function page(title: string, body: string, options: { refreshSeconds?: number } = {}): string {
-  const refresh = options.refreshSeconds !== undefined ? `<meta http-equiv="refresh" content="${options.refreshSeconds}">` : '';
+/**
+ * Follows `events` (the broker's event stream of the user's session): updates the progress bar
+ * and the live region, and opens `location` when the server names one (Ready → `connect`).
+ * When the stream is refused for good (e.g. the sign-in expired), reloads the page, which goes
+ * through the ALB's sign-in again.
+ */
+const PROGRESS_SCRIPT = `(function () {
+  var bar = document.getElementById('progress');
+  var message = document.getElementById('message');
+  var source = new EventSource('events');
+  source.addEventListener('session', function (event) {
+    var s = JSON.parse(event.data);
+    bar.value = s.progress;
+    bar.textContent = s.progress + '%';
+    if (message.textContent !== s.message) message.textContent = s.message;
+    if (s.location) { source.close(); window.location.assign(s.location); }
+  });
+  source.addEventListener('error', function () {
+    if (source.readyState === EventSource.CLOSED) setTimeout(function () { window.location.reload(); }, 5000);
+  });
+})();`;
+
+/** CSP source that allows exactly the progress page's script. */
+export const PROGRESS_SCRIPT_SOURCE = `'sha256-${createHash('sha256').update(PROGRESS_SCRIPT).digest('base64')}'`;
+
+export function page(title: string, body: string, options: { noScriptRefreshSeconds?: number; script?: string } = {}): string {
+  // Inside <noscript>, the refresh only happens where scripts do not run (the script follows the event stream).
+  const refresh = options.noScriptRefreshSeconds !== undefined ? `<noscript><meta http-equiv="refresh" content="${options.noScriptRefreshSeconds}"></noscript>` : '';
+  const script = options.script !== undefined ? `<script>${options.script}</script>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${refresh}
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><main>${body}</main></body></html>`;
+<body><main>${body}</main>${script}</body></html>`;
 }
 
 export function progressPage(session: DesktopSession): string {
@@ -34,8 +67,25 @@ export function progressPage(session: DesktopSession): string {
 <p id="message" role="status" aria-live="polite">${escapeHtml(status.message ?? 'Waiting for a desktop')}</p>
 <label for="progress">Progress</label>
 <progress id="progress" max="100" value="${progress}">${progress}%</progress>
-<p>This page refreshes by itself and opens your desktop when it is ready. It usually takes a few minutes.</p>
-<form method="post" action="end"><button type="submit">Cancel</button></form>`, { refreshSeconds: 2 });
+<p>This page updates by itself and opens your desktop when it is ready. It usually takes a few minutes. <a href="./">Check now</a></p>
+<form method="post" action="end"><button type="submit">Cancel</button></form>`, { noScriptRefreshSeconds: 2, script: PROGRESS_SCRIPT });
+}
+
+/** What the event stream sends: the progress page shows it, and opens `location` when set. */
+export interface SessionEvent {
+  readonly phase: string;
+  readonly progress: number;
+  readonly message: string;
+  /** Where the page goes next (relative to the broker's root): `connect` when Ready, `session` when it ended or failed. */
+  readonly location?: string;
+}
+
+export function sessionEvent(session: DesktopSession | undefined): SessionEvent {
+  const status = session?.status ?? {};
+  const phase = session ? status.phase ?? SessionPhase.PENDING : SessionPhase.ENDED;
+  const location = phase === SessionPhase.PENDING || phase === SessionPhase.PROVISIONING ? undefined
+    : phase === SessionPhase.READY || phase === SessionPhase.CONNECTED || phase === SessionPhase.DISCONNECTED ? 'connect' : 'session';
+  return { phase, progress: status.progress ?? 0, message: status.message ?? (session ? 'Waiting for a desktop' : 'The session ended.'), ...(location ? { location } : {}) };
 }
 
 export function sessionPage(session: DesktopSession, now: Date): string {

@@ -1,6 +1,6 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { Histogram, Registry } from 'prom-client';
+import { Gauge, Histogram, Registry } from 'prom-client';
 import { encryptGuacamoleJsonAuth } from '../../guacamole/json-auth';
 import { RdpCertificateValidation } from '../../guacamole/rdp-certificate-validation';
 import { GuacamoleConnectionPolicy, RdpConnection, RdpSecurityMode } from '../../guacamole/rdp-connection';
@@ -9,7 +9,8 @@ import { guacamoleConnectionName } from '../controller/connection-signals';
 import { DesktopSessions } from '../sdk/desktop-sessions';
 import { DesktopSessionError } from '../sdk/errors';
 import { IdentityVerifier, VerifiedIdentity } from './identity';
-import { adminPage, messagePage, progressPage, sessionPage } from './pages';
+import { adminPage, messagePage, PROGRESS_SCRIPT_SOURCE, progressPage, sessionEvent, sessionPage } from './pages';
+import { SessionStatusHub } from './session-status-hub';
 
 /** Header the ALB fills with its signed identity token after authentication. */
 export const ALB_IDENTITY_TOKEN_HEADER = 'x-amzn-oidc-data';
@@ -40,6 +41,14 @@ export interface SignInBrokerOptions {
   readonly extendSeconds?: number;
   /** Path prefix the broker is served under on the shared ALB, e.g. `/portal`. @default '' (the root) */
   readonly basePath?: string;
+  /**
+   * How long one event stream (`GET /events`) stays open before the server closes it; the page's
+   * `EventSource` reconnects, and the reconnect is verified again like any request (a sign-in
+   * that expired meanwhile is refused). @default 300
+   */
+  readonly eventStreamMaxSeconds?: number;
+  /** Interval of the keep-alive comment on open event streams (below the ALB's 60 s idle timeout). @default 20 */
+  readonly eventStreamHeartbeatSeconds?: number;
 }
 
 /**
@@ -50,10 +59,14 @@ export interface SignInBrokerOptions {
 export class SignInBroker {
   public readonly registry = new Registry();
   private readonly latency = new Histogram({ name: 'desktop_broker_request_seconds', help: 'Broker response time.', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
+  private readonly streams = new Gauge({ name: 'desktop_broker_event_streams', help: 'Open progress event streams.', registers: [this.registry] });
+  /** One watch on the sessions for all event streams of this process. */
+  public readonly hub: SessionStatusHub;
   private server?: http.Server;
   private readonly base: string;
 
   constructor(private readonly options: SignInBrokerOptions) {
+    this.hub = new SessionStatusHub({ sessions: options.sessions });
     new URL(options.guacamoleUrl); // fails early on a malformed URL
     this.base = (options.basePath ?? '').replace(/\/+$/, '');
     if (this.base !== '' && !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(this.base)) throw new Error(`basePath "${options.basePath}" must look like /portal`);
@@ -67,6 +80,7 @@ export class SignInBroker {
   }
 
   public async close(): Promise<void> {
+    await this.hub.close();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -90,6 +104,7 @@ export class SignInBroker {
         case 'GET /': return await this.home(identity, res);
         case 'GET /session': return await this.sessionView(identity, res);
         case 'GET /api/session': return await this.sessionJson(identity, res);
+        case 'GET /events': return await this.events(identity, req, res);
         case 'GET /connect': return await this.connect(identity, res);
         case 'POST /start': return await this.start(identity, res);
         case 'POST /extend': return await this.extend(identity, res);
@@ -137,7 +152,7 @@ export class SignInBroker {
     switch (phase) {
       case SessionPhase.PENDING:
       case SessionPhase.PROVISIONING:
-        return send(res, 200, progressPage(session));
+        return send(res, 200, progressPage(session), undefined, { 'content-security-policy': `${CSP}; script-src ${PROGRESS_SCRIPT_SOURCE}; connect-src 'self'` });
       case SessionPhase.READY:
       case SessionPhase.CONNECTED:
       case SessionPhase.DISCONNECTED:
@@ -154,6 +169,53 @@ export class SignInBroker {
     if (!session) return send(res, 404, JSON.stringify({ error: 'no session' }), 'application/json');
     const { phase, progress, message, expiresAt, expiryWarningAt } = session.status ?? {};
     return send(res, 200, JSON.stringify({ name: session.metadata.name, phase: phase ?? SessionPhase.PENDING, progress: progress ?? 0, message, expiresAt, expiryWarningAt }), 'application/json');
+  }
+
+  /**
+   * Server-sent events of the user's own session (the name comes from the verified identity,
+   * never from the request): `event: session` with phase, progress, message and, once the
+   * session is past provisioning, the `location` the page opens. The stream ends after that
+   * event, or after `eventStreamMaxSeconds` (the browser reconnects and is verified again).
+   */
+  private async events(identity: VerifiedIdentity, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const name = DesktopSessions.sessionName(identity.userId, this.options.desktopClass);
+    let open = false;
+    let fromWatch: { session: DesktopSession | undefined } | undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
+    let deadline: NodeJS.Timeout | undefined;
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearInterval(heartbeat);
+      clearTimeout(deadline);
+      unsubscribe();
+      this.streams.dec();
+      res.end();
+    };
+    const write = (session: DesktopSession | undefined): void => {
+      if (finished) return;
+      const event = sessionEvent(session);
+      res.write(`event: session\ndata: ${JSON.stringify(event)}\n\n`);
+      if (event.location !== undefined) finish();
+    };
+    // Listen first, then read: a change between the read and the first event is not lost.
+    const unsubscribe = await this.hub.subscribe(name, (session) => { if (open) write(session); else fromWatch = { session }; });
+    let initial: DesktopSession | undefined;
+    try {
+      initial = await this.current(identity);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    this.streams.inc();
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' });
+    res.write('retry: 2000\n\n');
+    open = true;
+    req.on('close', finish);
+    heartbeat = setInterval(() => res.write(': keep-alive\n\n'), (this.options.eventStreamHeartbeatSeconds ?? 20) * 1000);
+    deadline = setTimeout(finish, (this.options.eventStreamMaxSeconds ?? 300) * 1000);
+    write(fromWatch ? fromWatch.session : initial);
   }
 
   /** Sends a user with a ready desktop into Guacamole with a short-lived token for exactly that desktop. */
@@ -215,7 +277,7 @@ export class SignInBroker {
   }
 }
 
-const KNOWN_ROUTES = new Set(['GET /', 'GET /session', 'GET /api/session', 'GET /connect', 'POST /start', 'POST /extend', 'POST /end', 'GET /admin', 'POST /admin/end']);
+const KNOWN_ROUTES = new Set(['GET /', 'GET /session', 'GET /api/session', 'GET /events', 'GET /connect', 'POST /start', 'POST /extend', 'POST /end', 'GET /admin', 'POST /admin/end']);
 
 function headerValue(req: http.IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -246,15 +308,16 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
 
-function send(res: http.ServerResponse, code: number, body: string, type = 'text/html; charset=utf-8'): void {
-  res.writeHead(code, { ...SECURITY_HEADERS, 'content-type': type });
+function send(res: http.ServerResponse, code: number, body: string, type = 'text/html; charset=utf-8', headers: Record<string, string> = {}): void {
+  res.writeHead(code, { ...SECURITY_HEADERS, 'content-type': type, ...headers });
   res.end(body);
 }
 

@@ -192,15 +192,36 @@ export class DesktopSessions {
    * with `undefined`). Reconnects when the watch ends.
    */
   public async watch(name: string, onChange: (session: DesktopSession | undefined) => void): Promise<{ stop(): void }> {
+    let seen = false;
+    return this.watchAll((changed, session) => {
+      if (changed === name) { seen = true; onChange(session); }
+    }, () => { if (!seen) onChange(undefined); seen = false; });
+  }
+
+  /**
+   * One watch on every session of the namespace: `onChange(name, session)` for each session now
+   * and on every change, `onChange(name, undefined)` on deletion, until `stop()`. Reconnects
+   * (list again, then watch) when the watch ends; `onListed` runs after each list has been
+   * reported. For fanning one watch out to many listeners (the broker's event streams).
+   */
+  public async watchAll(onChange: (name: string, session: DesktopSession | undefined) => void, onListed?: () => void): Promise<{ stop(): void }> {
     let stopped = false;
     let current: { abort(): void } | undefined;
+    let known = new Set<string>();
     const run = async (): Promise<void> => {
       if (stopped) return;
       const { items, resourceVersion } = await this.client.list<DesktopSession>(SESSION_RESOURCE(this.namespace));
-      onChange(items.find((s) => s.metadata.name === name));
+      const listed = new Set(items.map((s) => s.metadata.name));
+      // A session deleted while the watch was down is reported as deleted.
+      for (const name of known) if (!listed.has(name)) onChange(name, undefined);
+      known = listed;
+      for (const s of items) onChange(s.metadata.name, s);
+      onListed?.();
       current = await this.client.watch<DesktopSession>(SESSION_RESOURCE(this.namespace), resourceVersion, (type, obj) => {
-        if (obj.metadata?.name !== name) return;
-        onChange(type === 'DELETED' ? undefined : obj);
+        const name = obj.metadata?.name;
+        if (name === undefined || (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED')) return;
+        if (type === 'DELETED') known.delete(name); else known.add(name);
+        onChange(name, type === 'DELETED' ? undefined : obj);
       }, () => { if (!stopped) setTimeout(() => { void run().catch(() => undefined); }, 200); });
     };
     await run();
