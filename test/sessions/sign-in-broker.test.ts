@@ -1,69 +1,73 @@
-import { createDecipheriv, createHmac, generateKeyPairSync, KeyObject, randomUUID, sign } from 'crypto';
-import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { AlbJwksCache } from 'aws-jwt-verify/alb-cache';
-import { Browser, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { SessionPhase } from '../../constructs/sessions/api';
-import { AlbIdentityVerifier } from '../../constructs/sessions/broker/identity';
 import { SignInBroker } from '../../constructs/sessions/broker/sign-in-broker';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
 import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-client';
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
+import { BROWSERS, browserTest } from '../support/browsers';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
+import { JSON_KEY, TestAlb, decryptJsonAuth } from './broker-test-support';
 import { NAMESPACE, createClass, eventually, startApi } from './session-test-support';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const chromiumMissing = !fs.existsSync(CHROMIUM);
-if (chromiumMissing) {
-  // Reported by jest as skipped, never as passed; CI installs Chromium from Debian.
-  // eslint-disable-next-line no-console
-  console.warn(`sign-in broker browser tests skipped: no Chromium at ${CHROMIUM}`);
+jest.setTimeout(90_000);
+
+/** Evaluates an expression in the page (the tests' tsconfig has no DOM types, so it is a string). */
+async function inPage<T>(page: Page, expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
 }
-const describeWithChromium = chromiumMissing ? describe.skip : describe;
-jest.setTimeout(60_000);
+const text = (page: Page, selector: string) => inPage<string | null>(page, `document.querySelector(${JSON.stringify(selector)})?.textContent ?? null`);
 
-const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/desktops/0123456789abcdef';
-const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example';
-const CLIENT_ID = 'exampleclientid';
-const JSON_KEY = '00112233445566778899aabbccddeeff';
-
-const b64url = (v: Buffer | string) => Buffer.from(v).toString('base64url');
-
-/** A token as the ALB signs it: ES256, with the ALB's signer, client and issuer in the header. */
-function albToken(key: KeyObject, kid: string, claims: Record<string, unknown>, header: Record<string, unknown> = {}): string {
-  const exp = Math.floor(Date.now() / 1000) + 120;
-  const h = b64url(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid, signer: ALB_ARN, iss: ISSUER, client: CLIENT_ID, exp, ...header }));
-  const p = b64url(JSON.stringify({ iss: ISSUER, exp, ...claims }));
-  const signature = sign('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' });
-  return `${h}.${p}.${b64url(signature)}`;
+/** Clicks and waits for the navigation the click starts (a form POST and its 303). */
+async function clickAndWait(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
 
-/** Decrypts a Guacamole JSON auth `data` value and checks its HMAC, as the extension does. */
-function decryptJsonAuth(data: string): { username: string; expires: number; connections: Record<string, { protocol: string; parameters: Record<string, string> }> } {
-  const key = Buffer.from(JSON_KEY, 'hex');
-  const decipher = createDecipheriv('aes-128-cbc', key, Buffer.alloc(16));
-  const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]);
-  const [mac, json] = [plain.subarray(0, 32), plain.subarray(32)];
-  expect(createHmac('sha256', key).update(json).digest().equals(mac)).toBe(true);
-  return JSON.parse(json.toString('utf8'));
-}
-
-describeWithChromium('sign-in broker in headless Chromium', () => {
+// The same scenarios in each browser: Chromium (CDP) and Firefox ESR (WebDriver BiDi).
+describe.each(BROWSERS.map((b) => [b.name, b] as const))('sign-in broker in headless %s', (_name, testBrowser) => {
+  const it = browserTest(testBrowser);
   let server: FakeKubeApiServer;
   let client: KubernetesClient;
   let controller: DesktopSessionController;
   let broker: SignInBroker;
   let brokerUrl: string;
   let guacamole: http.Server;
-  let guacamoleUrl: string;
   let browser: Browser;
   const received: string[] = [];
-  const kid = randomUUID();
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const alb = new TestAlb();
+
+  /** A fresh browser context whose every request carries the ALB's identity header (or none). */
+  async function signedIn(token: string | undefined, on: Browser = browser): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await on.createBrowserContext();
+    const page = await context.newPage();
+    if (token) await page.setExtraHTTPHeaders({ 'x-amzn-oidc-data': token });
+    return { context, page };
+  }
+
+  /** Starts a user's session from the portal and makes its desktop ready once it exists. */
+  async function makeReadyWhenProvisioned(userId: string) {
+    const sessions = new DesktopSessions(client, NAMESPACE);
+    const session = await eventually(async () => (await sessions.list({ userId })).find((s) => s.status?.desktopName));
+    await eventually(() => server.get('kubevirt.io', 'v1', 'virtualmachines', session.status!.desktopNamespace, session.status!.desktopName!));
+    return {
+      session,
+      ready: async () => {
+        server.setStatus('kubevirt.io', 'v1', 'virtualmachines', session.status!.desktopNamespace, session.status!.desktopName!, { ready: true });
+        await eventually(async () => (await sessions.get(session.metadata.name)).status?.phase === SessionPhase.READY);
+      },
+    };
+  }
+
+  /** Requests the broker has answered on a route (its latency histogram's count). */
+  async function requestCount(route: string): Promise<number> {
+    const metric = await broker.registry.getSingleMetric('desktop_broker_request_seconds')!.get();
+    return (metric.values as Array<{ metricName?: string; labels: Record<string, string | number>; value: number }>)
+      .find((v) => v.metricName === 'desktop_broker_request_seconds_count' && v.labels.route === route)?.value ?? 0;
+  }
 
   beforeAll(async () => {
+    if (testBrowser.missing !== undefined) return;
     ({ server, client } = await startApi());
     await createClass(client);
     controller = new DesktopSessionController({ client, namespace: NAMESPACE, pollIntervalMs: 50, leaderElection: false });
@@ -76,60 +80,55 @@ describeWithChromium('sign-in broker in headless Chromium', () => {
       res.end('<!doctype html><title>Guacamole</title><h1>Guacamole</h1>');
     });
     await new Promise<void>((r) => guacamole.listen(0, '127.0.0.1', r));
-    guacamoleUrl = `http://127.0.0.1:${(guacamole.address() as AddressInfo).port}/guacamole/`;
-    // The ALB's public key endpoint, served from memory (the real one is HTTPS per region).
-    const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    const jwksCache = new AlbJwksCache({
-      fetcher: {
-        fetch: async (uri: string) => {
-          if (!uri.endsWith(`/${kid}`)) throw new Error(`unknown key ${uri}`);
-          const bytes = Buffer.from(pem);
-          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-        },
-      },
-    });
     broker = new SignInBroker({
       sessions: new DesktopSessions(client, NAMESPACE),
-      verifier: new AlbIdentityVerifier({ albArn: ALB_ARN, issuer: ISSUER, clientId: CLIENT_ID, jwksCache }),
+      verifier: alb.verifier(),
       desktopClass: 'win11',
-      guacamoleUrl,
+      guacamoleUrl: `http://127.0.0.1:${(guacamole.address() as AddressInfo).port}/guacamole/`,
       jsonAuthKeyHex: JSON_KEY,
       adminUserIds: ['admin-sub'],
       basePath: '/portal',
     });
     // Served under /portal, as on the gateway's shared ALB.
     brokerUrl = `${await broker.listen(0, '127.0.0.1')}/portal`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await testBrowser.launch();
   });
 
   afterAll(async () => {
     await browser?.close();
     await broker?.close();
-    await new Promise<void>((r) => guacamole.close(() => r()));
-    await controller.stop();
-    client.close();
-    await server.stop();
+    if (guacamole) await new Promise<void>((r) => guacamole.close(() => r()));
+    await controller?.stop();
+    client?.close();
+    await server?.stop();
   });
 
-  test('signed-in request → progress page → redirect into Guacamole with a token for exactly the user\'s desktop', async () => {
+  it('signed-in request → progress page following the event stream → redirect into Guacamole with a token for exactly the user\'s desktop; extend and end', async () => {
     // GIVEN the ALB's verified identity on every request
-    const context = await browser.newContext({ extraHTTPHeaders: { 'x-amzn-oidc-data': albToken(privateKey, kid, { sub: 'user-sub-1', email: 'erin@example.com' }) } });
-    const page = await context.newPage();
+    const { context, page } = await signedIn(alb.token({ sub: 'user-sub-1', email: 'erin@example.com' }));
 
-    // WHEN the user opens the portal THEN a progress page shows while the desktop is provisioned
+    // WHEN the user opens the portal THEN a labelled progress bar and a live status region show
     await page.goto(`${brokerUrl}/`);
-    await expect(page.locator('h1').textContent()).resolves.toBe('Starting your desktop');
-    await expect(page.getByRole('status').count()).resolves.toBe(1);
-    await expect(page.getByLabel('Progress').getAttribute('max')).resolves.toBe('100');
-    const sessions = new DesktopSessions(client, NAMESPACE);
-    const session = await eventually(async () => (await sessions.list({ userId: 'user-sub-1' })).find((s) => s.status?.desktopName));
+    expect(await text(page, 'h1')).toBe('Starting your desktop');
+    expect(await inPage(page, `document.querySelectorAll('[role=status][aria-live=polite]').length`)).toBe(1);
+    expect(await inPage(page, `document.querySelector('label[for=progress]').textContent`)).toBe('Progress');
+    expect(await inPage(page, `document.getElementById('progress').max`)).toBe(100);
+    await inPage(page, 'window.notReloaded = true');
 
-    // WHEN the desktop becomes ready THEN the page (refreshing itself) sends the browser into Guacamole
-    await eventually(() => server.get('kubevirt.io', 'v1', 'virtualmachines', session.status!.desktopNamespace, session.status!.desktopName!));
-    server.setStatus('kubevirt.io', 'v1', 'virtualmachines', session.status!.desktopNamespace, session.status!.desktopName!, { ready: true });
-    await eventually(async () => (await sessions.get(session.metadata.name)).status?.phase === SessionPhase.READY);
-    await page.waitForURL(/\/guacamole\/\?data=/, { timeout: 15_000 });
-    await expect(page.locator('h1').textContent()).resolves.toBe('Guacamole');
+    // AND as the desktop is provisioned, the bar and message follow the session without a reload
+    const { session, ready } = await makeReadyWhenProvisioned('user-sub-1');
+    const sessions = new DesktopSessions(client, NAMESPACE);
+    const status = (await sessions.get(session.metadata.name)).status!;
+    expect(status.progress).toBeGreaterThan(0);
+    await eventually(async () => (await inPage<number>(page, `document.getElementById('progress').value`)) === status.progress, 10_000, 'progress bar updated');
+    expect(await text(page, '#message')).toBe(status.message);
+    expect(await inPage(page, 'window.notReloaded')).toBe(true);
+    expect(server.openWatches('sessions.desktop.io', 'v1alpha1', 'desktopsessions')).toBe(2); // the controller's informer and the broker's one
+
+    // WHEN the desktop becomes ready THEN the event stream sends the browser into Guacamole
+    await ready();
+    await eventually(() => page.url().includes('/guacamole/?data='), 15_000, 'redirect into Guacamole');
+    await eventually(async () => (await text(page, 'h1')) === 'Guacamole');
 
     // AND the token decrypts to this user and exactly their desktop
     const payload = decryptJsonAuth(received[received.length - 1]);
@@ -142,45 +141,60 @@ describeWithChromium('sign-in broker in headless Chromium', () => {
       parameters: { hostname: `${session.status!.desktopName}-rdp.${session.status!.desktopNamespace}.svc.cluster.local`, port: '3389', 'disable-copy': 'true', 'cert-tofu': 'true', 'ignore-cert': 'false' },
     });
 
-    // AND the session page offers extend and end
+    // AND the session page extends and ends the session
     await page.goto(`${brokerUrl}/session`);
-    await page.getByRole('button', { name: 'Extend by 1 hour' }).click();
-    await expect(page.locator('#phase').textContent()).resolves.toBe('Ready');
+    await clickAndWait(page, 'form[action=extend] button');
+    expect(await text(page, '#phase')).toBe('Ready');
     expect((await sessions.get(session.metadata.name)).spec.maxUserDurationSeconds).toBe(8 * 3600 + 3600);
+    await clickAndWait(page, 'form[action=end] button');
+    expect((await sessions.get(session.metadata.name)).spec.endRequested).toBe(true);
     await context.close();
   });
 
-  test('a forged, unsigned, expired or missing identity token is refused', async () => {
-    const forged = albToken(forger.privateKey, kid, { sub: 'user-sub-1' });
-    const h = b64url(JSON.stringify({ alg: 'none', kid, signer: ALB_ARN, client: CLIENT_ID, iss: ISSUER }));
-    const unsigned = `${h}.${b64url(JSON.stringify({ sub: 'user-sub-1', iss: ISSUER, exp: Math.floor(Date.now() / 1000) + 60 }))}.`;
-    const expired = albToken(privateKey, kid, { sub: 'user-sub-1', exp: Math.floor(Date.now() / 1000) - 60 }, { exp: Math.floor(Date.now() / 1000) - 60 });
-    const otherAlb = albToken(privateKey, kid, { sub: 'user-sub-1' }, { signer: ALB_ARN.replace('desktops', 'other') });
-    for (const token of [forged, unsigned, expired, otherAlb, undefined]) {
-      const context = await browser.newContext(token ? { extraHTTPHeaders: { 'x-amzn-oidc-data': token } } : {});
-      const page = await context.newPage();
-      const response = await page.goto(`${brokerUrl}/connect`);
-      expect(response?.status()).toBe(401);
-      await expect(page.locator('h1').textContent()).resolves.toBe('Sign-in could not be verified');
-      expect(page.url()).not.toContain('guacamole');
+  it('with JavaScript off, the progress page refreshes itself and still ends in Guacamole', async () => {
+    const noScript = await testBrowser.launch({ javaScript: false });
+    try {
+      const streamsBefore = await requestCount('GET /events');
+      const { page } = await signedIn(alb.token({ sub: 'user-sub-nojs' }), noScript);
+      const response = await page.goto(`${brokerUrl}/`);
+      expect(await response?.text()).toContain('<h1>Starting your desktop</h1>');
+      const { session, ready } = await makeReadyWhenProvisioned('user-sub-nojs');
+      await ready();
+      await eventually(() => page.url().includes('/guacamole/?data='), 15_000, 'redirect into Guacamole by the <noscript> refresh');
+      expect(Object.keys(decryptJsonAuth(received[received.length - 1]).connections)).toEqual([session.metadata.name]);
+      // The script really was off: the page never opened the event stream.
+      expect(await requestCount('GET /events')).toBe(streamsBefore);
+    } finally {
+      await noScript.close();
+    }
+  });
+
+  it('a forged, unsigned, expired, other-ALB or missing identity token is refused (pages and the event stream)', async () => {
+    for (const token of [...Object.values(alb.badTokens('user-sub-1')), undefined]) {
+      const { context, page } = await signedIn(token);
+      for (const path of ['/connect', '/events']) {
+        const response = await page.goto(`${brokerUrl}${path}`);
+        expect(response?.status()).toBe(401);
+        expect(await text(page, 'h1')).toBe('Sign-in could not be verified');
+        expect(page.url()).not.toContain('guacamole');
+      }
       await context.close();
     }
   });
 
-  test('the admin page lists sessions and ends one; others may not see it', async () => {
-    const user = await browser.newContext({ extraHTTPHeaders: { 'x-amzn-oidc-data': albToken(privateKey, kid, { sub: 'user-sub-2' }) } });
-    expect((await (await user.newPage()).goto(`${brokerUrl}/admin`))?.status()).toBe(403);
-    await user.close();
-    const admin = await browser.newContext({ extraHTTPHeaders: { 'x-amzn-oidc-data': albToken(privateKey, kid, { sub: 'admin-sub' }) } });
-    const page = await admin.newPage();
-    await page.goto(`${brokerUrl}/admin`);
+  it('the admin page lists sessions and ends one; others may not see it', async () => {
+    const user = await signedIn(alb.token({ sub: 'user-sub-2' }));
+    expect((await user.page.goto(`${brokerUrl}/admin`))?.status()).toBe(403);
+    await user.context.close();
     const sessions = new DesktopSessions(client, NAMESPACE);
-    const [target] = await sessions.list({ userId: 'user-sub-1' });
-    await page.getByRole('button', { name: `End ${target.metadata.name}` }).click();
+    const target = await sessions.create({ userId: 'user-sub-3', desktopClass: 'win11' });
+    const { context, page } = await signedIn(alb.token({ sub: 'admin-sub' }));
+    await page.goto(`${brokerUrl}/admin`);
+    await clickAndWait(page, `button[aria-label="End ${target.metadata.name}"]`);
     await eventually(async () => (await sessions.get(target.metadata.name)).spec.endRequested === true);
     // A cross-site POST is refused.
-    const crossSite = await fetch(`${brokerUrl}/admin/end`, { method: 'POST', headers: { 'x-amzn-oidc-data': albToken(privateKey, kid, { sub: 'admin-sub' }), 'origin': 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'session=x' });
+    const crossSite = await fetch(`${brokerUrl}/admin/end`, { method: 'POST', headers: { 'x-amzn-oidc-data': alb.token({ sub: 'admin-sub' }), 'origin': 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'session=x' });
     expect(crossSite.status).toBe(403);
-    await admin.close();
+    await context.close();
   });
 });
