@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -11,6 +10,7 @@ import { ValidationError } from '../common/validation-error';
 import { GuacamoleGateway } from '../guacamole/guacamole-gateway';
 import { DesktopSessionServiceChart } from './desktop-session-service-chart';
 import { DEFAULT_SESSIONS_NAMESPACE } from './resources';
+import { runtimeImageContext } from './runtime-image';
 
 /**
  * Properties of {@link DesktopSessionService}.
@@ -31,7 +31,9 @@ export interface DesktopSessionServiceProps {
 
   /**
    * Image of the controller and broker.
-   * @default - built by CDK from `constructs/sessions/Dockerfile` (`cdk deploy` needs Docker; `cdk synth` does not)
+   * @default - built by CDK (`cdk deploy` needs Docker; `cdk synth` does not): from the
+   * installed package's prebuilt context `dist/runtime-image/`, or, in a clone of the
+   * repository, from the sources with `constructs/sessions/Dockerfile`
    */
   readonly image?: string;
 
@@ -133,14 +135,8 @@ export class DesktopSessionService extends Construct {
     const sso = gateway.sso!;
     const region = Stack.of(this).region;
 
-    // Image: from the repository's Dockerfile unless given.
-    const image = props.image ?? new ecrAssets.DockerImageAsset(this, 'Image', {
-      directory: path.join(__dirname, '..', '..'),
-      file: path.join('constructs', 'sessions', 'Dockerfile'),
-      // Only what the Dockerfile copies, so the asset hash changes only with the runtime's sources.
-      exclude: ['*', '!package.json', '!package-lock.json', '!tsconfig.json', '!constructs', '!lib', '**/*.js', '**/*.d.ts', '**/*.map', '**/*.check'],
-      platform: ecrAssets.Platform.LINUX_AMD64,
-    }).imageUri;
+    // Image: from the package's prebuilt context (or the repository's sources) unless given.
+    const image = props.image ?? this.buildImage(p);
 
     // Pod security groups: the controller reads the Guacamole database; the broker is reached by the ALB only.
     const vpc = gateway.cluster.vpc;
@@ -190,5 +186,18 @@ export class DesktopSessionService extends Construct {
     this.namespace = namespace;
     this.image = image;
     this.url = `https://${gateway.hostname}${basePath}/`;
+  }
+
+  private buildImage(p: string): string {
+    const context = runtimeImageContext();
+    if (context === undefined) {
+      throw new ValidationError(`${p}.image`, 'no image given and no build context found (neither dist/runtime-image/ of the installed package nor the repository\'s sources); reinstall eks-windows-desktops or pass image: "<registry>/<repository>:<tag>".');
+    }
+    return new ecrAssets.DockerImageAsset(this, 'Image', {
+      directory: context.directory,
+      file: context.file,
+      exclude: context.exclude,
+      platform: ecrAssets.Platform.LINUX_AMD64,
+    }).imageUri;
   }
 }

@@ -25,6 +25,9 @@ const ROOT_PACKAGE = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'),
 const INIT_TEMPLATE = path.join(ROOT, 'node_modules', 'aws-cdk', 'lib', 'init-templates', 'app', 'typescript');
 const INIT_VERSIONS = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'aws-cdk', 'lib', 'init-templates', '.init-version.json'), 'utf8')) as Record<string, string>;
 
+/** The prebuilt Docker context of the session runtime, as `npm pack` lists it. */
+const RUNTIME_IMAGE_FILES = ['.dockerignore', 'Dockerfile', 'main.js', 'package-lock.json', 'package.json'].map((f) => `dist/runtime-image/${f}`);
+
 /** Environment without AWS credentials: synthesis must not need an account. */
 function offlineEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
@@ -42,7 +45,7 @@ function run(command: string, args: string[], cwd: string): SpawnSyncReturns<str
 
 const APP_STACK = `import * as cdk from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { DesktopCluster, WindowsRuntimeClasses, WindowsVersion } from 'eks-windows-desktops';
+import { DesktopCluster, DesktopSessionService, GuacamoleGateway, WindowsRuntimeClasses, WindowsVersion } from 'eks-windows-desktops';
 
 export class ScratchAppStack extends cdk.Stack {
   constructor(scope: Construct, id: string, props?: cdk.StackProps) {
@@ -51,6 +54,7 @@ export class ScratchAppStack extends cdk.Stack {
     const desktops = new DesktopCluster(this, 'Desktops', {
       clusterName: 'desktops',
       availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+      systemNamespaces: ['guacamole', 'external-secrets', 'cert-manager', 'desktop-sessions'],
     });
     const karpenter = desktops.addKarpenter('Karpenter');
     karpenter.addWindowsNodePool('Windows2022', { windowsVersion: WindowsVersion.WINDOWS_2022 });
@@ -58,6 +62,19 @@ export class ScratchAppStack extends cdk.Stack {
       cluster: desktops.cluster,
       windowsVersions: [WindowsVersion.WINDOWS_2022],
       kubernetesVersion: desktops.kubernetesVersion,
+    });
+    // Desktop sessions with no image given: built from the package's own runtime context.
+    const gateway = new GuacamoleGateway(this, 'Gateway', {
+      cluster: desktops.cluster,
+      vpc: desktops.vpc,
+      hostname: 'desktops.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+      ingressGroupName: 'desktops',
+    });
+    new DesktopSessionService(this, 'Sessions', {
+      gateway,
+      desktopClass: 'windows11',
+      loadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/k8s-desktops-0123456789/0123456789abcdef',
     });
   }
 }
@@ -123,14 +140,27 @@ describe('the packed package in a cdk init app', () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  test('the tarball holds the compiled JavaScript, declarations, README, LICENSE and nothing else', () => {
+  test('the tarball holds the compiled JavaScript, declarations, the runtime image context, README, LICENSE and nothing else', () => {
     const outside = tarballFiles.filter((f) => !/^dist\/(lib|constructs)\/.+\.(js|d\.ts)$/.test(f));
-    expect(outside).toEqual(['LICENSE', 'README.md', 'package.json']);
+    expect(outside).toEqual(['LICENSE', 'README.md', ...RUNTIME_IMAGE_FILES, 'package.json']);
     expect(tarballFiles).toContain('dist/lib/index.js');
     expect(tarballFiles).toContain('dist/lib/index.d.ts');
     expect(tarballFiles).toContain('dist/lib/blueprints.d.ts');
     // The reference app, examples, tests and TypeScript sources stay out.
     expect(tarballFiles.filter((f) => /^(bin|examples|test|scripts)\/|(?<!\.d)\.ts$/.test(f))).toEqual([]);
+  });
+
+  test('DesktopSessionService builds its image from the installed package: the asset manifest points at dist/runtime-image with its Dockerfile', () => {
+    const context = path.join(app, 'node_modules', ROOT_PACKAGE.name, 'dist', 'runtime-image');
+    expect(fs.readdirSync(context).sort()).toEqual(RUNTIME_IMAGE_FILES.map((f) => path.basename(f)).sort());
+    const manifest = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'ScratchAppStack.assets.json'), 'utf8')) as { dockerImages: Record<string, { source: { directory: string; dockerFile?: string } }> };
+    const images = Object.values(manifest.dockerImages);
+    expect(images).toHaveLength(1);
+    const staged = path.join(app, 'cdk.out', images[0].source.directory);
+    // The staged copy is the package's context file for file (nothing from node_modules or the app).
+    expect(images[0].source.dockerFile ?? 'Dockerfile').toBe('Dockerfile');
+    expect(fs.readdirSync(staged).sort()).toEqual(fs.readdirSync(context).sort());
+    for (const f of fs.readdirSync(context)) expect(fs.readFileSync(path.join(staged, f)).equals(fs.readFileSync(path.join(context, f)))).toBe(true);
   });
 
   test('installs one copy of constructs and aws-cdk-lib, the app\'s, and no eks-blueprints', () => {
