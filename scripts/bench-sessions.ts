@@ -6,6 +6,9 @@
  *    its own Node process (compiled, no ts-node), so its peak RSS is its own.
  * 2. The broker's status page (`GET /portal/session`, ALB token verified with aws-jwt-verify on
  *    every request) at 50 requests per second for 20 s: p50 / p99 / max latency.
+ * 3. The broker's event streams (`GET /portal/events`): 200 progress pages open at once (time
+ *    until each has its first event, watches the broker opened on the API server), then one
+ *    status change per session, back to back: time until each page has it.
  *
  *   npm run bench:sessions
  */
@@ -61,6 +64,8 @@ async function main(): Promise<void> {
   while (!lines.some((l) => l.startsWith('{'))) await new Promise((r) => setTimeout(r, 20));
   const { peakRssMiB } = JSON.parse(lines.find((l) => l.startsWith('{'))!) as { peakRssMiB: number };
   clearInterval(vmTimer);
+  // The controller's part is measured; it would otherwise rewrite the statuses part 3 sets.
+  child.kill('SIGKILL');
   const requests = server.requests.length;
 
   // Broker status page at 50 requests per second.
@@ -77,9 +82,12 @@ async function main(): Promise<void> {
   const base = await broker.listen(0, '127.0.0.1');
   const b64 = (v: string | Buffer) => Buffer.from(v).toString('base64url');
   const exp = Math.floor(Date.now() / 1000) + 3600;
-  const h = b64(JSON.stringify({ alg: 'ES256', kid, signer: albArn, iss: issuer, client: 'bench', exp }));
-  const p = b64(JSON.stringify({ sub: 'user1@example.com', iss: issuer, exp }));
-  const token = `${h}.${p}.${b64(sign('sha256', Buffer.from(`${h}.${p}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }))}`;
+  const tokenFor = (sub: string) => {
+    const h = b64(JSON.stringify({ alg: 'ES256', kid, signer: albArn, iss: issuer, client: 'bench', exp }));
+    const p = b64(JSON.stringify({ sub, iss: issuer, exp }));
+    return `${h}.${p}.${b64(sign('sha256', Buffer.from(`${h}.${p}`), { key: privateKey, dsaEncoding: 'ieee-p1363' }))}`;
+  };
+  const token = tokenFor('user1@example.com');
   const agent = new http.Agent({ keepAlive: true });
   const get = () => new Promise<number>((resolve, reject) => {
     const t = process.hrtime.bigint();
@@ -101,6 +109,37 @@ async function main(): Promise<void> {
   latencies.sort((a, b) => a - b);
   const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
 
+  // Event streams: 200 progress pages open at once, then one change per session.
+  const streamUsers = users.slice(0, 200);
+  const names = streamUsers.map((u) => DesktopSessions.sessionName(u, 'win11'));
+  for (const name of names) server.setStatus('sessions.desktop.io', 'v1alpha1', 'desktopsessions', 'desktop-sessions', name, { phase: SessionPhase.PROVISIONING, progress: 10, message: 'Starting' });
+  const watchesBefore = server.openWatches('sessions.desktop.io', 'v1alpha1', 'desktopsessions');
+  const streamAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const received: Array<Array<{ progress: number; at: bigint }>> = streamUsers.map(() => []);
+  const requestsOpen: http.ClientRequest[] = [];
+  const openStart = process.hrtime.bigint();
+  streamUsers.forEach((sub, i) => {
+    requestsOpen.push(http.get(`${base}/portal/events`, { agent: streamAgent, headers: { 'x-amzn-oidc-data': tokenFor(sub) } }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        for (const m of chunk.matchAll(/^data: (.*)$/gm)) received[i].push({ progress: (JSON.parse(m[1]) as { progress: number }).progress, at: process.hrtime.bigint() });
+      });
+    }));
+  });
+  while (received.some((r) => r.length === 0)) await new Promise((r) => setTimeout(r, 5));
+  const allOpenMs = Number(process.hrtime.bigint() - openStart) / 1e6;
+  const brokerWatches = server.openWatches('sessions.desktop.io', 'v1alpha1', 'desktopsessions') - watchesBefore;
+  const changedAt: bigint[] = [];
+  for (const name of names) {
+    changedAt.push(process.hrtime.bigint());
+    server.setStatus('sessions.desktop.io', 'v1alpha1', 'desktopsessions', 'desktop-sessions', name, { phase: SessionPhase.PROVISIONING, progress: 60, message: 'Starting Windows' });
+  }
+  while (received.some((r) => !r.some((e) => e.progress === 60))) await new Promise((r) => setTimeout(r, 5));
+  const delivery = received.map((r, i) => Number(r.find((e) => e.progress === 60)!.at - changedAt[i]) / 1e6).sort((a, b) => a - b);
+  const dpct = (q: number) => delivery[Math.min(delivery.length - 1, Math.floor(q * delivery.length))];
+  for (const r of requestsOpen) r.destroy();
+  streamAgent.destroy();
+
   await broker.close();
   agent.destroy();
   client.close();
@@ -114,6 +153,7 @@ async function main(): Promise<void> {
     controllerPeakRssMiB: Math.round(peakRssMiB),
     apiRequests: requests,
     broker: { requests: latencies.length, rps: 50, p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +latencies[latencies.length - 1].toFixed(2) },
+    eventStreams: { streams: streamUsers.length, allOpenMs: +allOpenMs.toFixed(1), brokerWatches, deliveryP50Ms: +dpct(0.5).toFixed(2), deliveryP99Ms: +dpct(0.99).toFixed(2), deliveryMaxMs: +delivery[delivery.length - 1].toFixed(2) },
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);
