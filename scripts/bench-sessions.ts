@@ -41,7 +41,16 @@ async function main(): Promise<void> {
     }
   }, 100);
 
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'scripts', 'bench-sessions-controller.js'), url], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_CONTROLLER_NODE_FLAGS: Node flags for the controller child (e.g. "--expose-gc" for its live heap).
+  const nodeFlags = (process.env.BENCH_CONTROLLER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  // BENCH_CONTROLLER_CGROUP: a memory cgroup (v1 directory or v2) the child runs in, e.g. one limited
+  // to the chart's 512Mi: Node sizes V8's heap from the limit it runs under (259 MiB under 512 MiB,
+  // 4 GiB on a 24 GiB host), so only then does the child's heap behave as in its pod.
+  const cgroup = process.env.BENCH_CONTROLLER_CGROUP;
+  const command = [process.execPath, ...nodeFlags, path.join(ROOT, 'dist', 'scripts', 'bench-sessions-controller.js'), url];
+  const child = cgroup
+    ? spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, ...command], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(command[0], command.slice(1), { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   child.stdout.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
   while (!lines.includes('started')) await new Promise((r) => setTimeout(r, 20));
@@ -62,7 +71,7 @@ async function main(): Promise<void> {
   const allReady = Date.now() - started;
   child.stdin.write('report\n');
   while (!lines.some((l) => l.startsWith('{'))) await new Promise((r) => setTimeout(r, 20));
-  const { peakRssMiB } = JSON.parse(lines.find((l) => l.startsWith('{'))!) as { peakRssMiB: number };
+  const { peakRssMiB, heapAfterGcMiB, heapLimitMiB, peakHeapTotalMiB, peakExternalMiB } = JSON.parse(lines.find((l) => l.startsWith('{'))!) as { peakRssMiB: number; heapAfterGcMiB?: number; heapLimitMiB: number; peakHeapTotalMiB: number; peakExternalMiB: number };
   clearInterval(vmTimer);
   // The controller's part is measured; it would otherwise rewrite the statuses part 3 sets.
   child.kill('SIGKILL');
@@ -151,6 +160,12 @@ async function main(): Promise<void> {
     allReadyMs: allReady,
     readyCount: ready,
     controllerPeakRssMiB: Math.round(peakRssMiB),
+    controllerNodeFlags: nodeFlags.join(' '),
+    controllerCgroup: cgroup ?? null,
+    controllerHeapLimitMiB: heapLimitMiB,
+    controllerPeakHeapTotalMiB: peakHeapTotalMiB,
+    controllerPeakExternalMiB: peakExternalMiB,
+    ...(heapAfterGcMiB !== undefined ? { controllerHeapAfterGcMiB: heapAfterGcMiB } : {}),
     apiRequests: requests,
     broker: { requests: latencies.length, rps: 50, p50Ms: +pct(0.5).toFixed(2), p99Ms: +pct(0.99).toFixed(2), maxMs: +latencies[latencies.length - 1].toFixed(2) },
     eventStreams: { streams: streamUsers.length, allOpenMs: +allOpenMs.toFixed(1), brokerWatches, deliveryP50Ms: +dpct(0.5).toFixed(2), deliveryP99Ms: +dpct(0.99).toFixed(2), deliveryMaxMs: +delivery[delivery.length - 1].toFixed(2) },
