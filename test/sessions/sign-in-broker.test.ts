@@ -6,7 +6,7 @@ import { SignInBroker } from '../../constructs/sessions/broker/sign-in-broker';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
 import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-client';
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
-import { BROWSERS, browserTest } from '../support/browsers';
+import { BROWSERS, browserTest, browserTitle } from '../support/browsers';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
 import { JSON_KEY, TestAlb, decryptJsonAuth } from './broker-test-support';
 import { NAMESPACE, createClass, eventually, startApi } from './session-test-support';
@@ -25,7 +25,7 @@ async function clickAndWait(page: Page, selector: string): Promise<void> {
 }
 
 // The same scenarios in each browser: Chromium (CDP) and Firefox ESR (WebDriver BiDi).
-describe.each(BROWSERS.map((b) => [b.name, b] as const))('sign-in broker in headless %s', (_name, testBrowser) => {
+describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broker in headless %s', (_name, testBrowser) => {
   const it = browserTest(testBrowser);
   let server: FakeKubeApiServer;
   let client: KubernetesClient;

@@ -48,6 +48,11 @@ export const BROWSERS: readonly TestBrowser[] = [
   })),
 ];
 
+/** The browser's name for test titles, with the reason when its tests are skipped. */
+export function browserTitle(browser: TestBrowser): string {
+  return browser.missing !== undefined && !browserRequired() ? `${browser.name} (skipped: ${browser.missing})` : browser.name;
+}
+
 /**
  * `test` for a browser that is here; for one that is not, `test.skip` (the reason printed once)
  * or, where browsers are required, a test that fails with the reason.
