@@ -114,6 +114,11 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
     expect(await inPage(page, `document.querySelector('label[for=progress]').textContent`)).toBe('Progress');
     expect(await inPage(page, `document.getElementById('progress').max`)).toBe(100);
     await inPage(page, 'window.notReloaded = true');
+    // AND the keyboard reaches the page's link and button, in reading order
+    await page.keyboard.press('Tab');
+    expect(await inPage(page, 'document.activeElement.textContent')).toBe('Check now');
+    await page.keyboard.press('Tab');
+    expect(await inPage(page, 'document.activeElement.textContent')).toBe('Cancel');
 
     // AND as the desktop is provisioned, the bar and message follow the session without a reload
     const { session, ready } = await makeReadyWhenProvisioned('user-sub-1');
