@@ -17,8 +17,11 @@ import { LABEL_ARCH, LABEL_OS, LABEL_WINDOWS_BUILD } from '../karpenter/windows-
 import { NodeDesktopIsolationMode } from './node-desktop-isolation';
 import { desktopNodeTaints, userNodePoolName } from './node-desktop-node-pool';
 import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
-import { perUserName } from './private/names';
+import { DEFAULT_LOCAL_USER_NAME, sessionCertificateSecretName, sessionName, sessionPasswordSecretName } from './session-names';
 import { encodePowerShell, renderSessionScript, SESSION_READY_MARKER, SESSION_SCRIPT_ENV, SessionAccountKind, userPresenceProbeCommand } from './session-script';
+
+// The names are in their own module, which the sign-in broker loads without cdk8s.
+export { DEFAULT_LOCAL_USER_NAME, sessionCertificateSecretName, sessionName, sessionPasswordSecretName };
 
 /** Value of `desktop.io/component` on session pods (and what their anti-affinity matches). */
 export const SESSION_COMPONENT = 'node-desktop-session';
@@ -45,29 +48,10 @@ export const SESSION_CONTAINER = 'session';
  */
 export const USER_PRESENCE_CONTAINER = 'user-presence';
 
-/** Windows account name of a local-account desktop user (one account per node). */
-export const DEFAULT_LOCAL_USER_NAME = 'desktop';
-
 /**
  * Longest idle timeout Windows takes: `MaxIdleTime` is a DWORD of milliseconds.
  */
 const MAX_IDLE_TIME_SECONDS = Math.floor(0xffffffff / 1000);
-
-/**
- * Name of the Secret whose key `password` is the local account's password of `userId`'s session
- * (the session controller creates it, with a random password per session).
- */
-export function sessionPasswordSecretName(userId: string): string {
-  return `${sessionName(userId)}-password`;
-}
-
-/**
- * Name of the Secret with the RDP certificate of `userId`'s session (issued by cert-manager for
- * the session Service's DNS names; only with a certificate issuer in the template).
- */
-export function sessionCertificateSecretName(userId: string): string {
-  return `${sessionName(userId)}-rdp-tls`;
-}
 
 /** Windows account names: at most 20 characters, none of `"/\[]:;|=,+*?<>@` (and not only dots or spaces). */
 const WINDOWS_USER_NAME = /^(?=.*[^. ])[^"/\\[\]:;|=,+*?<>@\u0000-\u001f]{1,20}$/;
@@ -99,11 +83,6 @@ export interface NodeDesktopSessionProps {
    * @default 0 - no idle limit on the desktop
    */
   readonly idleDisconnectTimeoutSeconds?: number;
-}
-
-/** Name of a user's session pod and Service (`nd-<user name>`, a DNS-1035 label). */
-export function sessionName(userId: string): string {
-  return perUserName('nd', kubernetesNameForUser('userId', userId));
 }
 
 /**

@@ -4,8 +4,11 @@ import { Histogram, Registry } from 'prom-client';
 import { encryptGuacamoleJsonAuth } from '../../guacamole/json-auth';
 import { RdpCertificateValidation } from '../../guacamole/rdp-certificate-validation';
 import { GuacamoleConnectionPolicy, RdpConnection, RdpSecurityMode } from '../../guacamole/rdp-connection';
+import { DEFAULT_LOCAL_USER_NAME, sessionPasswordSecretName } from '../../node-desktops/session-names';
 import { ACTIVE_PHASES, DesktopSession, SessionPhase } from '../api';
 import { guacamoleConnectionName } from '../controller/connection-signals';
+import { refFor } from '../resources';
+import { KubernetesObject } from '../runtime/kubernetes-client';
 import { DesktopSessions } from '../sdk/desktop-sessions';
 import { DesktopSessionError } from '../sdk/errors';
 import { IdentityVerifier, VerifiedIdentity } from './identity';
@@ -40,7 +43,30 @@ export interface SignInBrokerOptions {
   readonly extendSeconds?: number;
   /** Path prefix the broker is served under on the shared ALB, e.g. `/portal`. @default '' (the root) */
   readonly basePath?: string;
+  /**
+   * Node desktops with local accounts: the pool's namespace. For a session whose desktop is
+   * there, the broker reads the account's password from the session's Secret
+   * (`sessionPasswordSecretName(userId)`) and puts user name and password into the encrypted
+   * connection, so Guacamole signs the user in (NLA) without a password prompt. The password
+   * is never logged nor shown on a page; it travels only inside the encrypted, 60-second token.
+   * @default - none: users type their Windows credentials (VM desktops, directory pools)
+   */
+  readonly localAccountDesktops?: LocalAccountDesktops;
 }
+
+/** Where the broker finds the passwords of local-account node desktops. */
+export interface LocalAccountDesktops {
+  /** Namespace of the node-desktop pool (its sessions' password Secrets). */
+  readonly namespace: string;
+  /**
+   * Windows account name on the desktops.
+   * @default 'desktop' - the local account every node desktop session creates
+   */
+  readonly windowsUserName?: string;
+}
+
+/** The session's Secret has no password yet (the controller creates it before the desktop starts). */
+class DesktopCredentialsMissing extends Error {}
 
 /**
  * The sign-in broker: behind the ALB's sign-in, it verifies the identity token, gets the user's
@@ -99,6 +125,7 @@ export class SignInBroker {
         default: return send(res, 404, messagePage('Not found', 'There is nothing here.'));
       }
     } catch (error) {
+      if (error instanceof DesktopCredentialsMissing) return send(res, 503, messagePage('Your desktop is not ready yet', 'Its sign-in is still being prepared; try again in a moment.', { label: 'Try again', path: '/' }));
       const message = error instanceof DesktopSessionError ? error.message : 'Something went wrong; try again in a moment.';
       return send(res, error instanceof DesktopSessionError ? 409 : 500, messagePage('Your desktop could not be started', message, { label: 'Try again', path: '/start' }));
     } finally {
@@ -168,6 +195,7 @@ export class SignInBroker {
       port,
       security: this.options.rdpSecurity ?? RdpSecurityMode.NLA,
       certificateValidation: this.options.certificateValidation ?? RdpCertificateValidation.trustOnFirstUse(),
+      ...await this.localAccountCredentials(session),
     });
     const token = encryptGuacamoleJsonAuth({
       username: identity.userId,
@@ -177,6 +205,20 @@ export class SignInBroker {
     const target = new URL(this.options.guacamoleUrl);
     target.searchParams.set('data', token);
     return this.redirect(res, target.toString());
+  }
+
+  /**
+   * User name and password of a local-account node desktop, from the session's Secret in the
+   * pool's namespace; nothing for other desktops. Read on each connect, never cached or logged.
+   */
+  private async localAccountCredentials(session: DesktopSession): Promise<{ username?: string; password?: string }> {
+    const pool = this.options.localAccountDesktops;
+    if (pool === undefined || session.status?.desktopNamespace !== pool.namespace) return {};
+    const secret = await this.options.sessions.client.tryGet<KubernetesObject & { data?: Record<string, string> }>(
+      refFor('v1', 'Secret', pool.namespace), sessionPasswordSecretName(session.spec.userId));
+    const encoded = secret?.data?.password;
+    if (encoded === undefined || encoded === '') throw new DesktopCredentialsMissing();
+    return { username: pool.windowsUserName ?? DEFAULT_LOCAL_USER_NAME, password: Buffer.from(encoded, 'base64').toString('utf8') };
   }
 
   private async start(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {

@@ -5,7 +5,7 @@ import { SESSION_TEMPLATE_KEY, sessionTemplateConfigMapName } from '../../node-d
 import { NodeDesktopSession, SESSION_CONTAINER, sessionName, sessionPasswordSecretName, USER_PRESENCE_CONTAINER } from '../../node-desktops/node-desktop-session';
 import { NodeDesktopSessionTemplate } from '../../node-desktops/node-desktop-session-template';
 import { SessionAccountKind } from '../../node-desktops/session-script';
-import { CONTROLLER_FIELD_MANAGER, DesktopSession } from '../api';
+import { CONTROLLER_FIELD_MANAGER, DESKTOP_CLASS_KIND, DESKTOP_SESSION_KIND, DesktopKind, DesktopSession, IsolationMode, SESSIONS_API } from '../api';
 import { refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
 import { DesktopObservation, DesktopRenderContext, DesktopRenderer, RenderedDesktop } from './desktop-renderer';
@@ -14,6 +14,20 @@ import { DesktopObservation, DesktopRenderContext, DesktopRenderer, RenderedDesk
 export interface NodeDesktopRendererProps {
   /** The pool's session template: `NodeDesktops.sessionTemplate`, as its `<pool>-session-template` ConfigMap holds it. */
   readonly template: NodeDesktopSessionTemplate;
+}
+
+/** A kind of object, as a renderer writes it. */
+export interface ObjectKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+}
+
+/** The kinds a node-desktop session writes in the pool's namespace (see `NodeDesktopRenderer.kindsFor`). */
+export interface NodeDesktopSessionKinds {
+  /** Applied by server-side apply (created or patched), read, and deleted when the session ends. */
+  readonly applied: ObjectKind[];
+  /** Created once by `prepare`, read, and deleted when the session ends; never patched. */
+  readonly prepared: ObjectKind[];
 }
 
 type ContainerStatus = { name: string; ready?: boolean; state?: { running?: Record<string, unknown>; waiting?: Record<string, unknown>; terminated?: Record<string, unknown> } };
@@ -41,6 +55,38 @@ export class NodeDesktopRenderer implements DesktopRenderer {
     const json = map.data?.[SESSION_TEMPLATE_KEY];
     if (json === undefined) throw new Error(`ConfigMap ${namespace}/${name} has no key ${SESSION_TEMPLATE_KEY}; is it the session template of node-desktop pool "${poolName}"?`);
     return new NodeDesktopRenderer({ template: JSON.parse(json) as NodeDesktopSessionTemplate });
+  }
+
+  /**
+   * The kinds every session of the pool writes, from an actual rendering of a session with every
+   * per-session option on: what the session controller's RBAC in the pool's namespace must allow
+   * (the install chart derives its Role from this, so a kind the renderer starts writing is
+   * granted, or visibly added to the Role, never silently missing).
+   */
+  public static kindsFor(template: NodeDesktopSessionTemplate): NodeDesktopSessionKinds {
+    const session: DesktopSession = {
+      apiVersion: SESSIONS_API,
+      kind: DESKTOP_SESSION_KIND,
+      metadata: { name: 'rbac-probe', namespace: 'rbac-probe' },
+      spec: { userId: 'rbac-probe', desktopClass: 'rbac-probe', size: 'medium', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 600 },
+    };
+    const rendered = new NodeDesktopRenderer({ template }).render({
+      session,
+      desktopClass: {
+        apiVersion: SESSIONS_API,
+        kind: DESKTOP_CLASS_KIND,
+        metadata: { name: 'rbac-probe' },
+        spec: { kind: DesktopKind.NODE, isolation: IsolationMode.SHARED_POOL, allowedSizes: ['medium'], sessionsPerUser: 1 },
+      },
+      namespace: template.namespace,
+      desktopName: sessionName(session.spec.userId),
+      labels: {},
+    });
+    const kinds = (objects: KubernetesObject[]): ObjectKind[] => {
+      const seen = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion!, kind: o.kind! }]));
+      return [...seen.values()];
+    };
+    return { applied: kinds(rendered.objects), prepared: kinds(rendered.preparedObjects ?? []) };
   }
 
   private readonly template: NodeDesktopSessionTemplate;
