@@ -70,7 +70,9 @@ export class NodeDesktopRenderer implements DesktopRenderer {
       metadata: { name: 'rbac-probe', namespace: 'rbac-probe' },
       spec: { userId: 'rbac-probe', desktopClass: 'rbac-probe', size: 'medium', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 600 },
     };
-    const rendered = new NodeDesktopRenderer({ template }).render({
+    // A directory pool's session needs the user's sAMAccountName; any valid one renders the same kinds.
+    const windowsUserName = template.script.account === SessionAccountKind.DOMAIN ? 'rbacprobe' : undefined;
+    const rendered = new NodeDesktopRenderer({ template }).renderSession({
       session,
       desktopClass: {
         apiVersion: SESSIONS_API,
@@ -81,7 +83,7 @@ export class NodeDesktopRenderer implements DesktopRenderer {
       namespace: template.namespace,
       desktopName: sessionName(session.spec.userId),
       labels: {},
-    });
+    }, windowsUserName);
     const kinds = (objects: KubernetesObject[]): ObjectKind[] => {
       const seen = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion!, kind: o.kind! }]));
       return [...seen.values()];
@@ -101,11 +103,20 @@ export class NodeDesktopRenderer implements DesktopRenderer {
   }
 
   public render(context: DesktopRenderContext): RenderedDesktop {
+    return this.renderSession(context);
+  }
+
+  /**
+   * `windowsUserName` is given only by `kindsFor`: sessions of directory pools need the user's
+   * sAMAccountName, which the controller is not told yet, so `render` fails for them.
+   */
+  private renderSession(context: DesktopRenderContext, windowsUserName?: string): RenderedDesktop {
     const userId = context.session.spec.userId;
     const chart = new Chart(new App(), 'Session');
     const desktop = new NodeDesktopSession(chart, 'Desktop', {
       template: this.template,
       userId,
+      windowsUserName,
       idleDisconnectTimeoutSeconds: context.session.spec.idleDisconnectTimeoutSeconds,
     });
     const objects = (chart.toJson() as KubernetesObject[]).map((o) => ({
