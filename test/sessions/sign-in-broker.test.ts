@@ -11,7 +11,11 @@ import { DesktopSessionController } from '../../constructs/sessions/controller/d
 import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-client';
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
-import { NAMESPACE, createClass, eventually, startApi } from './session-test-support';
+import { DesktopKind } from '../../constructs/sessions/api';
+import { KubeVirtDesktopRenderer } from '../../constructs/sessions/controller/desktop-renderer';
+import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-desktop-renderer';
+import { sessionName, sessionPasswordSecretName } from '../../constructs/node-desktops/session-names';
+import { NAMESPACE, createClass, eventually, installNodeDesktopPool, nodeDesktopTemplate, sessionPodStatus, startApi } from './session-test-support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const chromiumMissing = !fs.existsSync(CHROMIUM);
@@ -141,6 +145,9 @@ describeWithChromium('sign-in broker in headless Chromium', () => {
       protocol: 'rdp',
       parameters: { hostname: `${session.status!.desktopName}-rdp.${session.status!.desktopNamespace}.svc.cluster.local`, port: '3389', 'disable-copy': 'true', 'cert-tofu': 'true', 'ignore-cert': 'false' },
     });
+    // A VM desktop: the user types their Windows credentials; the broker hands none.
+    expect(payload.connections[session.metadata.name].parameters.username).toBeUndefined();
+    expect(payload.connections[session.metadata.name].parameters.password).toBeUndefined();
 
     // AND the session page offers extend and end
     await page.goto(`${brokerUrl}/session`);
@@ -184,3 +191,137 @@ describeWithChromium('sign-in broker in headless Chromium', () => {
     await admin.close();
   });
 });
+
+describeWithChromium('sign-in broker for node desktops in headless Chromium', () => {
+  const localPool = nodeDesktopTemplate();
+  let server: FakeKubeApiServer;
+  let client: KubernetesClient;
+  let controller: DesktopSessionController;
+  const brokers: SignInBroker[] = [];
+  let guacamole: http.Server;
+  let guacamoleUrl: string;
+  let browser: Browser;
+  const received: string[] = [];
+  const kid = randomUUID();
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+
+  /** A broker for `desktopClass`, with or without local-account passwords for `pool`. */
+  async function startBroker(desktopClass: string, localAccountPool?: string): Promise<string> {
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const jwksCache = new AlbJwksCache({ fetcher: { fetch: async () => { const bytes = Buffer.from(pem); return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength); } } });
+    const broker = new SignInBroker({
+      sessions: new DesktopSessions(client, NAMESPACE),
+      verifier: new AlbIdentityVerifier({ albArn: ALB_ARN, issuer: ISSUER, clientId: CLIENT_ID, jwksCache }),
+      desktopClass,
+      guacamoleUrl,
+      jsonAuthKeyHex: JSON_KEY,
+      basePath: '/portal',
+      localAccountDesktops: localAccountPool !== undefined ? { namespace: localAccountPool } : undefined,
+    });
+    brokers.push(broker);
+    return `${await broker.listen(0, '127.0.0.1')}/portal`;
+  }
+
+  beforeAll(async () => {
+    ({ server, client } = await startApi());
+    await installNodeDesktopPool(client, localPool, 'win2022');
+    controller = new DesktopSessionController({
+      client, namespace: NAMESPACE, pollIntervalMs: 50, leaderElection: false,
+      renderers: { [DesktopKind.VM]: new KubeVirtDesktopRenderer(), [DesktopKind.NODE]: await NodeDesktopRenderer.fromConfigMap(client, localPool.namespace, localPool.poolName) },
+    });
+    await controller.start();
+    guacamole = http.createServer((req, res) => {
+      const data = new URL(req.url ?? '/', 'http://x').searchParams.get('data');
+      if (data) received.push(data);
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>Guacamole</title><h1>Guacamole</h1>');
+    });
+    await new Promise<void>((r) => guacamole.listen(0, '127.0.0.1', r));
+    guacamoleUrl = `http://127.0.0.1:${(guacamole.address() as AddressInfo).port}/guacamole/`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const b of brokers) await b.close();
+    await new Promise<void>((r) => guacamole.close(() => r()));
+    await controller.stop();
+    client.close();
+    await server.stop();
+  });
+
+  test('local accounts: the user lands in their desktop signed in; the token carries the account and the password from the session\'s Secret, no page shows it', async () => {
+    // GIVEN a broker for the Node class that knows the pool's namespace
+    const brokerUrl = await startBroker('win2022', localPool.namespace);
+    const userId = 'node-user-sub';
+    const context = await browser.newContext({ extraHTTPHeaders: { 'x-amzn-oidc-data': albToken(privateKey, kid, { sub: userId }) } });
+    const page = await context.newPage();
+    const pages: string[] = [];
+    page.on('response', (r) => { if (r.url().startsWith(brokerUrl)) void r.text().then((t) => pages.push(t), () => undefined); });
+
+    // WHEN the user opens the portal and the desktop becomes ready
+    await page.goto(`${brokerUrl}/`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Starting your desktop');
+    const pod = await eventually(() => server.get('', 'v1', 'pods', localPool.namespace, sessionName(userId)), 10_000, 'the session pod');
+    server.setStatus('', 'v1', 'pods', localPool.namespace, pod.metadata.name, sessionPodStatus(true, false));
+    await page.waitForURL(/\/guacamole\/\?data=/, { timeout: 15_000 });
+
+    // THEN the token decrypts to the local account and exactly the password in the session's Secret
+    const secret = server.get('', 'v1', 'secrets', localPool.namespace, sessionPasswordSecretName(userId)) as unknown as { data: { password: string } };
+    const password = Buffer.from(secret.data.password, 'base64').toString('utf8');
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    const payload = decryptJsonAuth(received[received.length - 1]);
+    const [connection] = Object.values(payload.connections);
+    expect(connection.parameters).toMatchObject({ hostname: `${sessionName(userId)}.${localPool.namespace}.svc.cluster.local`, port: '3389', security: 'nla', username: 'desktop', password });
+    // The Guacamole user is still the IdP subject (history names the person, not the shared account name).
+    expect(payload.username).toBe(userId);
+
+    // AND the password is in no page the broker served, nor in the session's status
+    await page.goto(`${brokerUrl}/session`);
+    await page.goto(`${brokerUrl}/api/session`);
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    expect(pages.filter((p) => p.includes(password))).toEqual([]);
+    const [session] = await new DesktopSessions(client, NAMESPACE).list({ userId });
+    expect(JSON.stringify(session)).not.toContain(password);
+    await context.close();
+  });
+
+  test('local accounts, Secret not there (yet): a "not ready" page, no token', async () => {
+    // GIVEN a ready session whose password Secret is gone
+    const brokerUrl = await startBroker('win2022', localPool.namespace);
+    const userId = 'node-user-sub-2';
+    const token = albToken(privateKey, kid, { sub: userId });
+    await fetch(`${brokerUrl}/`, { headers: { 'x-amzn-oidc-data': token } });
+    const pod = await eventually(() => server.get('', 'v1', 'pods', localPool.namespace, sessionName(userId)), 10_000, 'the session pod');
+    server.setStatus('', 'v1', 'pods', localPool.namespace, pod.metadata.name, sessionPodStatus(true, false));
+    await eventually(async () => (await new DesktopSessions(client, NAMESPACE).list({ userId }))[0]?.status?.phase === SessionPhase.READY, 15_000, 'Ready');
+    await client.delete({ group: '', version: 'v1', plural: 'secrets', namespace: localPool.namespace }, sessionPasswordSecretName(userId));
+    const before = received.length;
+    // WHEN the user connects THEN they are told to wait, and Guacamole gets nothing
+    const response = await fetch(`${brokerUrl}/connect`, { headers: { 'x-amzn-oidc-data': token }, redirect: 'manual' });
+    expect(response.status).toBe(503);
+    expect(await response.text()).toContain('Your desktop is not ready yet');
+    expect(received.length).toBe(before);
+  });
+
+  test('without local-account desktops (directory pools: the chart sets NODE_DESKTOPS_LOCAL_ACCOUNTS=false) the connection carries no credentials', async () => {
+    // GIVEN a broker not told of local accounts, and a ready session on a Node desktop
+    const brokerUrl = await startBroker('win2022');
+    const userId = 'node-user-sub-3';
+    const token = albToken(privateKey, kid, { sub: userId });
+    await fetch(`${brokerUrl}/`, { headers: { 'x-amzn-oidc-data': token } });
+    const pod = await eventually(() => server.get('', 'v1', 'pods', localPool.namespace, sessionName(userId)), 10_000, 'the session pod');
+    server.setStatus('', 'v1', 'pods', localPool.namespace, pod.metadata.name, sessionPodStatus(true, false));
+    await eventually(async () => (await new DesktopSessions(client, NAMESPACE).list({ userId }))[0]?.status?.phase === SessionPhase.READY, 15_000, 'Ready');
+    // WHEN the user connects
+    const response = await fetch(`${brokerUrl}/connect`, { headers: { 'x-amzn-oidc-data': token }, redirect: 'manual' });
+    // THEN the token has the desktop but no username or password
+    expect(response.status).toBe(303);
+    const data = new URL(response.headers.get('location')!).searchParams.get('data')!;
+    const [connection] = Object.values(decryptJsonAuth(data).connections);
+    expect(connection.parameters.hostname).toBe(`${sessionName(userId)}.${localPool.namespace}.svc.cluster.local`);
+    expect(connection.parameters.username).toBeUndefined();
+    expect(connection.parameters.password).toBeUndefined();
+  });
+});
+
