@@ -9,7 +9,7 @@ import { SessionAccountKind } from '../node-desktops/session-script';
 import { DESKTOP_CLASS_PLURAL, DESKTOP_SESSION_PLURAL } from './api';
 import { NodeDesktopRenderer } from './controller/node-desktop-renderer';
 import { refFor } from './resources';
-import { NODE_DESKTOPS_ENV } from './runtime/environment';
+import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck } from './runtime/environment';
 import { SessionCrds } from './session-crds';
 
 /** Names of the runtime's Kubernetes objects. */
@@ -178,6 +178,8 @@ export class DesktopSessionServiceChart extends Chart {
     const brokerPoolEnv: k8s.EnvVar[] = pool === undefined ? [] : [
       { name: NODE_DESKTOPS_ENV.namespace, value: pool.namespace },
       { name: NODE_DESKTOPS_ENV.localAccounts, value: String(pool.script.account === SessionAccountKind.LOCAL) },
+      // Certificates from the pool's CA are verified; without a CA only trust on first use is left.
+      { name: NODE_DESKTOPS_ENV.certificates, value: pool.rdpCertificate !== undefined ? NodeDesktopCertificateCheck.VERIFIED : NodeDesktopCertificateCheck.TRUST_ON_FIRST_USE },
     ];
 
     // ---- secrets (copied from Secrets Manager by External Secrets; never in a manifest) ---

@@ -75,8 +75,10 @@ export interface DesktopSessionServiceProps {
    * Role in the pool's namespace only (session pods, Services, password Secrets, RDP
    * Certificates: exactly what a session writes there). With local accounts the broker may read
    * Secrets in that namespace, to hand the session's password to Guacamole so the user is signed
-   * in without typing it. Must be in the gateway's cluster. Use a shared pool: per-user NodePools
-   * exist only for the users known at synth time.
+   * in without typing it. Must be in the gateway's cluster; its certificate authority, if any,
+   * must be the gateway's `rdpCertificateAuthority` (the broker then has guacd verify each
+   * desktop's certificate). Use a shared pool: per-user NodePools exist only for the users known
+   * at synth time.
    * @default - none: sessions of Node classes fail ("no renderer for Node desktops")
    */
   readonly nodeDesktops?: NodeDesktops;
@@ -141,10 +143,17 @@ export class DesktopSessionService extends Construct {
       if (props.nodeDesktops !== undefined && props.nodeDesktops.karpenter.cluster !== gateway.cluster) {
         throw new ValidationError(`${p}.nodeDesktops`, `the node desktops at ${props.nodeDesktops.node.path} are in another cluster than the gateway; give a NodeDesktops of the gateway's cluster (the controller creates their sessions in its own cluster).`);
       }
+      const poolCa = props.nodeDesktops?.certificateAuthority;
+      if (poolCa !== undefined && gateway.rdpCertificateAuthority?.issuerName !== poolCa.issuerName) {
+        throw new ValidationError(`${p}.nodeDesktops`, `the node desktops' certificates come from the CA "${poolCa.issuerName}", which the gateway does not trust (its rdpCertificateAuthority is ${gateway.rdpCertificateAuthority === undefined ? 'not set' : `"${gateway.rdpCertificateAuthority.issuerName}"`}); give the gateway and the pool the same DesktopCertificateAuthority.`);
+      }
       if (gateway.ingressGroupName === undefined) {
         throw new ValidationError(`${p}.gateway`, 'the gateway\'s Ingress has no ingressGroupName; set one (e.g. ingressGroupName: "desktops") so the broker\'s route joins the gateway\'s load balancer.');
       }
     });
+    if (props.nodeDesktops !== undefined && props.nodeDesktops.certificateAuthority === undefined) {
+      addWarning(this, 'node-desktops-trust-on-first-use', `The node desktops at ${props.nodeDesktops.node.path} have no certificate authority: guacd trusts each desktop's certificate on first use, and refuses a user's next session (a new node under the same Service name) from a guacd pod that pinned the previous one. Give the pool and the gateway a DesktopCertificateAuthority.`);
+    }
     if (props.loadBalancerArn === undefined) {
       addWarning(this, 'broker-scaled-to-zero', 'The sign-in broker is installed with 0 replicas until loadBalancerArn (the gateway ALB\'s ARN, known after the first deploy) is given.');
     }

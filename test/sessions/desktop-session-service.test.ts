@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { GuacamoleGateway } from '../../constructs/guacamole/guacamole-gateway';
@@ -7,6 +8,7 @@ import { DesktopKind } from '../../constructs/sessions/api';
 import { DesktopClassObject } from '../../constructs/sessions/desktop-class';
 import { DesktopSessionService, DesktopSessionServiceProps } from '../../constructs/sessions/desktop-session-service';
 import { Chart, Testing } from 'cdk8s';
+import { DesktopCertificateAuthority } from '../../constructs/certificates/desktop-certificate-authority';
 import { NodeDesktopDirectory } from '../../constructs/node-desktops/node-desktop-directory';
 import { NodeDesktopIsolation } from '../../constructs/node-desktops/node-desktop-isolation';
 import { NodeDesktops, NodeDesktopsProps } from '../../constructs/node-desktops/node-desktops';
@@ -34,10 +36,11 @@ const podSpec = (o: KubernetesObject) => (o as unknown as { spec: { replicas: nu
 /** A node-desktop pool in the gateway's cluster (or, with `otherCluster`, in another one). */
 type PoolFactory = (stack: Stack, gateway: GuacamoleGateway) => NodeDesktops;
 
-function build(extra: Partial<DesktopSessionServiceProps> = {}, gatewayGroup: string | null = 'desktops', pool?: PoolFactory): { stack: Stack; service: DesktopSessionService; template: Template; objects: KubernetesObject[] } {
+function build(extra: Partial<DesktopSessionServiceProps> = {}, gatewayGroup: string | null = 'desktops', pool?: PoolFactory, gatewayCa = false): { stack: Stack; service: DesktopSessionService; template: Template; objects: KubernetesObject[] } {
   const stack = newStack();
   const { cluster } = v2Cluster(stack);
-  const gateway = new GuacamoleGateway(stack, 'Gateway', { cluster: cluster as eksv2.Cluster, hostname: HOSTNAME, certificateArn: CERTIFICATE_ARN, internetFacing: true, ingressGroupName: gatewayGroup ?? undefined });
+  const rdpCertificateAuthority = gatewayCa ? new DesktopCertificateAuthority(stack, 'Ca', { cluster }) : undefined;
+  const gateway = new GuacamoleGateway(stack, 'Gateway', { cluster: cluster as eksv2.Cluster, hostname: HOSTNAME, certificateArn: CERTIFICATE_ARN, internetFacing: true, ingressGroupName: gatewayGroup ?? undefined, rdpCertificateAuthority });
   const nodeDesktops = pool?.(stack, gateway);
   const service = new DesktopSessionService(stack, 'Sessions', { gateway, desktopClass: 'windows11', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/sessions:1.0.0', loadBalancerArn: ALB_ARN, adminUserIds: ['admin-sub'], nodeDesktops, ...extra });
   const template = Template.fromStack(stack);
@@ -217,6 +220,32 @@ describe('DesktopSessionService with node desktops', () => {
     expect(poolRoles).toEqual(['desktop-session-controller']);
     const brokerEnv = podSpec(find(objects.filter((o) => o.metadata?.namespace === 'desktop-sessions'), 'Deployment', 'desktop-session-broker')).template.spec.containers[0].env;
     expect(brokerEnv).toContainEqual({ name: 'NODE_DESKTOPS_LOCAL_ACCOUNTS', value: 'false' });
+  });
+
+  test('without a certificate authority guacd can only trust on first use: the broker is told so and the synth warns', () => {
+    expect(env('desktop-session-broker')).toContainEqual({ name: 'NODE_DESKTOPS_CERTIFICATES', value: 'trust-on-first-use' });
+    const warnings = service.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringMatching(/have no certificate authority: guacd trusts each desktop's certificate on first use/)]);
+  });
+
+  test('with the gateway\'s certificate authority the pool\'s certificates are verified; the controller may write their Certificates', () => {
+    const { objects: o, template: t, service: svc } = build({}, 'desktops', pool(), true);
+    const brokerEnv = podSpec(find(o, 'Deployment', 'desktop-session-broker')).template.spec.containers[0].env;
+    expect(brokerEnv).toContainEqual({ name: 'NODE_DESKTOPS_CERTIFICATES', value: 'verified' });
+    expect(svc.node.metadata.filter((m) => m.type === 'aws:cdk:warning')).toEqual([]);
+    const role = kubernetesObjectsOf(t).find((x) => x.kind === 'Role' && x.metadata?.namespace === 'desktops-shared' && x.metadata?.name === 'desktop-session-controller') as unknown as RoleView;
+    expect(role.rules).toContainEqual({ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'create', 'patch', 'delete'] });
+  });
+
+  test('a pool whose certificate authority the gateway does not trust is refused', () => {
+    const own: PoolFactory = (stack, gateway) => {
+      const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster: gateway.cluster });
+      const certificateAuthority = new DesktopCertificateAuthority(stack, 'PoolCa', { cluster: gateway.cluster, issuerName: 'pool-ca' });
+      // RDP clients other than this gateway's guacd (NodeDesktops itself checks the CA against the gateway it reaches).
+      const otherClients = new ec2.SecurityGroup(stack, 'OtherRdpClients', { vpc: gateway.cluster.vpc });
+      return new NodeDesktops(stack, 'NodeDesktops', { karpenter, name: 'desktops-shared', isolation: NodeDesktopIsolation.sharedPool(), rdpClientSecurityGroup: otherClients, certificateAuthority });
+    };
+    expect(() => build({}, 'desktops', own)).toThrow(/DesktopSessionService\.nodeDesktops: the node desktops' certificates come from the CA "pool-ca", which the gateway does not trust \(its rdpCertificateAuthority is not set\)/);
   });
 
   test('node desktops of another cluster are refused, naming the prop and the fix', () => {

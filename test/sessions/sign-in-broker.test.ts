@@ -206,7 +206,7 @@ describeWithChromium('sign-in broker for node desktops in headless Chromium', ()
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
   /** A broker for `desktopClass`, with or without local-account passwords for `pool`. */
-  async function startBroker(desktopClass: string, localAccountPool?: string): Promise<string> {
+  async function startBroker(desktopClass: string, localAccounts: boolean): Promise<string> {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const jwksCache = new AlbJwksCache({ fetcher: { fetch: async () => { const bytes = Buffer.from(pem); return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength); } } });
     const broker = new SignInBroker({
@@ -216,7 +216,7 @@ describeWithChromium('sign-in broker for node desktops in headless Chromium', ()
       guacamoleUrl,
       jsonAuthKeyHex: JSON_KEY,
       basePath: '/portal',
-      localAccountDesktops: localAccountPool !== undefined ? { namespace: localAccountPool } : undefined,
+      nodeDesktops: { namespace: localPool.namespace, localAccounts },
     });
     brokers.push(broker);
     return `${await broker.listen(0, '127.0.0.1')}/portal`;
@@ -252,7 +252,7 @@ describeWithChromium('sign-in broker for node desktops in headless Chromium', ()
 
   test('local accounts: the user lands in their desktop signed in; the token carries the account and the password from the session\'s Secret, no page shows it', async () => {
     // GIVEN a broker for the Node class that knows the pool's namespace
-    const brokerUrl = await startBroker('win2022', localPool.namespace);
+    const brokerUrl = await startBroker('win2022', true);
     const userId = 'node-user-sub';
     const context = await browser.newContext({ extraHTTPHeaders: { 'x-amzn-oidc-data': albToken(privateKey, kid, { sub: userId }) } });
     const page = await context.newPage();
@@ -273,6 +273,9 @@ describeWithChromium('sign-in broker for node desktops in headless Chromium', ()
     const payload = decryptJsonAuth(received[received.length - 1]);
     const [connection] = Object.values(payload.connections);
     expect(connection.parameters).toMatchObject({ hostname: `${sessionName(userId)}.${localPool.namespace}.svc.cluster.local`, port: '3389', security: 'nla', username: 'desktop', password });
+    // A node desktop's certificate is verified (the pool's CA), never pinned on first use: the user's next node answers under the same name.
+    expect(connection.parameters['ignore-cert']).toBe('false');
+    expect(connection.parameters['cert-tofu']).toBeUndefined();
     // The Guacamole user is still the IdP subject (history names the person, not the shared account name).
     expect(payload.username).toBe(userId);
 
@@ -288,7 +291,7 @@ describeWithChromium('sign-in broker for node desktops in headless Chromium', ()
 
   test('local accounts, Secret not there (yet): a "not ready" page, no token', async () => {
     // GIVEN a ready session whose password Secret is gone
-    const brokerUrl = await startBroker('win2022', localPool.namespace);
+    const brokerUrl = await startBroker('win2022', true);
     const userId = 'node-user-sub-2';
     const token = albToken(privateKey, kid, { sub: userId });
     await fetch(`${brokerUrl}/`, { headers: { 'x-amzn-oidc-data': token } });
@@ -306,7 +309,7 @@ describeWithChromium('sign-in broker for node desktops in headless Chromium', ()
 
   test('without local-account desktops (directory pools: the chart sets NODE_DESKTOPS_LOCAL_ACCOUNTS=false) the connection carries no credentials', async () => {
     // GIVEN a broker not told of local accounts, and a ready session on a Node desktop
-    const brokerUrl = await startBroker('win2022');
+    const brokerUrl = await startBroker('win2022', false);
     const userId = 'node-user-sub-3';
     const token = albToken(privateKey, kid, { sub: userId });
     await fetch(`${brokerUrl}/`, { headers: { 'x-amzn-oidc-data': token } });

@@ -44,25 +44,38 @@ export interface SignInBrokerOptions {
   /** Path prefix the broker is served under on the shared ALB, e.g. `/portal`. @default '' (the root) */
   readonly basePath?: string;
   /**
-   * Node desktops with local accounts: the pool's namespace. For a session whose desktop is
-   * there, the broker reads the account's password from the session's Secret
-   * (`sessionPasswordSecretName(userId)`) and puts user name and password into the encrypted
-   * connection, so Guacamole signs the user in (NLA) without a password prompt. The password
-   * is never logged nor shown on a page; it travels only inside the encrypted, 60-second token.
-   * @default - none: users type their Windows credentials (VM desktops, directory pools)
+   * The node-desktop pool whose desktops sessions of Node classes get (sessions whose desktop
+   * is in its namespace): how their certificates are checked and, with local accounts, their
+   * sign-in.
+   * @default - no node desktops: every desktop is treated as a VM desktop
    */
-  readonly localAccountDesktops?: LocalAccountDesktops;
+  readonly nodeDesktops?: NodeDesktopConnections;
 }
 
-/** Where the broker finds the passwords of local-account node desktops. */
-export interface LocalAccountDesktops {
-  /** Namespace of the node-desktop pool (its sessions' password Secrets). */
+/** How the broker connects users to the desktops of a node-desktop pool. */
+export interface NodeDesktopConnections {
+  /** Namespace of the pool (its session Services and password Secrets). */
   readonly namespace: string;
   /**
-   * Windows account name on the desktops.
-   * @default 'desktop' - the local account every node desktop session creates
+   * The pool uses local accounts: the broker reads the session's password from its Secret
+   * (`sessionPasswordSecretName(userId)`) and puts user name and password into the encrypted
+   * connection, so Guacamole signs the user in (NLA) without a password prompt. The password is
+   * never logged nor shown on a page; it travels only inside the encrypted, short-lived token.
+   * @default false - users type their credentials (directory pools: their domain password)
+   */
+  readonly localAccounts?: boolean;
+  /**
+   * Windows account name of local-account desktops.
+   * @default 'desktop' - the local account every node-desktop session creates
    */
   readonly windowsUserName?: string;
+  /**
+   * How guacd checks a node desktop's RDP certificate. Trust on first use does not fit: a
+   * user's next session answers under the same Service name from a new node with a new
+   * certificate, which a guacd that pinned the previous one refuses.
+   * @default RdpCertificateValidation.verified() - the pool's CA issues each session a certificate for its Service name
+   */
+  readonly certificateValidation?: RdpCertificateValidation;
 }
 
 /** The session's Secret has no password yet (the controller creates it before the desktop starts). */
@@ -194,7 +207,9 @@ export class SignInBroker {
       hostname: host,
       port,
       security: this.options.rdpSecurity ?? RdpSecurityMode.NLA,
-      certificateValidation: this.options.certificateValidation ?? RdpCertificateValidation.trustOnFirstUse(),
+      certificateValidation: this.isNodeDesktop(session)
+        ? this.options.nodeDesktops!.certificateValidation ?? RdpCertificateValidation.verified()
+        : this.options.certificateValidation ?? RdpCertificateValidation.trustOnFirstUse(),
       ...await this.localAccountCredentials(session),
     });
     const token = encryptGuacamoleJsonAuth({
@@ -212,13 +227,18 @@ export class SignInBroker {
    * pool's namespace; nothing for other desktops. Read on each connect, never cached or logged.
    */
   private async localAccountCredentials(session: DesktopSession): Promise<{ username?: string; password?: string }> {
-    const pool = this.options.localAccountDesktops;
-    if (pool === undefined || session.status?.desktopNamespace !== pool.namespace) return {};
+    const pool = this.options.nodeDesktops;
+    if (pool === undefined || !this.isNodeDesktop(session) || !(pool.localAccounts ?? false)) return {};
     const secret = await this.options.sessions.client.tryGet<KubernetesObject & { data?: Record<string, string> }>(
       refFor('v1', 'Secret', pool.namespace), sessionPasswordSecretName(session.spec.userId));
     const encoded = secret?.data?.password;
     if (encoded === undefined || encoded === '') throw new DesktopCredentialsMissing();
     return { username: pool.windowsUserName ?? DEFAULT_LOCAL_USER_NAME, password: Buffer.from(encoded, 'base64').toString('utf8') };
+  }
+
+  /** Whether the session's desktop is one of the node-desktop pool's. */
+  private isNodeDesktop(session: DesktopSession): boolean {
+    return this.options.nodeDesktops !== undefined && session.status?.desktopNamespace === this.options.nodeDesktops.namespace;
   }
 
   private async start(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {

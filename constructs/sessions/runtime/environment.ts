@@ -9,4 +9,15 @@ export const NODE_DESKTOPS_ENV = {
   pool: 'NODE_DESKTOPS_POOL',
   /** `true` when the pool's desktops use local accounts, whose passwords the broker hands to Guacamole; broker only. */
   localAccounts: 'NODE_DESKTOPS_LOCAL_ACCOUNTS',
+  /**
+   * How guacd checks the desktops' RDP certificates: `verified` (the pool's CA issued them) or
+   * `trust-on-first-use` (a pool without a CA); broker only.
+   */
+  certificates: 'NODE_DESKTOPS_CERTIFICATES',
 } as const;
+
+/** Values of `NODE_DESKTOPS_CERTIFICATES`. */
+export enum NodeDesktopCertificateCheck {
+  VERIFIED = 'verified',
+  TRUST_ON_FIRST_USE = 'trust-on-first-use',
+}
