@@ -57,7 +57,7 @@ describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)',
     const pod = await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the session pod');
     expect(pod.metadata.labels).toMatchObject({ [USER_LABEL]: userNs, [SESSION_LABEL]: name, 'desktop.io/component': 'node-desktop-session' });
     expect(pod).toMatchObject({ spec: { nodeSelector: { [USER_LABEL]: userNs, 'node.kubernetes.io/windows-build': '10.0.20348' }, securityContext: { windowsOptions: { hostProcess: true } }, automountServiceAccountToken: false } });
-    const service = server.get('', 'v1', 'services', ns, podName);
+    const service = await eventually(() => server.get('', 'v1', 'services', ns, podName), 10_000, 'the RDP Service');
     expect(service).toMatchObject({ spec: { type: 'ClusterIP', selector: { [USER_LABEL]: userNs }, ports: [{ port: 3389 }] } });
     // The local account's password: a random one per session, in a Secret the pod reads, never rendered.
     const secret = server.get('', 'v1', 'secrets', ns, sessionPasswordSecretName(userId)) as unknown as { data: { password: string } };
