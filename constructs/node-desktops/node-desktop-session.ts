@@ -97,6 +97,10 @@ export interface NodeDesktopSessionProps {
  * const objects = chart.toJson();
  * ```
  *
+ * A second container, `user-presence`, is ready only while the desktop user has a Windows
+ * session on the node (the log-off signal); so the desktop is ready when the `session`
+ * container is, and the Service publishes the pod's address before the pod is Ready.
+ *
  * The pod lands only on its user's node: it selects the user label, tolerates the pool's
  * desktop taint (and `dedicated-user=<user>` in per-user mode), and refuses a node with another
  * session pod. It carries `karpenter.sh/do-not-disrupt`; once deleted, the node is empty and

@@ -1,4 +1,5 @@
 import { NodeDesktopIsolationMode } from '../../constructs/node-desktops/node-desktop-isolation';
+import { SESSION_CONTAINER, USER_PRESENCE_CONTAINER } from '../../constructs/node-desktops/node-desktop-session';
 import { NodeDesktopSessionTemplate } from '../../constructs/node-desktops/node-desktop-session-template';
 import { SESSION_TEMPLATE_KEY, sessionTemplateConfigMapName } from '../../constructs/node-desktops/node-desktops-chart';
 import { SessionAccountKind } from '../../constructs/node-desktops/session-script';
@@ -111,8 +112,8 @@ export function sessionPodStatus(sessionReady: boolean, userLoggedOn: boolean): 
     // The pod is Ready only when both containers are: with nobody logged on it is not.
     conditions: [{ type: 'Ready', status: sessionReady && userLoggedOn ? 'True' : 'False' }],
     containerStatuses: [
-      { name: 'session', ready: sessionReady, state: running },
-      { name: 'user-presence', ready: userLoggedOn, state: running },
+      { name: SESSION_CONTAINER, ready: sessionReady, state: running },
+      { name: USER_PRESENCE_CONTAINER, ready: userLoggedOn, state: running },
     ],
   };
 }
