@@ -256,33 +256,6 @@ export class WindowsDesktopsStack extends Stack {
       ingressGroupName: 'desktops',
     });
 
-    // Sessions: a signed-in user opens https://<host>/portal/ and gets a Windows 11 VM desktop.
-    this.sessions = new DesktopSessionService(this, 'Sessions', {
-      gateway: this.gateway,
-      namespace: SESSIONS_NAMESPACE,
-      desktopClass: 'windows11',
-      clusterReady: this.desktopCluster.systemReady,
-    });
-    const classes = new cdk8s.Chart(new cdk8s.App(), 'DesktopClasses');
-    new DesktopClassObject(classes, 'Windows11', {
-      name: 'windows11',
-      kind: DesktopKind.VM,
-      goldenImage: { namespace: DESKTOP_NAMESPACE, name: windows11.dataSourceName },
-      allowedSizes: ['small', 'medium', 'large'],
-      sessionsPerUser: 1,
-      // Sample price table (yours to maintain: no price lookups); VM desktops share hosts, so
-      // this is a per-desktop share of a c8i.2xlarge host.
-      prices: [{ instanceType: 'c8i.2xlarge', capacityType: 'on-demand', hourlyPrice: 0.2 }],
-    });
-    this.desktopCluster.cluster.addCdk8sChart('DesktopClasses', classes).node.addDependency(this.sessions.manifest);
-    // Connections are handed out per session (encrypted JSON auth); this is the one to the
-    // sample desktop, as the session SDK will build it. It holds no credentials.
-    const sampleConnection = RdpConnection.toKubeVirtDesktop({
-      name: 'Sample desktop',
-      serviceName: this.desktopTemplate.rdpServiceName,
-      namespace: DESKTOP_NAMESPACE,
-    });
-
     // Node desktops: each user's desktop is a whole Windows Server 2022 node (Desktop
     // Experience), reached through the gateway. Sessions are created at run time by the session
     // controller; their RDP certificates come from the gateway's CA (so connections verify
@@ -302,6 +275,48 @@ export class WindowsDesktopsStack extends Stack {
       rdpClientSecurityGroup: this.gateway.podSecurityGroup,
       warmDesktops: 1,
       users: [{ userId: 'carol@example.com' }, { userId: 'dave@example.com' }],
+    });
+
+    // Sessions: a signed-in user opens https://<host>/portal/ and gets a Windows 11 VM desktop.
+    this.sessions = new DesktopSessionService(this, 'Sessions', {
+      gateway: this.gateway,
+      namespace: SESSIONS_NAMESPACE,
+      desktopClass: 'windows11',
+      clusterReady: this.desktopCluster.systemReady,
+      // Sessions of Node classes get a node of the shared pool (per-user NodePools exist only
+      // for the users listed at synth time); its local accounts sign in without a password prompt.
+      nodeDesktops: this.sharedNodeDesktops,
+    });
+    const classes = new cdk8s.Chart(new cdk8s.App(), 'DesktopClasses');
+    new DesktopClassObject(classes, 'Windows11', {
+      name: 'windows11',
+      kind: DesktopKind.VM,
+      goldenImage: { namespace: DESKTOP_NAMESPACE, name: windows11.dataSourceName },
+      allowedSizes: ['small', 'medium', 'large'],
+      sessionsPerUser: 1,
+      // Sample price table (yours to maintain: no price lookups); VM desktops share hosts, so
+      // this is a per-desktop share of a c8i.2xlarge host.
+      prices: [{ instanceType: 'c8i.2xlarge', capacityType: 'on-demand', hourlyPrice: 0.2 }],
+    });
+    // A whole Windows Server 2022 node per session (SDK: desktopClass 'windows-server-2022').
+    new DesktopClassObject(classes, 'WindowsServer2022', {
+      name: 'windows-server-2022',
+      kind: DesktopKind.NODE,
+      // What the pool's nodes run (informational: the pool's EC2NodeClass decides).
+      ami: `/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-EKS_Optimized-${this.desktopCluster.kubernetesVersion}/image_id`,
+      allowedSizes: ['medium'],
+      // A node desktop is the user's own node: one at a time.
+      sessionsPerUser: 1,
+      // Sample price (yours to maintain: no price lookups) of one of the pool's instance types.
+      prices: [{ instanceType: 'm7i.large', capacityType: 'on-demand', hourlyPrice: 0.193 }],
+    });
+    this.desktopCluster.cluster.addCdk8sChart('DesktopClasses', classes).node.addDependency(this.sessions.manifest);
+    // Connections are handed out per session (encrypted JSON auth); this is the one to the
+    // sample desktop, as the session SDK will build it. It holds no credentials.
+    const sampleConnection = RdpConnection.toKubeVirtDesktop({
+      name: 'Sample desktop',
+      serviceName: this.desktopTemplate.rdpServiceName,
+      namespace: DESKTOP_NAMESPACE,
     });
 
     new CfnOutput(this, 'GatewayUrl', { value: this.gateway.url });

@@ -17,8 +17,11 @@ import { LABEL_ARCH, LABEL_OS, LABEL_WINDOWS_BUILD } from '../karpenter/windows-
 import { NodeDesktopIsolationMode } from './node-desktop-isolation';
 import { desktopNodeTaints, userNodePoolName } from './node-desktop-node-pool';
 import { NodeDesktopSessionTemplate } from './node-desktop-session-template';
-import { perUserName } from './private/names';
-import { encodePowerShell, renderSessionScript, SESSION_READY_MARKER, SESSION_SCRIPT_ENV, SessionAccountKind } from './session-script';
+import { DEFAULT_LOCAL_USER_NAME, sessionCertificateSecretName, sessionName, sessionPasswordSecretName } from './session-names';
+import { encodePowerShell, renderSessionScript, SESSION_READY_MARKER, SESSION_SCRIPT_ENV, SessionAccountKind, userPresenceProbeCommand } from './session-script';
+
+// The names are in their own module, which the sign-in broker loads without cdk8s.
+export { DEFAULT_LOCAL_USER_NAME, sessionCertificateSecretName, sessionName, sessionPasswordSecretName };
 
 /** Value of `desktop.io/component` on session pods (and what their anti-affinity matches). */
 export const SESSION_COMPONENT = 'node-desktop-session';
@@ -26,22 +29,29 @@ export const SESSION_COMPONENT = 'node-desktop-session';
 /** Limits of the session container (a HostProcess job object on the node). */
 const SESSION_CPU_LIMIT = '1';
 const SESSION_MEMORY_LIMIT = '512Mi';
+/** Requests and limits of the user-presence container (an idle PowerShell and its probe). */
+const PRESENCE_CPU_REQUEST = '10m';
+const PRESENCE_MEMORY_REQUEST = '64Mi';
+const PRESENCE_CPU_LIMIT = '500m';
+const PRESENCE_MEMORY_LIMIT = '256Mi';
 
 /**
- * Name of the Secret whose key `password` is the local account's password of `userId`'s session
- * (the session controller creates it, with a random password per session).
+ * Name of the session pod's container that prepares the node and holds it; its readiness is the
+ * desktop's (the session controller reads this container's status, not the pod's Ready).
  */
-export function sessionPasswordSecretName(userId: string): string {
-  return `${sessionName(userId)}-password`;
-}
+export const SESSION_CONTAINER = 'session';
 
 /**
- * Name of the Secret with the RDP certificate of `userId`'s session (issued by cert-manager for
- * the session Service's DNS names; only with a certificate issuer in the template).
+ * Name of the session pod's container whose readiness says whether the desktop user has a
+ * Windows session on the node (logged on, connected or not): the log-off signal, read by the
+ * session controller from the pod's status, so nothing on the user's node needs an API token.
  */
-export function sessionCertificateSecretName(userId: string): string {
-  return `${sessionName(userId)}-rdp-tls`;
-}
+export const USER_PRESENCE_CONTAINER = 'user-presence';
+
+/**
+ * Longest idle timeout Windows takes: `MaxIdleTime` is a DWORD of milliseconds.
+ */
+const MAX_IDLE_TIME_SECONDS = Math.floor(0xffffffff / 1000);
 
 /** Windows account names: at most 20 characters, none of `"/\[]:;|=,+*?<>@` (and not only dots or spaces). */
 const WINDOWS_USER_NAME = /^(?=.*[^. ])[^"/\\[\]:;|=,+*?<>@\u0000-\u001f]{1,20}$/;
@@ -65,11 +75,14 @@ export interface NodeDesktopSessionProps {
    * @default - `<session name>-password`
    */
   readonly passwordSecretName?: string;
-}
-
-/** Name of a user's session pod and Service (`nd-<user name>`, a DNS-1035 label). */
-export function sessionName(userId: string): string {
-  return perUserName('nd', kubernetesNameForUser('userId', userId));
+  /**
+   * Seconds without keyboard or mouse input after which Windows disconnects the user's RDP
+   * session (the RDS policy `MaxIdleTime`, which the session script sets): guacd has no idle
+   * timeout, so the desktop itself must disconnect an idle user. 0 turns it off. The session
+   * controller passes the DesktopSession's `spec.idleDisconnectTimeoutSeconds`.
+   * @default 0 - no idle limit on the desktop
+   */
+  readonly idleDisconnectTimeoutSeconds?: number;
 }
 
 /**
@@ -83,6 +96,10 @@ export function sessionName(userId: string): string {
  * new NodeDesktopSession(chart, 'Session', { template, userId: 'alice@example.com' });
  * const objects = chart.toJson();
  * ```
+ *
+ * A second container, `user-presence`, is ready only while the desktop user has a Windows
+ * session on the node (the log-off signal); so the desktop is ready when the `session`
+ * container is, and the Service publishes the pod's address before the pod is Ready.
  *
  * The pod lands only on its user's node: it selects the user label, tolerates the pool's
  * desktop taint (and `dedicated-user=<user>` in per-user mode), and refuses a node with another
@@ -113,12 +130,16 @@ export class NodeDesktopSession extends Construct {
     if (domain && props.windowsUserName === undefined) {
       throw new ValidationError('NodeDesktopSession.windowsUserName', 'is not set, but the pool uses a directory; give the user\'s sAMAccountName, e.g. "alice".');
     }
-    const windowsUserName = props.windowsUserName ?? 'desktop';
+    const windowsUserName = props.windowsUserName ?? DEFAULT_LOCAL_USER_NAME;
     if (typeof windowsUserName !== 'string' || !WINDOWS_USER_NAME.test(windowsUserName)) {
       throw new ValidationError('NodeDesktopSession.windowsUserName', `is ${JSON.stringify(windowsUserName)}; a Windows account name has 1 to 20 characters and none of "/\\[]:;|=,+*?<>@.`);
     }
     const passwordSecretName = props.passwordSecretName ?? sessionPasswordSecretName(props.userId);
     validateDns1123Subdomain('NodeDesktopSession.passwordSecretName', passwordSecretName);
+    const idleSeconds = props.idleDisconnectTimeoutSeconds ?? 0;
+    if (typeof idleSeconds !== 'number' || !Number.isInteger(idleSeconds) || idleSeconds < 0 || idleSeconds > MAX_IDLE_TIME_SECONDS) {
+      throw new ValidationError('NodeDesktopSession.idleDisconnectTimeoutSeconds', `is ${JSON.stringify(idleSeconds)}; give whole seconds from 0 (off) to ${MAX_IDLE_TIME_SECONDS} (Windows keeps MaxIdleTime in a 32-bit count of milliseconds).`);
+    }
 
     const labels = {
       [APP_NAME_LABEL]: 'node-desktop',
@@ -158,6 +179,7 @@ export class NodeDesktopSession extends Construct {
       { name: E.rdpSources, value: t.rdpSources },
       ...Object.entries(t.environment).map(([k, v]) => ({ name: k, value: v })),
     ];
+    if (idleSeconds > 0) env.push({ name: E.maxIdleTimeMs, value: String(idleSeconds * 1000) });
     if (domain) {
       env.push(secretEnv(E.joinUser, t.joinSecretName!, 'username'), secretEnv(E.joinPassword, t.joinSecretName!, 'password'));
     } else {
@@ -193,7 +215,7 @@ export class NodeDesktopSession extends Construct {
         restartPolicy: 'Always',
         terminationGracePeriodSeconds: 30,
         containers: [{
-          name: 'session',
+          name: SESSION_CONTAINER,
           image: t.hostProcessImage,
           command: ['powershell.exe'],
           args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encodePowerShell(renderSessionScript(t.script))],
@@ -209,6 +231,29 @@ export class NodeDesktopSession extends Construct {
             periodSeconds: 10,
           },
           volumeMounts: t.rdpCertificate !== undefined ? [{ name: 'rdp-certificate', mountPath: RDP_CERTIFICATE_MOUNT_PATH, readOnly: true }] : undefined,
+        }, {
+          // Only a probe: ready while the user has a Windows session here. It makes the pod's
+          // Ready condition follow the user, which is why the desktop's readiness is the session
+          // container's and the Service publishes not-ready addresses.
+          name: USER_PRESENCE_CONTAINER,
+          image: t.hostProcessImage,
+          command: ['powershell.exe'],
+          args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', 'while ($true) { Start-Sleep -Seconds 3600 }'],
+          env: [{ name: E.userName, value: windowsUserName }],
+          resources: {
+            requests: { cpu: k8s.Quantity.fromString(PRESENCE_CPU_REQUEST), memory: k8s.Quantity.fromString(PRESENCE_MEMORY_REQUEST) },
+            // The probe's PowerShell runs in this container's job object: room for it to start quickly.
+            limits: { cpu: k8s.Quantity.fromString(PRESENCE_CPU_LIMIT), memory: k8s.Quantity.fromString(PRESENCE_MEMORY_LIMIT) },
+          },
+          // PowerShell takes a moment to start on a busy desktop: a generous timeout and three
+          // failures in a row before the user counts as logged off, so one slow probe is no log-off.
+          readinessProbe: {
+            exec: { command: userPresenceProbeCommand() },
+            periodSeconds: 10,
+            timeoutSeconds: 10,
+            failureThreshold: 3,
+            successThreshold: 1,
+          },
         }],
         // The pod starts once cert-manager has issued the certificate (the kubelet waits for the Secret).
         volumes: t.rdpCertificate !== undefined
@@ -222,6 +267,11 @@ export class NodeDesktopSession extends Construct {
       metadata: { name, namespace: t.namespace, labels },
       spec: {
         type: 'ClusterIP',
+        // The pod is Ready only while the user is logged on (user-presence container), so a
+        // Service that waited for Ready would have no endpoint for the user's first connection.
+        // The address is the node's own and is handed out only once the session container is
+        // ready (the controller's observation), so publishing it early routes nobody too soon.
+        publishNotReadyAddresses: true,
         selector: { [APP_PART_OF_LABEL]: t.poolName, [DESKTOP_COMPONENT_LABEL]: SESSION_COMPONENT, [USER_LABEL]: userName },
         ports: [{ name: 'rdp', port: RDP_PORT, targetPort: k8s.IntOrString.fromNumber(RDP_PORT), protocol: 'TCP' }],
       },

@@ -36,6 +36,11 @@ export const SESSION_SCRIPT_ENV = {
   profileShare: 'DESKTOP_PROFILE_SHARE',
   /** Comma-separated RDS license servers (the License Manager user-based subscriptions endpoint). */
   rdsLicenseServers: 'DESKTOP_RDS_LICENSE_SERVERS',
+  /**
+   * Milliseconds without input after which Windows disconnects the user's RDP session (the RDS
+   * policy `MaxIdleTime`); unset or 0 for no limit. Per session, so it is not in the script.
+   */
+  maxIdleTimeMs: 'DESKTOP_MAX_IDLE_TIME_MS',
 } as const;
 
 /** Where the script marks the desktop as ready; the session pod's readiness probe checks it. */
@@ -101,6 +106,9 @@ const INSTANCE_METADATA_ADDRESS_V6 = 'fd00:ec2::254';
  * EKS bootstrap's files, and containerd's state (container specs carry their environment).
  */
 const LOCKED_FOLDERS = ['C:\\ProgramData\\kubernetes', 'C:\\ProgramData\\Amazon\\EKS', 'C:\\ProgramData\\containerd\\state'];
+
+/** Registry key of the Remote Desktop Services policies (what Group Policy writes). */
+const RDS_POLICY_KEY = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services';
 
 /** The built-in "Remote Desktop" firewall rule group (allows 3389 from anywhere). */
 const REMOTE_DESKTOP_RULE_GROUP = '@FirewallAPI.dll,-28752';
@@ -224,6 +232,20 @@ export function renderSessionScript(options: SessionScriptOptions): string {
     'Get-NetFirewallRule -Name \'desktop-rdp-from-gateway\' -ErrorAction SilentlyContinue | Remove-NetFirewallRule',
     'New-NetFirewallRule -Name \'desktop-rdp-from-gateway\' -DisplayName \'RDP from the desktop gateway\' '
       + `-Direction Inbound -Action Allow -Protocol TCP -LocalPort ${RDP_PORT} -RemoteAddress $rdpSources | Out-Null`,
+    '',
+    '# Idle sessions: guacd has no idle timeout, so Windows itself disconnects a session without',
+    '# input for the session\'s idle timeout (RDS policy MaxIdleTime, in ms); no value, no limit.',
+    `$rdsPolicy = '${RDS_POLICY_KEY}'`,
+    '# (New-Item -Force on an existing key would drop its values, so only when it is missing.)',
+    'if (-not (Test-Path -Path $rdsPolicy)) { New-Item -Path $rdsPolicy -Force | Out-Null }',
+    '$maxIdleTime = [uint32]0',
+    `$maxIdleSetting = [string]${env(E.maxIdleTimeMs)}`,
+    `if ($maxIdleSetting -ne '' -and -not [uint32]::TryParse($maxIdleSetting, [ref]$maxIdleTime)) { throw '${E.maxIdleTimeMs} is not a number of milliseconds.' }`,
+    'if ($maxIdleTime -gt 0) {',
+    '  New-ItemProperty -Path $rdsPolicy -Name MaxIdleTime -PropertyType DWord -Value $maxIdleTime -Force | Out-Null',
+    '} else {',
+    '  Remove-ItemProperty -Path $rdsPolicy -Name MaxIdleTime -ErrorAction SilentlyContinue',
+    '}',
   );
 
   if (options.rdpCertificate ?? false) lines.push('', ...rdpCertificateLines());
@@ -235,8 +257,6 @@ export function renderSessionScript(options: SessionScriptOptions): string {
       'if (-not (Get-WindowsFeature -Name RDS-RD-Server).Installed) {',
       '  throw \'The Remote Desktop Session Host role is not installed on this AMI; add RDS-RD-Server to the desktop AMI build.\'',
       '}',
-      '$rdsPolicy = \'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services\'',
-      'New-Item -Path $rdsPolicy -Force | Out-Null',
       'New-ItemProperty -Path $rdsPolicy -Name LicensingMode -PropertyType DWord -Value 4 -Force | Out-Null',
       `New-ItemProperty -Path $rdsPolicy -Name LicenseServers -PropertyType String -Value ${env(E.rdsLicenseServers)} -Force | Out-Null`,
     );
@@ -366,6 +386,28 @@ function rdpCertificateLines(): string[] {
     `$store.Certificates | Where-Object { $_.FriendlyName -eq '${RDP_CERTIFICATE_FRIENDLY_NAME}' -and $_.Thumbprint -ne $certificate.Thumbprint } | ForEach-Object { $store.Remove($_) }`,
     '$store.Close()',
   ];
+}
+
+/**
+ * The command of the session pod's user-presence probe: exits 0 iff the desktop user
+ * (`DESKTOP_USER_NAME`) has a Windows session on the node, active or disconnected, and non-zero
+ * once they have logged off (or before they first sign in).
+ *
+ * `quser <name>` (query user, on every Windows Server with Desktop Experience) asks the local
+ * Remote Desktop Services for that user's sessions and sets its exit code by the answer (0 when
+ * there is one, 1 when there is none); only the exit code is read, never its text, which is
+ * localized and column-aligned. The alternatives are worse: WTSEnumerateSessions needs an
+ * `Add-Type` C# compile on every probe, `Win32_LoggedOnUser` keeps stale logon sessions, and an
+ * `explorer.exe` owned by the user says nothing about a session without a shell. The user name
+ * reaches it as an environment variable, never inside the command (no PowerShell injection).
+ */
+export function userPresenceProbeCommand(): string[] {
+  const script = [
+    '$quser = Join-Path $env:SystemRoot \'System32\\quser.exe\'',
+    `& $quser ${env(SESSION_SCRIPT_ENV.userName)} > $null 2> $null`,
+    'exit $LASTEXITCODE',
+  ].join('; ');
+  return ['powershell.exe', '-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', script];
 }
 
 /**

@@ -26,7 +26,7 @@ export interface DesktopClassObjectProps {
   readonly ami?: string;
   /** @default ['medium'] */
   readonly allowedSizes?: SessionSize[];
-  /** @default 1 */
+  /** Sessions one user may have at once (1 to 10; always 1 for Node classes). @default 1 */
   readonly sessionsPerUser?: number;
   /** Desktops kept warm. @default 0 */
   readonly warmCount?: number;
@@ -55,6 +55,8 @@ export class DesktopClassObject extends ApiObject {
     validateInteger(`${p}.warmCount`, props.warmCount ?? 0, 0, 1000);
     if (props.kind === DesktopKind.VM && props.goldenImage === undefined) throw new ValidationError(`${p}.goldenImage`, 'is required for a VM class: give the golden image (e.g. { namespace: "desktops", name: "windows11" }).');
     if (props.kind === DesktopKind.NODE && props.ami === undefined) throw new ValidationError(`${p}.ami`, 'is required for a Node class: give a Desktop Experience AMI id or SSM parameter.');
+    // The CRD's CEL rule says the same at the API server; refused here at synth time first.
+    if (props.kind === DesktopKind.NODE && sessionsPerUser !== 1) throw new ValidationError(`${p}.sessionsPerUser`, `is ${sessionsPerUser}; a Node class allows 1 (a node desktop is the user's own dedicated node).`);
     for (const price of props.prices ?? []) {
       if (!(price.hourlyPrice >= 0)) throw new ValidationError(`${p}.prices`, `hourlyPrice of ${price.instanceType} is ${price.hourlyPrice}; give a price ≥ 0.`);
     }

@@ -3,7 +3,13 @@ import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { APP_INSTANCE_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, SESSIONS_API_GROUP } from '../common/well-known';
 import { ExternalSecret, SecretStore, SecurityGroupPolicy } from '../guacamole/private/custom-resources';
+import { sessionTemplateConfigMapName } from '../node-desktops/node-desktops-chart';
+import { NodeDesktopSessionTemplate } from '../node-desktops/node-desktop-session-template';
+import { SessionAccountKind } from '../node-desktops/session-script';
 import { DESKTOP_CLASS_PLURAL, DESKTOP_SESSION_PLURAL } from './api';
+import { NodeDesktopRenderer } from './controller/node-desktop-renderer';
+import { refFor } from './resources';
+import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck } from './runtime/environment';
 import { SessionCrds } from './session-crds';
 
 /** Names of the runtime's Kubernetes objects. */
@@ -43,6 +49,54 @@ export interface DesktopSessionServiceChartProps extends ChartProps {
   readonly ingressGroupName: string;
   readonly controllerSecurityGroupId: string;
   readonly brokerSecurityGroupId: string;
+  /**
+   * The session template of the node-desktop pool whose sessions the controller creates
+   * (`NodeDesktops.sessionTemplate`).
+   * @default - none: sessions of Node classes fail with "no renderer for Node desktops"
+   */
+  readonly nodeDesktopTemplate?: NodeDesktopSessionTemplate;
+}
+
+/** Verbs on what a session applies (server-side apply creates or patches; the end reads and deletes). */
+const APPLIED_VERBS = ['get', 'create', 'patch', 'delete'];
+/** Verbs on what a session prepares once (created, read back, deleted; never patched). */
+const PREPARED_VERBS = ['get', 'create', 'delete'];
+
+/**
+ * The session controller's rules in a node-desktop pool's namespace, derived from what the
+ * renderer writes there (`NodeDesktopRenderer.kindsFor`): one rule per API group with its
+ * resources and exactly the verbs applying or preparing needs, plus reading the pool's template.
+ */
+export function nodeDesktopControllerRules(template: NodeDesktopSessionTemplate): k8s.PolicyRule[] {
+  const kinds = NodeDesktopRenderer.kindsFor(template);
+  const rules = new Map<string, { group: string; resources: string[]; verbs: string[] }>();
+  const add = (apiVersion: string, kind: string, verbs: string[]) => {
+    const ref = refFor(apiVersion, kind, template.namespace);
+    const key = `${ref.group}\u0000${verbs.join(',')}`;
+    const rule = rules.get(key) ?? { group: ref.group, resources: [], verbs };
+    if (!rule.resources.includes(ref.plural)) rule.resources.push(ref.plural);
+    rules.set(key, rule);
+  };
+  for (const k of kinds.applied) add(k.apiVersion, k.kind, APPLIED_VERBS);
+  for (const k of kinds.prepared) add(k.apiVersion, k.kind, PREPARED_VERBS);
+  return [
+    ...[...rules.values()].map((r) => ({ apiGroups: [r.group], resources: r.resources.sort(), verbs: r.verbs })),
+    // The template, read once at start (NodeDesktopRenderer.fromConfigMap); nothing else in the namespace.
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: [sessionTemplateConfigMapName(template.poolName)], verbs: ['get'] },
+  ];
+}
+
+/**
+ * The broker's rules in a node-desktop pool's namespace: reading the session password Secrets
+ * of local accounts, which it hands to Guacamole in the encrypted connection. Kubernetes RBAC
+ * cannot name objects created at run time (`resourceNames` are fixed in the Role), so this is
+ * `get` on every Secret of that namespace: besides the passwords, the sessions' RDP certificate
+ * Secrets when the pool has a certificate authority (no list or watch, so names must be known).
+ * Directory pools get no rule (users type their domain password; the join Secret stays unread).
+ */
+export function nodeDesktopBrokerRules(template: NodeDesktopSessionTemplate): k8s.PolicyRule[] {
+  if (template.script.account !== SessionAccountKind.LOCAL) return [];
+  return [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }];
 }
 
 /**
@@ -74,10 +128,11 @@ export class DesktopSessionServiceChart extends Chart {
         subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
       });
     };
-    const role = (name: string, rules: k8s.PolicyRule[]) => {
-      new k8s.KubeRole(this, `${name}-role`, { metadata: { name, namespace: ns, labels: labels(name) }, rules });
-      new k8s.KubeRoleBinding(this, `${name}-rolebinding`, {
-        metadata: { name, namespace: ns, labels: labels(name) },
+    const role = (name: string, rules: k8s.PolicyRule[], namespace = ns) => {
+      const id = namespace === ns ? name : `${name}-${namespace}`;
+      new k8s.KubeRole(this, `${id}-role`, { metadata: { name, namespace, labels: labels(name) }, rules });
+      new k8s.KubeRoleBinding(this, `${id}-rolebinding`, {
+        metadata: { name, namespace, labels: labels(name) },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
         subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
       });
@@ -97,6 +152,8 @@ export class DesktopSessionServiceChart extends Chart {
       // to that Role only if it holds them itself (no 'bind' or 'escalate' verb is granted).
       { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes/source'], verbs: ['create'] },
       { apiGroups: ['cdi.kubevirt.io'], resources: ['datasources'], verbs: ['get'] },
+      // Instance and capacity type of a session's node (its labels); read only.
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
     ]);
     role(CONTROLLER_NAME, [
       sessionsRule(['get', 'list', 'watch', 'patch', 'update']),
@@ -107,6 +164,23 @@ export class DesktopSessionServiceChart extends Chart {
     ]);
     clusterRole(BROKER_NAME, [{ apiGroups: [SESSIONS_API_GROUP], resources: [DESKTOP_CLASS_PLURAL], verbs: ['get'] }]);
     role(BROKER_NAME, [sessionsRule(['get', 'list', 'watch', 'create', 'patch', 'delete'])]);
+    // Node desktops: the pool's namespace only (its pods, Services and Secrets are no one else's business).
+    const pool = props.nodeDesktopTemplate;
+    if (pool !== undefined) {
+      role(CONTROLLER_NAME, nodeDesktopControllerRules(pool), pool.namespace);
+      const brokerRules = nodeDesktopBrokerRules(pool);
+      if (brokerRules.length > 0) role(BROKER_NAME, brokerRules, pool.namespace);
+    }
+    const controllerPoolEnv: k8s.EnvVar[] = pool === undefined ? [] : [
+      { name: NODE_DESKTOPS_ENV.namespace, value: pool.namespace },
+      { name: NODE_DESKTOPS_ENV.pool, value: pool.poolName },
+    ];
+    const brokerPoolEnv: k8s.EnvVar[] = pool === undefined ? [] : [
+      { name: NODE_DESKTOPS_ENV.namespace, value: pool.namespace },
+      { name: NODE_DESKTOPS_ENV.localAccounts, value: String(pool.script.account === SessionAccountKind.LOCAL) },
+      // Certificates from the pool's CA are verified; without a CA only trust on first use is left.
+      { name: NODE_DESKTOPS_ENV.certificates, value: pool.rdpCertificate !== undefined ? NodeDesktopCertificateCheck.VERIFIED : NodeDesktopCertificateCheck.TRUST_ON_FIRST_USE },
+    ];
 
     // ---- secrets (copied from Secrets Manager by External Secrets; never in a manifest) ---
     new SecretStore(this, 'SecretStore', {
@@ -186,6 +260,7 @@ export class DesktopSessionServiceChart extends Chart {
       { name: 'GATEWAY_NAMESPACE', value: props.gatewayNamespace },
       { name: 'GUACAMOLE_DB_USERNAME_FILE', value: '/var/run/secrets/guacamole-db/username' },
       { name: 'GUACAMOLE_DB_PASSWORD_FILE', value: '/var/run/secrets/guacamole-db/password' },
+      ...controllerPoolEnv,
     ], [secretVolume('guacamole-db', DB_SECRET)], [{ name: 'guacamole-db', mountPath: '/var/run/secrets/guacamole-db', readOnly: true }], [], METRICS_PORT);
 
     workload(BROKER_NAME, ['broker'], props.loadBalancerArn !== undefined ? props.replicas : 0, [
@@ -198,6 +273,7 @@ export class DesktopSessionServiceChart extends Chart {
       { name: 'OIDC_CLIENT_ID', value: props.oidc.clientId },
       { name: 'ADMIN_USER_IDS', value: props.adminUserIds.join(',') },
       { name: 'JSON_AUTH_KEY_FILE', value: '/var/run/secrets/json-auth/secret-key' },
+      ...brokerPoolEnv,
     ], [secretVolume('json-auth', JSON_SECRET)], [{ name: 'json-auth', mountPath: '/var/run/secrets/json-auth', readOnly: true }], [{ name: 'http', containerPort: BROKER_PORT }], BROKER_PORT);
 
     new k8s.KubeService(this, 'BrokerService', {

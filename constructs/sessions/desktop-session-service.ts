@@ -8,6 +8,7 @@ import { validateDns1123Label } from '../common/validate';
 import { addWarning } from '../common/warnings';
 import { ValidationError } from '../common/validation-error';
 import { GuacamoleGateway } from '../guacamole/guacamole-gateway';
+import { NodeDesktops } from '../node-desktops/node-desktops';
 import { DesktopSessionServiceChart } from './desktop-session-service-chart';
 import { DEFAULT_SESSIONS_NAMESPACE } from './resources';
 import { runtimeImageContext } from './runtime-image';
@@ -69,6 +70,20 @@ export interface DesktopSessionServiceProps {
    * @default - no extra dependency (the gateway's manifest is still waited for)
    */
   readonly clusterReady?: IDependable;
+
+  /**
+   * The node-desktop pool whose desktops sessions of `Node` classes get: the controller renders
+   * them from the pool's session template (the `<pool>-session-template` ConfigMap) and gets a
+   * Role in the pool's namespace only (session pods, Services, password Secrets, RDP
+   * Certificates: exactly what a session writes there). With local accounts the broker may read
+   * Secrets in that namespace, to hand the session's password to Guacamole so the user is signed
+   * in without typing it. Must be in the gateway's cluster; its certificate authority, if any,
+   * must be the gateway's `rdpCertificateAuthority` (the broker then has guacd verify each
+   * desktop's certificate). Use a shared pool: per-user NodePools exist only for the users known
+   * at synth time.
+   * @default - none: sessions of Node classes fail ("no renderer for Node desktops")
+   */
+  readonly nodeDesktops?: NodeDesktops;
 }
 
 const BASE_PATH = /^\/[a-z0-9-]+$/;
@@ -97,6 +112,8 @@ export class DesktopSessionService extends Construct {
   public readonly brokerSecurityGroup: ec2.ISecurityGroup;
   /** The broker's address, e.g. `https://desktops.example.com/portal/`. */
   public readonly url: string;
+  /** The node-desktop pool Node sessions use, if any. */
+  public readonly nodeDesktops?: NodeDesktops;
 
   constructor(scope: Construct, id: string, props: DesktopSessionServiceProps) {
     super(scope, id);
@@ -125,10 +142,20 @@ export class DesktopSessionService extends Construct {
       if (gateway.sso === undefined) {
         throw new ValidationError(`${p}.gateway`, 'the gateway does not sign users in with Cognito at the ALB; the broker verifies the ALB\'s identity token, so give the gateway Cognito sign-in.');
       }
+      if (props.nodeDesktops !== undefined && props.nodeDesktops.karpenter.cluster !== gateway.cluster) {
+        throw new ValidationError(`${p}.nodeDesktops`, `the node desktops at ${props.nodeDesktops.node.path} are in another cluster than the gateway; give a NodeDesktops of the gateway's cluster (the controller creates their sessions in its own cluster).`);
+      }
+      const poolCa = props.nodeDesktops?.certificateAuthority;
+      if (poolCa !== undefined && gateway.rdpCertificateAuthority?.issuerName !== poolCa.issuerName) {
+        throw new ValidationError(`${p}.nodeDesktops`, `the node desktops' certificates come from the CA "${poolCa.issuerName}", which the gateway does not trust (its rdpCertificateAuthority is ${gateway.rdpCertificateAuthority === undefined ? 'not set' : `"${gateway.rdpCertificateAuthority.issuerName}"`}); give the gateway and the pool the same DesktopCertificateAuthority.`);
+      }
       if (gateway.ingressGroupName === undefined) {
         throw new ValidationError(`${p}.gateway`, 'the gateway\'s Ingress has no ingressGroupName; set one (e.g. ingressGroupName: "desktops") so the broker\'s route joins the gateway\'s load balancer.');
       }
     });
+    if (props.nodeDesktops !== undefined && props.nodeDesktops.certificateAuthority === undefined) {
+      addWarning(this, 'node-desktops-trust-on-first-use', `The node desktops at ${props.nodeDesktops.node.path} have no certificate authority: guacd trusts each desktop's certificate on first use, and refuses a user's next session (a new node under the same Service name) from a guacd pod that pinned the previous one. Give the pool and the gateway a DesktopCertificateAuthority.`);
+    }
     if (props.loadBalancerArn === undefined) {
       addWarning(this, 'broker-scaled-to-zero', 'The sign-in broker is installed with 0 replicas until loadBalancerArn (the gateway ALB\'s ARN, known after the first deploy) is given.');
     }
@@ -175,17 +202,21 @@ export class DesktopSessionService extends Construct {
       ingressGroupName: gateway.ingressGroupName!,
       controllerSecurityGroupId: this.controllerSecurityGroup.securityGroupId,
       brokerSecurityGroupId: this.brokerSecurityGroup.securityGroupId,
+      nodeDesktopTemplate: props.nodeDesktops?.sessionTemplate,
     });
     this.manifest = gateway.cluster.addCdk8sChart(`${id}-manifests`, this.chart);
     // The ExternalSecrets need the operator the gateway installs; the Ingress joins the gateway's group.
     this.manifest.node.addDependency(gateway.manifest, secretsRole);
     if (props.clusterReady !== undefined) this.manifest.node.addDependency(props.clusterReady);
+    // The Roles in the pool's namespace need the namespace; the controller reads the template at start.
+    if (props.nodeDesktops !== undefined) this.manifest.node.addDependency(props.nodeDesktops.manifest);
     // The load balancer controller's webhooks admit the Services and the Ingress.
     dependOnAlbController(this.manifest, gateway.cluster);
 
     this.namespace = namespace;
     this.image = image;
     this.url = `https://${gateway.hostname}${basePath}/`;
+    this.nodeDesktops = props.nodeDesktops;
   }
 
   private buildImage(p: string): string {

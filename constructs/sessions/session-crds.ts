@@ -144,6 +144,8 @@ function classSchema(): Schema {
         'x-kubernetes-validations': [
           { rule: `self.kind != '${DesktopKind.VM}' || has(self.goldenImage)`, message: 'a VM class needs goldenImage (the DataSource its desktops are cloned from).' },
           { rule: `self.kind != '${DesktopKind.NODE}' || has(self.ami)`, message: 'a Node class needs ami (a Desktop Experience AMI id or SSM parameter).' },
+          // A node desktop is one dedicated node per user, and its session pod is named after the user.
+          { rule: `self.kind != '${DesktopKind.NODE}' || self.sessionsPerUser == 1`, message: 'a Node class allows one session per user (sessionsPerUser: 1): a node desktop is the user\'s own dedicated node.' },
         ],
       },
     },

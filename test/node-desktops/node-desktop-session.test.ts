@@ -3,8 +3,8 @@ import { Testing } from 'cdk8s';
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { NodeDesktopIsolationMode } from '../../constructs/node-desktops/node-desktop-isolation';
 import { NodeDesktopNodePool, userNodePoolProps } from '../../constructs/node-desktops/node-desktop-node-pool';
-import { NodeDesktopSession, sessionName, sessionPasswordSecretName } from '../../constructs/node-desktops/node-desktop-session';
-import { renderSessionScript, SessionAccountKind } from '../../constructs/node-desktops/session-script';
+import { NodeDesktopSession, SESSION_CONTAINER, sessionName, sessionPasswordSecretName, USER_PRESENCE_CONTAINER } from '../../constructs/node-desktops/node-desktop-session';
+import { renderSessionScript, SessionAccountKind, userPresenceProbeCommand } from '../../constructs/node-desktops/session-script';
 import { KubernetesObject, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import { scanForSecrets } from '../support/secret-scan';
 import { karpenterCelViolations } from '../support/karpenter-cel';
@@ -121,6 +121,54 @@ describe('NodeDesktopSession in a bare cdk8s chart (shared pool)', () => {
     expect(service.spec.type).toBe('ClusterIP');
     expect(service.spec.ports).toEqual([{ name: 'rdp', port: 3389, targetPort: 3389, protocol: 'TCP' }]);
     expect(service.spec.selector).toEqual({ 'app.kubernetes.io/part-of': 'shared-desktops', 'desktop.io/component': 'node-desktop-session', 'desktop.io/user-id': alice });
+  });
+
+  test('the Service publishes the address before the pod is Ready: the pod is Ready only while the user is logged on', () => {
+    // THEN
+    const service = ofKind(objects, 'Service')[0] as KubernetesObject & { spec: { publishNotReadyAddresses?: boolean } };
+    expect(service.spec.publishNotReadyAddresses).toBe(true);
+  });
+
+  test('a second HostProcess container, user-presence, is ready iff the desktop user has a Windows session (quser exit code), with no token', () => {
+    // THEN
+    const containers = (pod.spec as unknown as { containers: Array<{ name: string; image: string; env: Array<{ name: string; value?: string; valueFrom?: unknown }>; readinessProbe: { exec: { command: string[] }; periodSeconds: number; timeoutSeconds: number; failureThreshold: number }; resources: Record<string, Record<string, string>> }> }).containers;
+    expect(containers.map((c) => c.name)).toEqual([SESSION_CONTAINER, USER_PRESENCE_CONTAINER]);
+    const presence = containers[1];
+    expect(presence.image).toBe(containers[0].image);
+    expect(presence.readinessProbe.exec.command).toEqual(userPresenceProbeCommand());
+    // One slow PowerShell start is no log-off: 10 s to answer, three misses in a row.
+    expect(presence.readinessProbe).toMatchObject({ periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 });
+    // It knows the user's name and nothing else: no password, no API token (the pod mounts none).
+    expect(presence.env).toEqual([{ name: 'DESKTOP_USER_NAME', value: 'desktop' }]);
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
+    expect(presence.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+  });
+
+  test('no idle limit on the desktop by default: DESKTOP_MAX_IDLE_TIME_MS is not set', () => {
+    // THEN
+    expect(pod.spec.containers[0].env.map((e) => e.name)).not.toContain('DESKTOP_MAX_IDLE_TIME_MS');
+  });
+});
+
+describe('NodeDesktopSession idle timeout', () => {
+  const template = sampleTemplate(NodeDesktopIsolationMode.SHARED_POOL);
+  const sessionEnv = (idleDisconnectTimeoutSeconds?: number) => {
+    const objects = render((chart) => new NodeDesktopSession(chart, 'S', { template, userId: 'alice@example.com', idleDisconnectTimeoutSeconds }));
+    return (ofKind(objects, 'Pod')[0] as KubernetesObject & { spec: PodSpec }).spec.containers[0].env;
+  };
+
+  test('hands the session\'s idle timeout to the script in milliseconds (Windows\' MaxIdleTime)', () => {
+    // WHEN / THEN
+    expect(sessionEnv(900)).toContainEqual({ name: 'DESKTOP_MAX_IDLE_TIME_MS', value: '900000' });
+    expect(sessionEnv(0).map((e) => e.name)).not.toContain('DESKTOP_MAX_IDLE_TIME_MS');
+  });
+
+  test('refuses a timeout that is not whole seconds or does not fit MaxIdleTime\'s 32-bit milliseconds', () => {
+    // WHEN / THEN
+    expect(() => sessionEnv(-1)).toThrow(/NodeDesktopSession\.idleDisconnectTimeoutSeconds: is -1; give whole seconds from 0 \(off\) to 4294967/);
+    expect(() => sessionEnv(1.5)).toThrow(/idleDisconnectTimeoutSeconds: is 1\.5/);
+    expect(() => sessionEnv(4_294_968)).toThrow(/idleDisconnectTimeoutSeconds/);
+    expect(() => sessionEnv(4_294_967)).not.toThrow();
   });
 });
 

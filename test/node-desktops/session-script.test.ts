@@ -1,4 +1,4 @@
-import { encodePowerShell, renderSessionScript, SESSION_SCRIPT_ENV, SessionAccountKind } from '../../constructs/node-desktops/session-script';
+import { encodePowerShell, renderSessionScript, SESSION_SCRIPT_ENV, SessionAccountKind, userPresenceProbeCommand } from '../../constructs/node-desktops/session-script';
 
 /** Lines of the script without comments, so that a check never passes on a comment's words. */
 function code(script: string): string[] {
@@ -149,6 +149,50 @@ describe('session script with RDS licensing', () => {
     expect(lines).toContain(`New-ItemProperty -Path $rdsPolicy -Name LicenseServers -PropertyType String -Value $env:${SESSION_SCRIPT_ENV.rdsLicenseServers} -Force | Out-Null`);
     expect(lines).toContain("$rdsPolicy = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services'");
     expect(renderSessionScript({ account: SessionAccountKind.DOMAIN })).not.toMatch(/LicensingMode/);
+  });
+});
+
+describe('session script: the desktop disconnects idle users itself (RDS policy MaxIdleTime)', () => {
+  // GIVEN / WHEN
+  const lines = code(renderSessionScript({ account: SessionAccountKind.LOCAL }));
+  const licensed = code(renderSessionScript({ account: SessionAccountKind.DOMAIN, rdsLicensing: true }));
+
+  test('sets MaxIdleTime (DWORD, ms) from the environment when it is above 0, and removes it otherwise', () => {
+    // THEN
+    expect(lines).toContain("$rdsPolicy = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services'");
+    expect(lines).toContain(`$maxIdleSetting = [string]$env:${SESSION_SCRIPT_ENV.maxIdleTimeMs}`);
+    expect(lines).toContain(`if ($maxIdleSetting -ne '' -and -not [uint32]::TryParse($maxIdleSetting, [ref]$maxIdleTime)) { throw '${SESSION_SCRIPT_ENV.maxIdleTimeMs} is not a number of milliseconds.' }`);
+    const set = lines.indexOf('  New-ItemProperty -Path $rdsPolicy -Name MaxIdleTime -PropertyType DWord -Value $maxIdleTime -Force | Out-Null');
+    expect(set).toBeGreaterThan(lines.indexOf('if ($maxIdleTime -gt 0) {'));
+    expect(lines).toContain('  Remove-ItemProperty -Path $rdsPolicy -Name MaxIdleTime -ErrorAction SilentlyContinue');
+    // The value is the session's: read from the environment, never written into the script.
+    expect(lines.join('\n')).not.toMatch(/MaxIdleTime -PropertyType DWord -Value \d/);
+  });
+
+  test('creates the policy key only when missing (New-Item -Force would drop values such as the licensing ones)', () => {
+    // THEN
+    expect(lines).toContain('if (-not (Test-Path -Path $rdsPolicy)) { New-Item -Path $rdsPolicy -Force | Out-Null }');
+    for (const l of [lines, licensed]) expect(l.filter((x) => x.startsWith('New-Item -Path $rdsPolicy'))).toEqual([]);
+    // Licensing writes into the same key after it, so both settings stay.
+    expect(licensed.indexOf('New-ItemProperty -Path $rdsPolicy -Name LicensingMode -PropertyType DWord -Value 4 -Force | Out-Null'))
+      .toBeGreaterThan(licensed.indexOf('if ($maxIdleTime -gt 0) {'));
+  });
+});
+
+describe('userPresenceProbeCommand', () => {
+  // GIVEN / WHEN
+  const command = userPresenceProbeCommand();
+  const script = command[command.length - 1];
+
+  test('runs quser for the desktop user from the environment and answers with its exit code only', () => {
+    // THEN
+    expect(command.slice(0, -1)).toEqual(['powershell.exe', '-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command']);
+    expect(script).toBe(`$quser = Join-Path $env:SystemRoot 'System32\\quser.exe'; & $quser $env:${SESSION_SCRIPT_ENV.userName} > $null 2> $null; exit $LASTEXITCODE`);
+  });
+
+  test('never parses quser\'s localized text and needs no compile or API token', () => {
+    // THEN
+    expect(script).not.toMatch(/Select-String|-match|-like|Split|Add-Type|Invoke-RestMethod|serviceaccount/i);
   });
 });
 

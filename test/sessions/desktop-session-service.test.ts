@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { GuacamoleGateway } from '../../constructs/guacamole/guacamole-gateway';
@@ -7,6 +8,18 @@ import { DesktopKind } from '../../constructs/sessions/api';
 import { DesktopClassObject } from '../../constructs/sessions/desktop-class';
 import { DesktopSessionService, DesktopSessionServiceProps } from '../../constructs/sessions/desktop-session-service';
 import { Chart, Testing } from 'cdk8s';
+import { DesktopCertificateAuthority } from '../../constructs/certificates/desktop-certificate-authority';
+import { NodeDesktopDirectory } from '../../constructs/node-desktops/node-desktop-directory';
+import { NodeDesktopIsolation } from '../../constructs/node-desktops/node-desktop-isolation';
+import { NodeDesktops, NodeDesktopsProps } from '../../constructs/node-desktops/node-desktops';
+import { NodeDesktopSessionTemplate } from '../../constructs/node-desktops/node-desktop-session-template';
+import { SessionAccountKind } from '../../constructs/node-desktops/session-script';
+import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-desktop-renderer';
+import { nodeDesktopBrokerRules, nodeDesktopControllerRules } from '../../constructs/sessions/desktop-session-service-chart';
+import { refFor } from '../../constructs/sessions/resources';
+import { FakeKarpenter } from '../support/eks-fixtures';
+import { allows, PolicyRule } from './rbac-support';
+import { nodeDesktopTemplate } from './session-test-support';
 import { KubernetesObject, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import { scanTemplateForSecrets } from '../support/secret-scan';
 import { CERTIFICATE_ARN, HOSTNAME, albAnnotationNames, find, newStack, undocumentedAlbAnnotations, v2Cluster } from '../guacamole/guacamole-fixtures';
@@ -20,11 +33,16 @@ interface PodSpecView {
 }
 const podSpec = (o: KubernetesObject) => (o as unknown as { spec: { replicas: number; template: { spec: PodSpecView } } }).spec;
 
-function build(extra: Partial<DesktopSessionServiceProps> = {}, gatewayGroup: string | null = 'desktops'): { stack: Stack; service: DesktopSessionService; template: Template; objects: KubernetesObject[] } {
+/** A node-desktop pool in the gateway's cluster (or, with `otherCluster`, in another one). */
+type PoolFactory = (stack: Stack, gateway: GuacamoleGateway) => NodeDesktops;
+
+function build(extra: Partial<DesktopSessionServiceProps> = {}, gatewayGroup: string | null = 'desktops', pool?: PoolFactory, gatewayCa = false): { stack: Stack; service: DesktopSessionService; template: Template; objects: KubernetesObject[] } {
   const stack = newStack();
   const { cluster } = v2Cluster(stack);
-  const gateway = new GuacamoleGateway(stack, 'Gateway', { cluster: cluster as eksv2.Cluster, hostname: HOSTNAME, certificateArn: CERTIFICATE_ARN, internetFacing: true, ingressGroupName: gatewayGroup ?? undefined });
-  const service = new DesktopSessionService(stack, 'Sessions', { gateway, desktopClass: 'windows11', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/sessions:1.0.0', loadBalancerArn: ALB_ARN, adminUserIds: ['admin-sub'], ...extra });
+  const rdpCertificateAuthority = gatewayCa ? new DesktopCertificateAuthority(stack, 'Ca', { cluster }) : undefined;
+  const gateway = new GuacamoleGateway(stack, 'Gateway', { cluster: cluster as eksv2.Cluster, hostname: HOSTNAME, certificateArn: CERTIFICATE_ARN, internetFacing: true, ingressGroupName: gatewayGroup ?? undefined, rdpCertificateAuthority });
+  const nodeDesktops = pool?.(stack, gateway);
+  const service = new DesktopSessionService(stack, 'Sessions', { gateway, desktopClass: 'windows11', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/sessions:1.0.0', loadBalancerArn: ALB_ARN, adminUserIds: ['admin-sub'], nodeDesktops, ...extra });
   const template = Template.fromStack(stack);
   return { stack, service, template, objects: kubernetesObjectsOf(template).filter((o) => o.metadata?.namespace === 'desktop-sessions' || o.kind === 'CustomResourceDefinition' || (o.kind.startsWith('Cluster') && String(o.metadata?.name).startsWith('desktop-session'))) };
 }
@@ -122,3 +140,150 @@ describe('DesktopClassObject', () => {
     expect(() => new DesktopClassObject(chart, 'B', { name: 'b', kind: DesktopKind.VM, goldenImage: { namespace: 'd', name: 'w' }, sessionsPerUser: 0 })).toThrow(/sessionsPerUser: got 0; use a whole number from 1 to 10/);
   });
 });
+
+interface RoleView { kind: string; metadata: { name: string; namespace?: string }; rules: PolicyRule[] }
+interface BindingView { kind: string; metadata: { name: string; namespace?: string }; roleRef: { kind: string; name: string }; subjects: Array<{ kind: string; name: string; namespace: string }> }
+
+const pool = (props: Partial<NodeDesktopsProps> = {}, otherCluster = false): PoolFactory => (stack, gateway) => {
+  const scope = otherCluster ? new Stack(stack.node.root as never, 'Other', { env: { account: '123456789012', region: 'us-east-1' } }) : stack;
+  const cluster = otherCluster ? v2Cluster(scope).cluster : gateway.cluster;
+  const karpenter = new FakeKarpenter(scope, 'Karpenter', { cluster });
+  return new NodeDesktops(scope, 'NodeDesktops', {
+    karpenter, name: 'desktops-shared', isolation: NodeDesktopIsolation.sharedPool({ maxDesktops: 5 }), rdpClientSecurityGroup: gateway.podSecurityGroup, ...props,
+  });
+};
+
+describe('DesktopSessionService with node desktops', () => {
+  const { template, service } = build({}, 'desktops', pool());
+  const all = kubernetesObjectsOf(template);
+  const inPool = (kind: string, name: string) => all.find((o) => o.kind === kind && o.metadata?.name === name && o.metadata?.namespace === 'desktops-shared') as unknown;
+  const env = (name: string) => podSpec(find(all.filter((o) => o.metadata?.namespace === 'desktop-sessions'), 'Deployment', name)).template.spec.containers[0].env;
+
+  test('the controller is told the pool (namespace, name) and the broker where local-account passwords are', () => {
+    expect(service.nodeDesktops?.namespace).toBe('desktops-shared');
+    expect(env('desktop-session-controller')).toEqual(expect.arrayContaining([{ name: 'NODE_DESKTOPS_NAMESPACE', value: 'desktops-shared' }, { name: 'NODE_DESKTOPS_POOL', value: 'desktops-shared' }]));
+    expect(env('desktop-session-broker')).toEqual(expect.arrayContaining([{ name: 'NODE_DESKTOPS_NAMESPACE', value: 'desktops-shared' }, { name: 'NODE_DESKTOPS_LOCAL_ACCOUNTS', value: 'true' }]));
+    expect(env('desktop-session-broker').map((e) => e.name)).not.toContain('NODE_DESKTOPS_POOL');
+  });
+
+  test('the controller gets a Role in the pool\'s namespace only: exactly what a session writes there, and the template by name', () => {
+    const role = inPool('Role', 'desktop-session-controller') as RoleView;
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'delete'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['desktops-shared-session-template'], verbs: ['get'] },
+    ]);
+    const binding = inPool('RoleBinding', 'desktop-session-controller') as BindingView;
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'desktop-session-controller' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'desktop-session-controller', namespace: 'desktop-sessions' }]);
+    // Nothing cluster-wide on pods or secrets.
+    const clusterRules = all.filter((o) => o.kind === 'ClusterRole').flatMap((o) => (o as unknown as RoleView).rules);
+    expect(clusterRules.filter((r) => (r.resources ?? []).some((x) => ['pods', 'secrets', 'configmaps'].includes(x)))).toEqual([]);
+  });
+
+  test('the controller reads nodes cluster-wide, read-only, in one rule', () => {
+    const clusterRole = find(all, 'ClusterRole', 'desktop-session-controller') as unknown as RoleView;
+    const nodeRules = clusterRole.rules.filter((r) => (r.resources ?? []).includes('nodes'));
+    expect(nodeRules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+  });
+
+  test('the broker may get Secrets in the pool\'s namespace (local-account passwords), nothing more', () => {
+    const role = inPool('Role', 'desktop-session-broker') as RoleView;
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    expect((inPool('RoleBinding', 'desktop-session-broker') as BindingView).subjects).toEqual([{ kind: 'ServiceAccount', name: 'desktop-session-broker', namespace: 'desktop-sessions' }]);
+    const brokerSessionsRole = all.find((o) => o.kind === 'Role' && o.metadata?.name === 'desktop-session-broker' && o.metadata?.namespace === 'desktop-sessions') as unknown as RoleView;
+    expect(brokerSessionsRole.rules.flatMap((r) => r.resources)).not.toContain('secrets');
+  });
+
+  test('all objects pass their schemas, no wildcard anywhere, nothing secret in the template', () => {
+    const rbac = all.filter((o) => ['Role', 'RoleBinding'].includes(o.kind) && o.metadata?.namespace === 'desktops-shared');
+    expect(rbac).toHaveLength(4);
+    expect(validateKubernetesObjects(rbac)).toEqual([]);
+    for (const rule of rbac.filter((o) => o.kind === 'Role').flatMap((o) => (o as unknown as RoleView).rules)) {
+      expect([...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs].filter((x) => x.includes('*'))).toEqual([]);
+    }
+    expect(scanTemplateForSecrets(template)).toEqual([]);
+  });
+
+  test('the install manifest waits for the pool\'s (its namespace holds the Roles; the controller reads the template at start)', () => {
+    const manifests = template.findResources('Custom::AWSCDK-EKS-KubernetesResource');
+    const [sessionsId] = Object.entries(manifests).find(([id]) => /^Sessions/.test(id) || id.includes('Sessionsmanifests')) ?? [];
+    expect(sessionsId).toBeDefined();
+    const dependsOn = (manifests[sessionsId!] as { DependsOn?: string[] }).DependsOn ?? [];
+    expect(dependsOn.some((d) => /NodeDesktops/.test(d))).toBe(true);
+  });
+
+  test('directory pools: the controller gets its Role, the broker none (users type their domain password)', () => {
+    const { template: t } = build({}, 'desktops', pool({ directory: NodeDesktopDirectory.selfManagedAd({ domainName: 'corp.example.com', netBiosName: 'CORP', dnsServers: ['10.0.0.10', '10.0.1.10'], joinSecretName: 'domain-join' }) }));
+    const objects = kubernetesObjectsOf(t);
+    const poolRoles = objects.filter((o) => o.kind === 'Role' && o.metadata?.namespace === 'desktops-shared').map((o) => o.metadata?.name);
+    expect(poolRoles).toEqual(['desktop-session-controller']);
+    const brokerEnv = podSpec(find(objects.filter((o) => o.metadata?.namespace === 'desktop-sessions'), 'Deployment', 'desktop-session-broker')).template.spec.containers[0].env;
+    expect(brokerEnv).toContainEqual({ name: 'NODE_DESKTOPS_LOCAL_ACCOUNTS', value: 'false' });
+  });
+
+  test('without a certificate authority guacd can only trust on first use: the broker is told so and the synth warns', () => {
+    expect(env('desktop-session-broker')).toContainEqual({ name: 'NODE_DESKTOPS_CERTIFICATES', value: 'trust-on-first-use' });
+    const warnings = service.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    expect(warnings).toEqual([expect.stringMatching(/have no certificate authority: guacd trusts each desktop's certificate on first use/)]);
+  });
+
+  test('with the gateway\'s certificate authority the pool\'s certificates are verified; the controller may write their Certificates', () => {
+    const { objects: o, template: t, service: svc } = build({}, 'desktops', pool(), true);
+    const brokerEnv = podSpec(find(o, 'Deployment', 'desktop-session-broker')).template.spec.containers[0].env;
+    expect(brokerEnv).toContainEqual({ name: 'NODE_DESKTOPS_CERTIFICATES', value: 'verified' });
+    expect(svc.node.metadata.filter((m) => m.type === 'aws:cdk:warning')).toEqual([]);
+    const role = kubernetesObjectsOf(t).find((x) => x.kind === 'Role' && x.metadata?.namespace === 'desktops-shared' && x.metadata?.name === 'desktop-session-controller') as unknown as RoleView;
+    expect(role.rules).toContainEqual({ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'create', 'patch', 'delete'] });
+  });
+
+  test('a pool whose certificate authority the gateway does not trust is refused', () => {
+    const own: PoolFactory = (stack, gateway) => {
+      const karpenter = new FakeKarpenter(stack, 'Karpenter', { cluster: gateway.cluster });
+      const certificateAuthority = new DesktopCertificateAuthority(stack, 'PoolCa', { cluster: gateway.cluster, issuerName: 'pool-ca' });
+      // RDP clients other than this gateway's guacd (NodeDesktops itself checks the CA against the gateway it reaches).
+      const otherClients = new ec2.SecurityGroup(stack, 'OtherRdpClients', { vpc: gateway.cluster.vpc });
+      return new NodeDesktops(stack, 'NodeDesktops', { karpenter, name: 'desktops-shared', isolation: NodeDesktopIsolation.sharedPool(), rdpClientSecurityGroup: otherClients, certificateAuthority });
+    };
+    expect(() => build({}, 'desktops', own)).toThrow(/DesktopSessionService\.nodeDesktops: the node desktops' certificates come from the CA "pool-ca", which the gateway does not trust \(its rdpCertificateAuthority is not set\)/);
+  });
+
+  test('node desktops of another cluster are refused, naming the prop and the fix', () => {
+    expect(() => build({}, 'desktops', pool({}, true))).toThrow(/DesktopSessionService\.nodeDesktops: the node desktops at .*NodeDesktops are in another cluster than the gateway/);
+  });
+});
+
+describe('node-desktop RBAC is derived from what NodeDesktopRenderer writes', () => {
+  const variants: Array<[string, NodeDesktopSessionTemplate]> = [
+    ['local accounts', nodeDesktopTemplate()],
+    ['a directory', nodeDesktopTemplate({ script: { account: SessionAccountKind.DOMAIN }, joinSecretName: 'domain-join' })],
+    ['RDP certificates from a CA', nodeDesktopTemplate({ script: { account: SessionAccountKind.LOCAL, rdpCertificate: true }, rdpCertificate: { issuerName: 'desktop-ca', duration: '36h' } })],
+  ];
+
+  test.each(variants)('with %s, every kind a session applies or prepares is granted, and nothing else', (_name, t) => {
+    // GIVEN the Role's rules WHEN a session is rendered
+    const rules = nodeDesktopControllerRules(t);
+    const kinds = NodeDesktopRenderer.kindsFor(t);
+    const request = (apiVersion: string, kind: string, verbs: string[]) => {
+      const ref = refFor(apiVersion, kind, t.namespace);
+      return { verbs, group: ref.group, resource: ref.plural, namespace: t.namespace, name: 'any' };
+    };
+    // THEN applied kinds can be applied (created or patched), read and deleted; prepared ones created, read and deleted
+    for (const k of kinds.applied) expect([k.kind, allows(rules, request(k.apiVersion, k.kind, ['get', 'create', 'patch', 'delete']))]).toEqual([k.kind, true]);
+    for (const k of kinds.prepared) expect([k.kind, allows(rules, request(k.apiVersion, k.kind, ['get', 'create', 'delete']))]).toEqual([k.kind, true]);
+    // AND no resource beyond those and the template
+    const granted = rules.flatMap((r) => (r.resources ?? []).map((res) => `${(r.apiGroups ?? [])[0]}/${res}`)).sort();
+    const needed = [...kinds.applied, ...kinds.prepared].map((k) => { const ref = refFor(k.apiVersion, k.kind); return `${ref.group}/${ref.plural}`; });
+    expect(granted).toEqual([...new Set([...needed, '/configmaps'])].sort());
+  });
+
+  test('the kinds come from an actual rendering: certificates only with a CA, the password Secret only with local accounts', () => {
+    const [local, directory, withCa] = variants.map(([, t]) => NodeDesktopRenderer.kindsFor(t));
+    expect(local).toEqual({ applied: [{ apiVersion: 'v1', kind: 'Pod' }, { apiVersion: 'v1', kind: 'Service' }], prepared: [{ apiVersion: 'v1', kind: 'Secret' }] });
+    expect(directory.prepared).toEqual([]);
+    expect(withCa.applied.map((k) => k.kind).sort()).toEqual(['Certificate', 'Pod', 'Service']);
+    expect(nodeDesktopControllerRules(variants[2][1])).toContainEqual({ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'create', 'patch', 'delete'] });
+    expect(nodeDesktopBrokerRules(variants[1][1])).toEqual([]);
+  });
+});
+

@@ -1,10 +1,7 @@
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { SESSION_LABEL, USER_LABEL } from '../../constructs/common/well-known';
-import { NodeDesktopIsolationMode } from '../../constructs/node-desktops/node-desktop-isolation';
 import { NodeDesktopSessionTemplate } from '../../constructs/node-desktops/node-desktop-session-template';
-import { SESSION_TEMPLATE_KEY } from '../../constructs/node-desktops/node-desktops-chart';
 import { sessionName, sessionPasswordSecretName } from '../../constructs/node-desktops/node-desktop-session';
-import { SessionAccountKind } from '../../constructs/node-desktops/session-script';
 import { DesktopKind, SessionPhase } from '../../constructs/sessions/api';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
 import { KubeVirtDesktopRenderer } from '../../constructs/sessions/controller/desktop-renderer';
@@ -12,34 +9,24 @@ import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-d
 import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-client';
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
-import { NAMESPACE, createClass, eventually, startApi, windows11Class } from './session-test-support';
+import { Testing } from 'cdk8s';
+import { DesktopClass } from '../../constructs/sessions/api';
+import { nodeDesktopControllerRules, DesktopSessionServiceChart } from '../../constructs/sessions/desktop-session-service-chart';
+import { CLASS_RESOURCE } from '../../constructs/sessions/resources';
+import { PolicyRule, RbacRequest, allows, chartProps, parseRequest } from './rbac-support';
+import { NAMESPACE, eventually, installNodeDesktopPool, nodeDesktopTemplate, sessionPodStatus, startApi } from './session-test-support';
 
 jest.setTimeout(30_000);
 
 /** A node-desktop pool's session template as `NodeDesktops.sessionTemplate` resolves it (shared pool, local accounts). */
-const TEMPLATE: NodeDesktopSessionTemplate = {
-  poolName: 'win2022',
-  nodeClassName: 'win2022',
-  isolationMode: NodeDesktopIsolationMode.SHARED_POOL,
-  windowsBuild: '10.0.20348',
-  capacityTypes: ['on-demand'],
-  instanceTypes: ['m7i.xlarge'],
-  expireAfter: '12h',
-  consolidateAfter: '1m',
-  namespace: 'node-desktops',
-  hostProcessImage: 'mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0',
-  script: { account: SessionAccountKind.LOCAL },
-  rdpSources: '10.0.0.0/16',
-  environment: {},
-  sessionCpu: '100m',
-  sessionMemory: '128Mi',
-};
+const TEMPLATE: NodeDesktopSessionTemplate = nodeDesktopTemplate();
 
 describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)', () => {
   let server: FakeKubeApiServer;
   let client: KubernetesClient;
   let sessions: DesktopSessions;
   let controller: DesktopSessionController;
+  let setupRequests: number;
   const userId = 'bob@example.com';
   const userNs = kubernetesNameForUser('userId', userId);
   const podName = sessionName(userId);
@@ -48,9 +35,9 @@ describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)',
   beforeEach(async () => {
     ({ server, client } = await startApi());
     sessions = new DesktopSessions(client, NAMESPACE);
-    await createClass(client, windows11Class({ kind: DesktopKind.NODE, goldenImage: undefined, ami: '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-EKS_Optimized-1.33/image_id' }, 'win2022'));
     // The template as the NodeDesktops chart installs it: the controller reads it from the ConfigMap.
-    await client.create({ group: '', version: 'v1', plural: 'configmaps', namespace: ns }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'win2022-session-template', namespace: ns }, data: { [SESSION_TEMPLATE_KEY]: JSON.stringify(TEMPLATE) } } as never, 'test');
+    await installNodeDesktopPool(client, TEMPLATE);
+    setupRequests = server.requests.length; // what the test itself did; the controller's requests follow
     const node = await NodeDesktopRenderer.fromConfigMap(client, ns, 'win2022');
     controller = new DesktopSessionController({ client, namespace: NAMESPACE, pollIntervalMs: 50, leaderElection: false, renderers: { [DesktopKind.VM]: new KubeVirtDesktopRenderer(), [DesktopKind.NODE]: node } });
     await controller.start();
@@ -70,23 +57,29 @@ describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)',
     const pod = await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the session pod');
     expect(pod.metadata.labels).toMatchObject({ [USER_LABEL]: userNs, [SESSION_LABEL]: name, 'desktop.io/component': 'node-desktop-session' });
     expect(pod).toMatchObject({ spec: { nodeSelector: { [USER_LABEL]: userNs, 'node.kubernetes.io/windows-build': '10.0.20348' }, securityContext: { windowsOptions: { hostProcess: true } }, automountServiceAccountToken: false } });
-    const service = server.get('', 'v1', 'services', ns, podName);
+    const service = await eventually(() => server.get('', 'v1', 'services', ns, podName), 10_000, 'the RDP Service');
     expect(service).toMatchObject({ spec: { type: 'ClusterIP', selector: { [USER_LABEL]: userNs }, ports: [{ port: 3389 }] } });
     // The local account's password: a random one per session, in a Secret the pod reads, never rendered.
-    const secret = server.get('', 'v1', 'secrets', ns, sessionPasswordSecretName(userId)) as unknown as { stringData?: { password?: string }; data?: { password?: string } };
-    expect((secret.stringData?.password ?? secret.data?.password ?? '').length).toBeGreaterThanOrEqual(32);
-    expect(JSON.stringify(pod)).not.toContain(secret.stringData?.password ?? secret.data?.password);
+    const secret = server.get('', 'v1', 'secrets', ns, sessionPasswordSecretName(userId)) as unknown as { data: { password: string } };
+    const password = Buffer.from(secret.data.password, 'base64').toString('utf8');
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    expect(JSON.stringify(pod)).not.toContain(password);
     // The user's isolation for a node desktop: privileged Pod Security (HostProcess), quota with room for the session pod, default deny.
     expect(server.get('', 'v1', 'namespaces', undefined, userNs)?.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged' });
     expect(server.get('', 'v1', 'resourcequotas', userNs, 'desktop-quota')).toMatchObject({ spec: { hard: { pods: 4 } } });
     expect(server.get('networking.k8s.io', 'v1', 'networkpolicies', userNs, 'default-deny')).toBeDefined();
 
-    // WHILE the pod is scheduled but not ready, the session is Provisioning with progress
-    server.setStatus('', 'v1', 'pods', ns, podName, { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] });
+    // The idle timeout is the desktop's own (Windows' MaxIdleTime), from the session's spec.
+    const env = (pod as unknown as { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } }).spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'DESKTOP_MAX_IDLE_TIME_MS', value: String(session.spec.idleDisconnectTimeoutSeconds * 1000) });
+
+    // WHILE the pod is scheduled but its session container not ready, the session is Provisioning with progress
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(false, false));
     expect((await sessions.get(name)).status?.phase).toBe(SessionPhase.PROVISIONING);
 
-    // WHEN the fake pod reports Ready THEN the session is Ready with the Service's RDP endpoint
-    server.setStatus('', 'v1', 'pods', ns, podName, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] });
+    // WHEN the session container is ready, nobody logged on yet (so the pod itself is not Ready)
+    // THEN the session is Ready with the Service's RDP endpoint
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, false));
     const ready = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.READY ? s : undefined; }, 15_000, 'Ready');
     expect(ready.status).toMatchObject({ desktopNamespace: ns, desktopName: podName, progress: 100, rdpEndpoint: `${podName}.${ns}.svc.cluster.local:3389` });
 
@@ -108,4 +101,56 @@ describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)',
     expect(server.get('', 'v1', 'pods', ns, podName)).toBeUndefined();
     expect(server.get('', 'v1', 'secrets', ns, sessionPasswordSecretName(userId))).toBeUndefined();
   });
+
+  test('observe: the desktop is ready by its session container, and reports the user\'s Windows session from the user-presence container', async () => {
+    // GIVEN a session whose pod exists
+    const session = await sessions.create({ userId, desktopClass: 'win2022', size: 'medium' });
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the session pod');
+    const renderer = await NodeDesktopRenderer.fromConfigMap(client, ns, 'win2022');
+    const cls = (await client.get(CLASS_RESOURCE, 'win2022')) as unknown as DesktopClass;
+    const fresh = await sessions.get(session.metadata.name);
+    const context = { session: fresh, desktopClass: cls, namespace: ns, desktopName: podName, labels: {} };
+    const observe = async (status: Record<string, unknown>) => { server.setStatus('', 'v1', 'pods', ns, podName, status); return renderer.observe(context, client); };
+
+    // WHEN / THEN: not prepared yet: not ready, the user's presence not reported
+    const preparing = await observe(sessionPodStatus(false, false));
+    expect(preparing.ready).toBe(false);
+    expect(preparing.userLoggedOn).toBeUndefined();
+    // prepared, nobody signed in: ready (though the pod is not), not logged on
+    expect(await observe(sessionPodStatus(true, false))).toMatchObject({ ready: true, userLoggedOn: false });
+    // the user has a Windows session: logged on
+    expect(await observe(sessionPodStatus(true, true))).toMatchObject({ ready: true, userLoggedOn: true });
+    // a presence container that is not running says nothing (no log-off from a crashed probe container)
+    const crashed = sessionPodStatus(true, false) as { containerStatuses: Array<Record<string, unknown>> };
+    crashed.containerStatuses[1] = { name: 'user-presence', ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } } };
+    expect((await observe(crashed)).userLoggedOn).toBeUndefined();
+    // the pod's own Ready condition alone no longer makes the desktop ready
+    expect(await observe({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] })).toMatchObject({ ready: false });
+  });
+
+  test('everything the controller does in the pool\'s namespace is allowed by the Role the install chart gives it there', async () => {
+    // GIVEN the Roles DesktopSessionServiceChart renders for this pool
+    const allowed = [...nodeDesktopControllerRules(TEMPLATE), ...CONTROLLER_CLUSTER_RULES];
+    // WHEN a whole session runs (template read at start, create, prepare, observe, ready, end, cleanup)
+    const session = await sessions.create({ userId, desktopClass: 'win2022', size: 'medium' });
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the session pod');
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, true));
+    await eventually(async () => (await sessions.get(session.metadata.name)).status?.phase === SessionPhase.READY, 15_000, 'Ready');
+    await sessions.end(session.metadata.name);
+    await eventually(async () => (await sessions.get(session.metadata.name)).status?.phase === SessionPhase.ENDED, 10_000, 'Ended');
+    // THEN every request into the pool's namespace maps to a verb the rules grant
+    const inPool = server.requests.slice(setupRequests).map(parseRequest).filter((r): r is RbacRequest => r !== undefined && r.namespace === ns);
+    expect(inPool.length).toBeGreaterThan(5);
+    expect(new Set(inPool.map((r) => r.resource))).toEqual(new Set(['configmaps', 'pods', 'services', 'secrets']));
+    expect(inPool.filter((r) => !allows(allowed, r)).map((r) => `${r.verbs.join('+')} ${r.resource}/${r.name ?? ''}`)).toEqual([]);
+    // AND the pool's Role alone covers them (the cluster-wide rules are for users' namespaces)
+    expect(inPool.filter((r) => !allows(nodeDesktopControllerRules(TEMPLATE), r)).map((r) => `${r.verbs.join('+')} ${r.resource}`)).toEqual([]);
+  });
 });
+
+/** The controller's cluster-wide rules from the install chart (users' namespaces). */
+const CONTROLLER_CLUSTER_RULES: PolicyRule[] = (() => {
+  const chart = new DesktopSessionServiceChart(Testing.app(), 'C', chartProps());
+  const role = chart.toJson().find((o: { kind: string; metadata: { name: string } }) => o.kind === 'ClusterRole' && o.metadata.name === 'desktop-session-controller') as { rules: PolicyRule[] };
+  return role.rules;
+})();

@@ -1,4 +1,8 @@
+import { Chart, Testing } from 'cdk8s';
+import { DesktopKind } from '../../constructs/sessions/api';
+import { DesktopClassObject } from '../../constructs/sessions/desktop-class';
 import { renderSessionCrds } from '../../constructs/sessions/session-crds';
+import { CelRule, celViolations } from '../support/cel';
 import { KubernetesObject, schemasAvailable, validateKubernetesObjects } from '../support/kubernetes-schemas';
 
 describe('SessionCrds', () => {
@@ -33,5 +37,39 @@ describe('SessionCrds', () => {
     expect(spec.scope).toBe('Cluster');
     const rules = spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'];
     expect(rules).toEqual(expect.arrayContaining([expect.objectContaining({ rule: "self.kind != 'VM' || has(self.goldenImage)" })]));
+  });
+});
+
+describe('DesktopClass CEL rules, run by a CEL evaluator (the fake API server does not run CEL)', () => {
+  const crd = renderSessionCrds().find((c) => (c as { metadata: { name: string } }).metadata.name === 'desktopclasses.sessions.desktop.io') as unknown as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { 'x-kubernetes-validations': CelRule[] } } } } }> } };
+  const rules = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'];
+  const nodeClass = (sessionsPerUser: number) => ({ kind: 'Node', isolation: 'SharedPool', ami: 'ami-0123456789abcdef0', allowedSizes: ['medium'], sessionsPerUser });
+  const vmClass = (sessionsPerUser: number) => ({ kind: 'VM', isolation: 'SharedPool', goldenImage: { namespace: 'golden-images', name: 'windows11' }, allowedSizes: ['medium'], sessionsPerUser });
+
+  test('a Node class with more than one session per user is refused with a clear message (its desktop is the user\'s own node)', async () => {
+    // WHEN / THEN
+    expect(await celViolations(rules, nodeClass(2))).toEqual(['a Node class allows one session per user (sessionsPerUser: 1): a node desktop is the user\'s own dedicated node.']);
+    expect(await celViolations(rules, nodeClass(10))).toHaveLength(1);
+  });
+
+  test('a Node class with one session per user, and VM classes with several, are accepted', async () => {
+    expect(await celViolations(rules, nodeClass(1))).toEqual([]);
+    expect(await celViolations(rules, vmClass(3))).toEqual([]);
+  });
+
+  test('the existing rules still hold: a VM class needs goldenImage, a Node class ami', async () => {
+    const { goldenImage: _g, ...vmWithoutImage } = vmClass(1);
+    const { ami: _a, ...nodeWithoutAmi } = nodeClass(1);
+    expect(await celViolations(rules, vmWithoutImage)).toEqual([expect.stringMatching(/a VM class needs goldenImage/)]);
+    expect(await celViolations(rules, nodeWithoutAmi)).toEqual([expect.stringMatching(/a Node class needs ami/)]);
+  });
+});
+
+describe('DesktopClassObject', () => {
+  test('refuses a Node class with sessionsPerUser other than 1 at synth time', () => {
+    const chart = new Chart(Testing.app(), 'C');
+    expect(() => new DesktopClassObject(chart, 'Node', { name: 'win2022', kind: DesktopKind.NODE, ami: 'ami-0123456789abcdef0', sessionsPerUser: 2 }))
+      .toThrow(/DesktopClassObject\.sessionsPerUser: is 2; a Node class allows 1/);
+    expect(() => new DesktopClassObject(chart, 'Vm', { name: 'win11', kind: DesktopKind.VM, goldenImage: { namespace: 'g', name: 'w' }, sessionsPerUser: 2 })).not.toThrow();
   });
 });

@@ -1,3 +1,8 @@
+import { NodeDesktopIsolationMode } from '../../constructs/node-desktops/node-desktop-isolation';
+import { SESSION_CONTAINER, USER_PRESENCE_CONTAINER } from '../../constructs/node-desktops/node-desktop-session';
+import { NodeDesktopSessionTemplate } from '../../constructs/node-desktops/node-desktop-session-template';
+import { SESSION_TEMPLATE_KEY, sessionTemplateConfigMapName } from '../../constructs/node-desktops/node-desktops-chart';
+import { SessionAccountKind } from '../../constructs/node-desktops/session-script';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
 import { DesktopClass, DesktopKind, IsolationMode, SESSIONS_API } from '../../constructs/sessions/api';
 import { CLASS_RESOURCE } from '../../constructs/sessions/resources';
@@ -65,4 +70,50 @@ export class TestClock {
   public advance(seconds: number): void {
     this.t += seconds * 1000;
   }
+}
+
+/** A node-desktop pool's session template as `NodeDesktops.sessionTemplate` resolves it (shared pool, local accounts unless overridden). */
+export function nodeDesktopTemplate(overrides: Partial<NodeDesktopSessionTemplate> = {}): NodeDesktopSessionTemplate {
+  return {
+    poolName: 'win2022',
+    nodeClassName: 'win2022',
+    isolationMode: NodeDesktopIsolationMode.SHARED_POOL,
+    windowsBuild: '10.0.20348',
+    capacityTypes: ['on-demand'],
+    instanceTypes: ['m7i.xlarge'],
+    expireAfter: '12h',
+    consolidateAfter: '1m',
+    namespace: 'node-desktops',
+    hostProcessImage: 'mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0',
+    script: { account: SessionAccountKind.LOCAL },
+    rdpSources: '10.0.0.0/16',
+    environment: {},
+    sessionCpu: '100m',
+    sessionMemory: '128Mi',
+    ...overrides,
+  };
+}
+
+/** A Node DesktopClass `name` and the pool's template ConfigMap, as the NodeDesktops chart installs it. */
+export async function installNodeDesktopPool(client: KubernetesClient, template: NodeDesktopSessionTemplate, name = 'win2022'): Promise<void> {
+  await createClass(client, windows11Class({ kind: DesktopKind.NODE, goldenImage: undefined, ami: '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-EKS_Optimized-1.33/image_id' }, name));
+  await client.create({ group: '', version: 'v1', plural: 'configmaps', namespace: template.namespace }, {
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name: sessionTemplateConfigMapName(template.poolName), namespace: template.namespace },
+    data: { [SESSION_TEMPLATE_KEY]: JSON.stringify(template) },
+  } as KubernetesObject, 'test');
+}
+
+/** A session pod's status as the kubelet reports it: Running, the session container ready or not, the user-presence container's readiness (the user's Windows session). */
+export function sessionPodStatus(sessionReady: boolean, userLoggedOn: boolean): Record<string, unknown> {
+  const running = { running: { startedAt: '2026-11-29T10:00:00Z' } };
+  return {
+    phase: 'Running',
+    // The pod is Ready only when both containers are: with nobody logged on it is not.
+    conditions: [{ type: 'Ready', status: sessionReady && userLoggedOn ? 'True' : 'False' }],
+    containerStatuses: [
+      { name: SESSION_CONTAINER, ready: sessionReady, state: running },
+      { name: USER_PRESENCE_CONTAINER, ready: userLoggedOn, state: running },
+    ],
+  };
 }

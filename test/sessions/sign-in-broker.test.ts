@@ -9,7 +9,11 @@ import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions'
 import { BROWSERS, browserTest, browserTitle } from '../support/browsers';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
 import { JSON_KEY, TestAlb, decryptJsonAuth } from './broker-test-support';
-import { NAMESPACE, createClass, eventually, startApi } from './session-test-support';
+import { DesktopKind } from '../../constructs/sessions/api';
+import { KubeVirtDesktopRenderer } from '../../constructs/sessions/controller/desktop-renderer';
+import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-desktop-renderer';
+import { sessionName, sessionPasswordSecretName } from '../../constructs/node-desktops/session-names';
+import { NAMESPACE, createClass, eventually, installNodeDesktopPool, nodeDesktopTemplate, sessionPodStatus, startApi } from './session-test-support';
 
 jest.setTimeout(90_000);
 
@@ -22,6 +26,14 @@ const text = (page: Page, selector: string) => inPage<string | null>(page, `docu
 /** Clicks and waits for the navigation the click starts (a form POST and its 303). */
 async function clickAndWait(page: Page, selector: string): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+
+/** A fresh browser context whose every request carries the ALB's identity header (or none). */
+async function openSignedIn(on: Browser, token: string | undefined): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await on.createBrowserContext();
+  const page = await context.newPage();
+  if (token) await page.setExtraHTTPHeaders({ 'x-amzn-oidc-data': token });
+  return { context, page };
 }
 
 // The same scenarios in each browser: Chromium (CDP) and Firefox ESR (WebDriver BiDi).
@@ -37,13 +49,7 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
   const received: string[] = [];
   const alb = new TestAlb();
 
-  /** A fresh browser context whose every request carries the ALB's identity header (or none). */
-  async function signedIn(token: string | undefined, on: Browser = browser): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await on.createBrowserContext();
-    const page = await context.newPage();
-    if (token) await page.setExtraHTTPHeaders({ 'x-amzn-oidc-data': token });
-    return { context, page };
-  }
+  const signedIn = (token: string | undefined, on: Browser = browser) => openSignedIn(on, token);
 
   /** Starts a user's session from the portal and makes its desktop ready once it exists. */
   async function makeReadyWhenProvisioned(userId: string) {
@@ -145,6 +151,9 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
       protocol: 'rdp',
       parameters: { hostname: `${session.status!.desktopName}-rdp.${session.status!.desktopNamespace}.svc.cluster.local`, port: '3389', 'disable-copy': 'true', 'cert-tofu': 'true', 'ignore-cert': 'false' },
     });
+    // A VM desktop: the user types their Windows credentials; the broker hands none.
+    expect(payload.connections[session.metadata.name].parameters.username).toBeUndefined();
+    expect(payload.connections[session.metadata.name].parameters.password).toBeUndefined();
 
     // AND the session page extends and ends the session
     await page.goto(`${brokerUrl}/session`);
@@ -201,5 +210,142 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
     const crossSite = await fetch(`${brokerUrl}/admin/end`, { method: 'POST', headers: { 'x-amzn-oidc-data': alb.token({ sub: 'admin-sub' }), 'origin': 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'session=x' });
     expect(crossSite.status).toBe(403);
     await context.close();
+  });
+});
+
+// Node desktops in each browser too: the local-account hand-off is the broker's, whatever renders the page.
+describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broker for node desktops in headless %s', (_name, testBrowser) => {
+  const it = browserTest(testBrowser);
+  const localPool = nodeDesktopTemplate();
+  let server: FakeKubeApiServer;
+  let client: KubernetesClient;
+  let controller: DesktopSessionController;
+  const brokers: SignInBroker[] = [];
+  let guacamole: http.Server;
+  let guacamoleUrl: string;
+  let browser: Browser;
+  const received: string[] = [];
+  const alb = new TestAlb();
+
+  /** A broker for `desktopClass`, with or without local-account passwords for the pool. */
+  async function startBroker(desktopClass: string, localAccounts: boolean): Promise<string> {
+    const broker = new SignInBroker({
+      sessions: new DesktopSessions(client, NAMESPACE),
+      verifier: alb.verifier(),
+      desktopClass,
+      guacamoleUrl,
+      jsonAuthKeyHex: JSON_KEY,
+      basePath: '/portal',
+      nodeDesktops: { namespace: localPool.namespace, localAccounts },
+    });
+    brokers.push(broker);
+    return `${await broker.listen(0, '127.0.0.1')}/portal`;
+  }
+
+  /** Starts the user's session through the portal and makes its session pod ready. */
+  async function readyNodeSession(brokerUrl: string, userId: string, token: string): Promise<void> {
+    await fetch(`${brokerUrl}/`, { headers: { 'x-amzn-oidc-data': token } });
+    const pod = await eventually(() => server.get('', 'v1', 'pods', localPool.namespace, sessionName(userId)), 10_000, 'the session pod');
+    server.setStatus('', 'v1', 'pods', localPool.namespace, pod.metadata.name, sessionPodStatus(true, false));
+    await eventually(async () => (await new DesktopSessions(client, NAMESPACE).list({ userId }))[0]?.status?.phase === SessionPhase.READY, 15_000, 'Ready');
+  }
+
+  beforeAll(async () => {
+    if (testBrowser.missing !== undefined) return;
+    ({ server, client } = await startApi());
+    await installNodeDesktopPool(client, localPool, 'win2022');
+    controller = new DesktopSessionController({
+      client, namespace: NAMESPACE, pollIntervalMs: 50, leaderElection: false,
+      renderers: { [DesktopKind.VM]: new KubeVirtDesktopRenderer(), [DesktopKind.NODE]: await NodeDesktopRenderer.fromConfigMap(client, localPool.namespace, localPool.poolName) },
+    });
+    await controller.start();
+    guacamole = http.createServer((req, res) => {
+      const data = new URL(req.url ?? '/', 'http://x').searchParams.get('data');
+      if (data) received.push(data);
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>Guacamole</title><h1>Guacamole</h1>');
+    });
+    await new Promise<void>((r) => guacamole.listen(0, '127.0.0.1', r));
+    guacamoleUrl = `http://127.0.0.1:${(guacamole.address() as AddressInfo).port}/guacamole/`;
+    browser = await testBrowser.launch();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const b of brokers) await b.close();
+    if (guacamole) await new Promise<void>((r) => guacamole.close(() => r()));
+    await controller?.stop();
+    client?.close();
+    await server?.stop();
+  });
+
+  it('local accounts: the user lands in their desktop signed in; the token carries the account and the password from the session\'s Secret, no page shows it', async () => {
+    // GIVEN a broker for the Node class that knows the pool's namespace
+    const brokerUrl = await startBroker('win2022', true);
+    const userId = 'node-user-sub';
+    const { context, page } = await openSignedIn(browser, alb.token({ sub: userId }));
+    const pages: string[] = [];
+
+    // WHEN the user opens the portal and the desktop becomes ready
+    pages.push(await (await page.goto(`${brokerUrl}/`))!.text());
+    expect(await text(page, 'h1')).toBe('Starting your desktop');
+    const pod = await eventually(() => server.get('', 'v1', 'pods', localPool.namespace, sessionName(userId)), 10_000, 'the session pod');
+    server.setStatus('', 'v1', 'pods', localPool.namespace, pod.metadata.name, sessionPodStatus(true, false));
+    await eventually(() => /\/guacamole\/\?data=/.test(page.url()), 15_000, 'the redirect into Guacamole');
+
+    // THEN the token decrypts to the local account and exactly the password in the session's Secret
+    const secret = server.get('', 'v1', 'secrets', localPool.namespace, sessionPasswordSecretName(userId)) as unknown as { data: { password: string } };
+    const password = Buffer.from(secret.data.password, 'base64').toString('utf8');
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    const payload = decryptJsonAuth(received[received.length - 1]);
+    const [connection] = Object.values(payload.connections);
+    expect(connection.parameters).toMatchObject({ hostname: `${sessionName(userId)}.${localPool.namespace}.svc.cluster.local`, port: '3389', security: 'nla', username: 'desktop', password });
+    // A node desktop's certificate is verified (the pool's CA), never pinned on first use: the user's next node answers under the same name.
+    expect(connection.parameters['ignore-cert']).toBe('false');
+    expect(connection.parameters['cert-tofu']).toBeUndefined();
+    // The Guacamole user is still the IdP subject (history names the person, not the shared account name).
+    expect(payload.username).toBe(userId);
+
+    // AND the password is in no page the broker served, nor in the session's status
+    for (const path of ['/session', '/api/session']) pages.push(await (await page.goto(`${brokerUrl}${path}`))!.text());
+    expect(pages[1]).toContain('Ready');
+    expect(pages.filter((p) => p.includes(password))).toEqual([]);
+    const [session] = await new DesktopSessions(client, NAMESPACE).list({ userId });
+    expect(JSON.stringify(session)).not.toContain(password);
+    await context.close();
+  });
+
+  it('local accounts, Secret not there (yet): a "not ready" page, no token', async () => {
+    // GIVEN a ready session whose password Secret is gone
+    const brokerUrl = await startBroker('win2022', true);
+    const userId = 'node-user-sub-2';
+    const token = alb.token({ sub: userId });
+    await readyNodeSession(brokerUrl, userId, token);
+    await client.delete({ group: '', version: 'v1', plural: 'secrets', namespace: localPool.namespace }, sessionPasswordSecretName(userId));
+    const before = received.length;
+    // WHEN the user connects THEN they are told to wait, and Guacamole gets nothing
+    const { context, page } = await openSignedIn(browser, token);
+    const response = await page.goto(`${brokerUrl}/connect`);
+    expect(response!.status()).toBe(503);
+    expect(await text(page, 'body')).toContain('Your desktop is not ready yet');
+    expect(received.length).toBe(before);
+    await context.close();
+  });
+
+  it('without local-account desktops (directory pools: the chart sets NODE_DESKTOPS_LOCAL_ACCOUNTS=false) the connection carries no credentials', async () => {
+    // GIVEN a broker not told of local accounts, and a ready session on a Node desktop
+    const brokerUrl = await startBroker('win2022', false);
+    const userId = 'node-user-sub-3';
+    const token = alb.token({ sub: userId });
+    await readyNodeSession(brokerUrl, userId, token);
+    // WHEN the user connects
+    const response = await fetch(`${brokerUrl}/connect`, { headers: { 'x-amzn-oidc-data': token }, redirect: 'manual' });
+    // THEN the token has the desktop but no username or password
+    expect(response.status).toBe(303);
+    const data = new URL(response.headers.get('location')!).searchParams.get('data')!;
+    const [connection] = Object.values(decryptJsonAuth(data).connections);
+    expect(connection.parameters.hostname).toBe(`${sessionName(userId)}.${localPool.namespace}.svc.cluster.local`);
+    expect(connection.parameters.username).toBeUndefined();
+    expect(connection.parameters.password).toBeUndefined();
   });
 });

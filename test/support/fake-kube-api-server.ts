@@ -21,6 +21,7 @@ import type { KubernetesObject } from '../../constructs/sessions/runtime/kuberne
  * - server-side apply (`application/apply-patch+yaml`, JSON body) with a required
  *   `fieldManager`, field ownership per manager, 409 on a conflicting field unless `force=true`,
  *   and removal of fields a manager stops applying;
+ * - Secrets: `stringData` is folded into base64 `data` on every write and never returned;
  * - the status subresource: writes to the main resource ignore `status`, writes to `/status`
  *   change only `status`; `metadata.generation` counts spec changes;
  * - delete with finalizers: `deletionTimestamp` is set and the object stays until its last
@@ -453,6 +454,11 @@ export class FakeKubeApiServer {
   }
 
   private store(key: string, obj: KubeObject, type: 'ADDED' | 'MODIFIED'): KubeObject {
+    if (obj.apiVersion === 'v1' && obj.kind === 'Secret' && isObject(obj.stringData)) {
+      const encoded = Object.fromEntries(Object.entries(obj.stringData).map(([k, v]) => [k, Buffer.from(String(v), 'utf8').toString('base64')]));
+      obj.data = { ...(isObject(obj.data) ? obj.data : {}), ...encoded };
+      delete obj.stringData;
+    }
     this.rv++;
     obj.metadata.resourceVersion = String(this.rv);
     this.objects.set(key, obj);

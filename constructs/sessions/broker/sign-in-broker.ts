@@ -4,8 +4,11 @@ import { Gauge, Histogram, Registry } from 'prom-client';
 import { encryptGuacamoleJsonAuth } from '../../guacamole/json-auth';
 import { RdpCertificateValidation } from '../../guacamole/rdp-certificate-validation';
 import { GuacamoleConnectionPolicy, RdpConnection, RdpSecurityMode } from '../../guacamole/rdp-connection';
+import { DEFAULT_LOCAL_USER_NAME, sessionPasswordSecretName } from '../../node-desktops/session-names';
 import { ACTIVE_PHASES, DesktopSession, SessionPhase } from '../api';
 import { guacamoleConnectionName } from '../controller/connection-signals';
+import { refFor } from '../resources';
+import { KubernetesObject } from '../runtime/kubernetes-client';
 import { DesktopSessions } from '../sdk/desktop-sessions';
 import { DesktopSessionError } from '../sdk/errors';
 import { IdentityVerifier, VerifiedIdentity } from './identity';
@@ -49,7 +52,43 @@ export interface SignInBrokerOptions {
   readonly eventStreamMaxSeconds?: number;
   /** Interval of the keep-alive comment on open event streams (below the ALB's 60 s idle timeout). @default 20 */
   readonly eventStreamHeartbeatSeconds?: number;
+  /**
+   * The node-desktop pool whose desktops sessions of Node classes get (sessions whose desktop
+   * is in its namespace): how their certificates are checked and, with local accounts, their
+   * sign-in.
+   * @default - no node desktops: every desktop is treated as a VM desktop
+   */
+  readonly nodeDesktops?: NodeDesktopConnections;
 }
+
+/** How the broker connects users to the desktops of a node-desktop pool. */
+export interface NodeDesktopConnections {
+  /** Namespace of the pool (its session Services and password Secrets). */
+  readonly namespace: string;
+  /**
+   * The pool uses local accounts: the broker reads the session's password from its Secret
+   * (`sessionPasswordSecretName(userId)`) and puts user name and password into the encrypted
+   * connection, so Guacamole signs the user in (NLA) without a password prompt. The password is
+   * never logged nor shown on a page; it travels only inside the encrypted, short-lived token.
+   * @default false - users type their credentials (directory pools: their domain password)
+   */
+  readonly localAccounts?: boolean;
+  /**
+   * Windows account name of local-account desktops.
+   * @default 'desktop' - the local account every node-desktop session creates
+   */
+  readonly windowsUserName?: string;
+  /**
+   * How guacd checks a node desktop's RDP certificate. Trust on first use does not fit: a
+   * user's next session answers under the same Service name from a new node with a new
+   * certificate, which a guacd that pinned the previous one refuses.
+   * @default RdpCertificateValidation.verified() - the pool's CA issues each session a certificate for its Service name
+   */
+  readonly certificateValidation?: RdpCertificateValidation;
+}
+
+/** The session's Secret has no password yet (the controller creates it before the desktop starts). */
+class DesktopCredentialsMissing extends Error {}
 
 /**
  * The sign-in broker: behind the ALB's sign-in, it verifies the identity token, gets the user's
@@ -114,6 +153,7 @@ export class SignInBroker {
         default: return send(res, 404, messagePage('Not found', 'There is nothing here.'));
       }
     } catch (error) {
+      if (error instanceof DesktopCredentialsMissing) return send(res, 503, messagePage('Your desktop is not ready yet', 'Its sign-in is still being prepared; try again in a moment.', { label: 'Try again', path: '/' }));
       const message = error instanceof DesktopSessionError ? error.message : 'Something went wrong; try again in a moment.';
       return send(res, error instanceof DesktopSessionError ? 409 : 500, messagePage('Your desktop could not be started', message, { label: 'Try again', path: '/start' }));
     } finally {
@@ -229,7 +269,10 @@ export class SignInBroker {
       hostname: host,
       port,
       security: this.options.rdpSecurity ?? RdpSecurityMode.NLA,
-      certificateValidation: this.options.certificateValidation ?? RdpCertificateValidation.trustOnFirstUse(),
+      certificateValidation: this.isNodeDesktop(session)
+        ? this.options.nodeDesktops!.certificateValidation ?? RdpCertificateValidation.verified()
+        : this.options.certificateValidation ?? RdpCertificateValidation.trustOnFirstUse(),
+      ...await this.localAccountCredentials(session),
     });
     const token = encryptGuacamoleJsonAuth({
       username: identity.userId,
@@ -239,6 +282,25 @@ export class SignInBroker {
     const target = new URL(this.options.guacamoleUrl);
     target.searchParams.set('data', token);
     return this.redirect(res, target.toString());
+  }
+
+  /**
+   * User name and password of a local-account node desktop, from the session's Secret in the
+   * pool's namespace; nothing for other desktops. Read on each connect, never cached or logged.
+   */
+  private async localAccountCredentials(session: DesktopSession): Promise<{ username?: string; password?: string }> {
+    const pool = this.options.nodeDesktops;
+    if (pool === undefined || !this.isNodeDesktop(session) || !(pool.localAccounts ?? false)) return {};
+    const secret = await this.options.sessions.client.tryGet<KubernetesObject & { data?: Record<string, string> }>(
+      refFor('v1', 'Secret', pool.namespace), sessionPasswordSecretName(session.spec.userId));
+    const encoded = secret?.data?.password;
+    if (encoded === undefined || encoded === '') throw new DesktopCredentialsMissing();
+    return { username: pool.windowsUserName ?? DEFAULT_LOCAL_USER_NAME, password: Buffer.from(encoded, 'base64').toString('utf8') };
+  }
+
+  /** Whether the session's desktop is one of the node-desktop pool's. */
+  private isNodeDesktop(session: DesktopSession): boolean {
+    return this.options.nodeDesktops !== undefined && session.status?.desktopNamespace === this.options.nodeDesktops.namespace;
   }
 
   private async start(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {

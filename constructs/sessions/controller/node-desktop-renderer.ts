@@ -2,10 +2,10 @@ import { randomBytes } from 'crypto';
 import { App, Chart } from 'cdk8s';
 import { RDP_PORT } from '../../common/well-known';
 import { SESSION_TEMPLATE_KEY, sessionTemplateConfigMapName } from '../../node-desktops/node-desktops-chart';
-import { NodeDesktopSession, sessionName, sessionPasswordSecretName } from '../../node-desktops/node-desktop-session';
+import { NodeDesktopSession, SESSION_CONTAINER, sessionName, sessionPasswordSecretName, USER_PRESENCE_CONTAINER } from '../../node-desktops/node-desktop-session';
 import { NodeDesktopSessionTemplate } from '../../node-desktops/node-desktop-session-template';
 import { SessionAccountKind } from '../../node-desktops/session-script';
-import { CONTROLLER_FIELD_MANAGER, DesktopSession } from '../api';
+import { CONTROLLER_FIELD_MANAGER, DESKTOP_CLASS_KIND, DESKTOP_SESSION_KIND, DesktopKind, DesktopSession, IsolationMode, SESSIONS_API } from '../api';
 import { refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
 import { DesktopObservation, DesktopRenderContext, DesktopRenderer, RenderedDesktop } from './desktop-renderer';
@@ -16,14 +16,32 @@ export interface NodeDesktopRendererProps {
   readonly template: NodeDesktopSessionTemplate;
 }
 
-type PodStatus = { phase?: string; reason?: string; message?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
+/** A kind of object, as a renderer writes it. */
+export interface ObjectKind {
+  readonly apiVersion: string;
+  readonly kind: string;
+}
+
+/** The kinds a node-desktop session writes in the pool's namespace (see `NodeDesktopRenderer.kindsFor`). */
+export interface NodeDesktopSessionKinds {
+  /** Applied by server-side apply (created or patched), read, and deleted when the session ends. */
+  readonly applied: ObjectKind[];
+  /** Created once by `prepare`, read, and deleted when the session ends; never patched. */
+  readonly prepared: ObjectKind[];
+}
+
+type ContainerStatus = { name: string; ready?: boolean; state?: { running?: Record<string, unknown>; waiting?: Record<string, unknown>; terminated?: Record<string, unknown> } };
+type PodStatus = { phase?: string; reason?: string; message?: string; containerStatuses?: ContainerStatus[] };
 type Pod = KubernetesObject & { spec?: { nodeName?: string }; status?: PodStatus };
 
 /**
  * Node desktops: the `NodeDesktopSession` cdk8s construct (the one `NodeDesktops` renders at
  * synth time) in a bare cdk8s chart: the user's HostProcess session pod and its RDP Service, in
  * the pool's namespace (not the user's: the pod runs on the user's own node). Ready when the
- * pod is Ready, which its probe makes true once the session script has prepared the node.
+ * pod's session container is ready, which its probe makes true once the session script has
+ * prepared the node (not when the pod is: its user-presence container is ready only while the
+ * user is logged on, and that container's readiness is `userLoggedOn`). The session's
+ * `idleDisconnectTimeoutSeconds` becomes the desktop's own idle limit (Windows disconnects).
  *
  * With local accounts the session needs a Secret with the account's password: `prepare` creates
  * it once with a random password (never rendered, so a re-apply cannot change it); it is deleted
@@ -39,6 +57,40 @@ export class NodeDesktopRenderer implements DesktopRenderer {
     return new NodeDesktopRenderer({ template: JSON.parse(json) as NodeDesktopSessionTemplate });
   }
 
+  /**
+   * The kinds every session of the pool writes, from an actual rendering of a session with every
+   * per-session option on: what the session controller's RBAC in the pool's namespace must allow
+   * (the install chart derives its Role from this, so a kind the renderer starts writing is
+   * granted, or visibly added to the Role, never silently missing).
+   */
+  public static kindsFor(template: NodeDesktopSessionTemplate): NodeDesktopSessionKinds {
+    const session: DesktopSession = {
+      apiVersion: SESSIONS_API,
+      kind: DESKTOP_SESSION_KIND,
+      metadata: { name: 'rbac-probe', namespace: 'rbac-probe' },
+      spec: { userId: 'rbac-probe', desktopClass: 'rbac-probe', size: 'medium', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 600 },
+    };
+    // A directory pool's session needs the user's sAMAccountName; any valid one renders the same kinds.
+    const windowsUserName = template.script.account === SessionAccountKind.DOMAIN ? 'rbacprobe' : undefined;
+    const rendered = new NodeDesktopRenderer({ template }).renderSession({
+      session,
+      desktopClass: {
+        apiVersion: SESSIONS_API,
+        kind: DESKTOP_CLASS_KIND,
+        metadata: { name: 'rbac-probe' },
+        spec: { kind: DesktopKind.NODE, isolation: IsolationMode.SHARED_POOL, allowedSizes: ['medium'], sessionsPerUser: 1 },
+      },
+      namespace: template.namespace,
+      desktopName: sessionName(session.spec.userId),
+      labels: {},
+    }, windowsUserName);
+    const kinds = (objects: KubernetesObject[]): ObjectKind[] => {
+      const seen = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion!, kind: o.kind! }]));
+      return [...seen.values()];
+    };
+    return { applied: kinds(rendered.objects), prepared: kinds(rendered.preparedObjects ?? []) };
+  }
+
   private readonly template: NodeDesktopSessionTemplate;
 
   constructor(props: NodeDesktopRendererProps) {
@@ -51,9 +103,22 @@ export class NodeDesktopRenderer implements DesktopRenderer {
   }
 
   public render(context: DesktopRenderContext): RenderedDesktop {
+    return this.renderSession(context);
+  }
+
+  /**
+   * `windowsUserName` is given only by `kindsFor`: sessions of directory pools need the user's
+   * sAMAccountName, which the controller is not told yet, so `render` fails for them.
+   */
+  private renderSession(context: DesktopRenderContext, windowsUserName?: string): RenderedDesktop {
     const userId = context.session.spec.userId;
     const chart = new Chart(new App(), 'Session');
-    const desktop = new NodeDesktopSession(chart, 'Desktop', { template: this.template, userId });
+    const desktop = new NodeDesktopSession(chart, 'Desktop', {
+      template: this.template,
+      userId,
+      windowsUserName,
+      idleDisconnectTimeoutSeconds: context.session.spec.idleDisconnectTimeoutSeconds,
+    });
     const objects = (chart.toJson() as KubernetesObject[]).map((o) => ({
       ...o,
       // The session's labels on the objects themselves (selectors stay the construct's).
@@ -88,7 +153,13 @@ export class NodeDesktopRenderer implements DesktopRenderer {
     const status = pod.status ?? {};
     const node = pod.spec?.nodeName;
     if (status.phase === 'Failed') return { ready: false, progress: 0, failure: `the desktop's session pod failed: ${status.reason ?? ''} ${status.message ?? ''}`.trim(), message: 'Failed' };
-    if (status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return { ready: true, progress: 100, message: 'Desktop ready', node };
+    const container = (name: string) => status.containerStatuses?.find((c) => c.name === name);
+    if (status.phase === 'Running' && container(SESSION_CONTAINER)?.ready === true) {
+      // Known only while the presence container runs (its readiness then answers the probe).
+      const presence = container(USER_PRESENCE_CONTAINER);
+      const userLoggedOn = presence?.state?.running !== undefined ? presence.ready === true : undefined;
+      return { ready: true, progress: 100, message: 'Desktop ready', node, userLoggedOn };
+    }
     if (!node) return { ready: false, progress: 20, message: 'Waiting for a desktop node' };
     return { ready: false, progress: 60, message: 'Preparing the desktop', node };
   }

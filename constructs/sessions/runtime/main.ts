@@ -2,10 +2,15 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { Pool } from 'pg';
 import { AlbIdentityVerifier } from '../broker/identity';
-import { SignInBroker } from '../broker/sign-in-broker';
+import { NodeDesktopConnections, SignInBroker } from '../broker/sign-in-broker';
+import { RdpCertificateValidation } from '../../guacamole/rdp-certificate-validation';
+import { DesktopKind } from '../api';
 import { GuacamoleHistorySignals } from '../controller/connection-signals';
+import { DesktopRenderer, KubeVirtDesktopRenderer } from '../controller/desktop-renderer';
 import { DesktopSessionController } from '../controller/desktop-session-controller';
+import { NodeDesktopRenderer } from '../controller/node-desktop-renderer';
 import { DesktopSessions } from '../sdk/desktop-sessions';
+import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck } from './environment';
 import { KubernetesClient } from './kubernetes-client';
 
 /**
@@ -34,8 +39,15 @@ async function controller(): Promise<void> {
     ssl: { rejectUnauthorized: false },
     max: 2,
   });
+  // Node desktops when the install chart names a pool: its template, as the pool's chart installed it.
+  const renderers: Partial<Record<DesktopKind, DesktopRenderer>> = { [DesktopKind.VM]: new KubeVirtDesktopRenderer() };
+  const poolNamespace = process.env[NODE_DESKTOPS_ENV.namespace];
+  if (poolNamespace !== undefined && poolNamespace !== '') {
+    renderers[DesktopKind.NODE] = await NodeDesktopRenderer.fromConfigMap(client, poolNamespace, env(NODE_DESKTOPS_ENV.pool));
+  }
   const c = new DesktopSessionController({
     client,
+    renderers,
     namespace: env('SESSIONS_NAMESPACE', 'desktop-sessions'),
     signals: new GuacamoleHistorySignals(pool),
     // The gateway's guacd pods carry GUACD_POD_LABELS; only their namespace is deployment-specific.
@@ -57,10 +69,24 @@ async function broker(): Promise<void> {
     jsonAuthKeyHex: secretFile('JSON_AUTH_KEY_FILE'),
     adminUserIds: (process.env.ADMIN_USER_IDS ?? '').split(',').filter((x) => x.length > 0),
     basePath: process.env.BASE_PATH ?? '',
+    nodeDesktops: nodeDesktopConnections(),
   });
   await b.listen(Number(env('PORT', '8080')));
   serveOps(Number(env('METRICS_PORT', '9090')), async () => b.registry.metrics(), b.registry.contentType);
   process.on('SIGTERM', () => { void b.close().then(() => process.exit(0)); });
+}
+
+/** The broker's node-desktop settings, when the install chart names a pool. */
+function nodeDesktopConnections(): NodeDesktopConnections | undefined {
+  const namespace = process.env[NODE_DESKTOPS_ENV.namespace];
+  if (namespace === undefined || namespace === '') return undefined;
+  const check = env(NODE_DESKTOPS_ENV.certificates, NodeDesktopCertificateCheck.VERIFIED);
+  if (!Object.values<string>(NodeDesktopCertificateCheck).includes(check)) throw new Error(`${NODE_DESKTOPS_ENV.certificates} is "${check}"; use ${Object.values(NodeDesktopCertificateCheck).join(' or ')}`);
+  return {
+    namespace,
+    localAccounts: process.env[NODE_DESKTOPS_ENV.localAccounts] === 'true',
+    certificateValidation: check === NodeDesktopCertificateCheck.VERIFIED ? RdpCertificateValidation.verified() : RdpCertificateValidation.trustOnFirstUse(),
+  };
 }
 
 /** `/metrics` and `/healthz` on a port the ALB does not route to. */
