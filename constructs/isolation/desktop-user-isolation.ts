@@ -22,7 +22,7 @@ import { VmHostPlacement } from '../kubevirt/vm-host-placement';
 import { vmHostDeviceOverlayProps, vmHostNodePoolProps, VmHostPoolChartProps } from '../kubevirt/vm-host-pool-chart';
 import { WindowsDesktopVm, WindowsDesktopVmProps } from '../kubevirt/windows-desktop-vm';
 import { DesktopKind, DesktopUser, resolveDesktopUser, ResolvedDesktopUser, UserIsolationMode } from './desktop-user';
-import { defaultUserQuota, renderQuota, VmDiskSizes } from './private/quota';
+import { DEFAULT_ROOT_DISK_GIB, DEFAULT_USER_DISK_GIB, defaultUserQuota, renderQuota, VmDiskSizes } from './private/quota';
 import { UserQuota } from './user-quota';
 import { desktopKindLabelValue } from '../common/desktop-kind';
 import { dedicatedUserNodePool, NodePoolJson } from './dedicated-user-node-pool';
@@ -247,8 +247,8 @@ export class DesktopUserIsolation extends Construct {
         throw new ValidationError(`${p}.dedicatedPoolTemplate`, `is missing for "${user.id}" (mode '${user.isolation}'); pass VmHostPool.settings of the pool whose EC2NodeClass per-user pools share.`);
       }
       const disks: VmDiskSizes = {
-        rootGiB: diskGiB(props.desktop?.rootDiskSize ?? props.desktop?.goldenImage.size ?? props.goldenImage?.size, 64),
-        userGiB: diskGiB(props.desktop?.userDiskSize, 50),
+        rootGiB: diskGiB(props.desktop?.rootDiskSize ?? props.desktop?.goldenImage.size ?? props.goldenImage?.size, DEFAULT_ROOT_DISK_GIB),
+        userGiB: diskGiB(props.desktop?.userDiskSize, DEFAULT_USER_DISK_GIB),
       };
       const quota = renderQuota(`${p}.quota`, user, disks, props.quota ?? defaultUserQuota(user, disks));
       return { user, gatewayNamespace, gatewayLabels, groupRole, egress, quota };
@@ -409,7 +409,7 @@ export function renderDesktopUserObjects(props: DesktopUserIsolationProps): Kube
 }
 
 /** Where a user's VM desktop runs in their isolation mode. */
-export function userPlacement(user: ResolvedDesktopUser, hostPlacement: VmHostPlacement): VmHostPlacement {
+export function userPlacement(user: Pick<ResolvedDesktopUser, 'isolation' | 'name'>, hostPlacement: VmHostPlacement): VmHostPlacement {
   switch (user.isolation) {
     case UserIsolationMode.SHARED_HOSTS:
       return hostPlacement;
