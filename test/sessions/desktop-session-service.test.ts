@@ -62,6 +62,22 @@ describe('DesktopSessionService', () => {
     }
   });
 
+  test('controller RBAC for DedicatedPool users and warm slots: named kinds and verbs, pods only in the warm namespace', () => {
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+    const all = kubernetesObjectsOf(template);
+    const rules = (kind: string, namespace?: string) => (all.find((o) => o.kind === kind && o.metadata?.name === 'desktop-session-controller' && (namespace === undefined || o.metadata?.namespace === namespace)) as unknown as { rules: Rule[] }).rules;
+    expect(rules('ClusterRole')).toEqual(expect.arrayContaining([
+      { apiGroups: ['karpenter.sh'], resources: ['nodepools', 'nodeoverlays'], verbs: ['get', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+      { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], verbs: ['create'] },
+      { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], resourceNames: ['desktop-session-warm-slot'], verbs: ['get', 'patch'] },
+    ]));
+    expect(rules('ClusterRole').filter((r) => r.resources.includes('pods'))).toEqual([]);
+    expect(rules('Role', 'desktop-warm')).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'create', 'patch', 'delete'] }]);
+    expect(all.find((o) => o.kind === 'Namespace' && o.metadata?.name === 'desktop-warm')?.metadata?.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    expect(all.find((o) => o.kind === 'RoleBinding' && o.metadata?.namespace === 'desktop-warm')).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'desktop-session-controller', namespace: 'desktop-sessions' }] });
+  });
+
   test('the broker route joins the gateway ALB under /portal with Cognito sign-in, documented annotations only', () => {
     const ingress = find(objects, 'Ingress', 'desktop-session-broker') as unknown as { metadata: { annotations: Record<string, string> }; spec: { rules: Array<{ host: string; http: { paths: Array<{ path: string }> } }> } };
     expect(ingress.metadata.annotations).toMatchObject({ 'alb.ingress.kubernetes.io/group.name': 'desktops', 'alb.ingress.kubernetes.io/auth-type': 'cognito', 'alb.ingress.kubernetes.io/target-type': 'ip' });
