@@ -12,7 +12,7 @@ import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions'
 import { FakeKubeApiServer, KubeObject } from '../support/fake-kube-api-server';
 import { karpenterAdmissionProblems, NodeOverlayObject, NodePoolObject } from '../support/karpenter-admission';
 import { karpenterCelViolations } from '../support/karpenter-cel';
-import { renderLauncherPod } from '../support/kubevirt-launcher';
+import { parseQuantity, renderLauncherPod } from '../support/kubevirt-launcher';
 import { schemasAvailable, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import { NAMESPACE, TestClock, createClass, eventually, startApi, windows11Class } from './session-test-support';
 
@@ -193,7 +193,8 @@ describe('DesktopSession isolation at run time (fake API server)', () => {
             priorityClassName: WARM_PRIORITY_CLASS,
             automountServiceAccountToken: false,
             nodeSelector: { [VM_HOST_LABEL]: 'true' },
-            containers: [{ resources: { requests: { cpu: 4, memory: '8Gi' } } }], // medium, the class's largest
+            // medium, the class's largest (4 vCPUs, 8 GiB), with the overhead the user quota counts per desktop
+            containers: [{ resources: { requests: { cpu: 5, memory: '10Gi' } } }],
           },
         });
         expect((pod.spec as { tolerations: unknown[] }).tolerations).toEqual(expect.arrayContaining([{ key: DEDICATED_USER_TAINT_KEY, operator: 'Exists', effect: 'NoSchedule' }]));
@@ -226,6 +227,11 @@ describe('DesktopSession isolation at run time (fake API server)', () => {
       expect(node.metadata.labels?.[USER_LABEL]).toBe(winnerNs);
       const vm = await vmOf(winner.metadata.name);
       for (const [key, value] of Object.entries(vmPlacement(vm).nodeSelector)) expect(node.metadata.labels?.[key]).toBe(value);
+      // ... and its virt-launcher pod requests no more than the placeholder held on the host.
+      const launcher = renderLauncherPod(vm as unknown as Parameters<typeof renderLauncherPod>[0], { useEmulation: false, featureGates: [] });
+      const held = (ready.spec as { containers: Array<{ resources: { requests: Record<string, string | number> } }> }).containers[0].resources.requests;
+      expect(launcher.requests.cpu).toBeLessThanOrEqual(parseQuantity(String(held.cpu)));
+      expect(launcher.requests.memory).toBeLessThanOrEqual(parseQuantity(String(held.memory)));
       // The placeholder is gone (the desktop gets its room); the slot is replenished.
       expect(server.get('', 'v1', 'pods', DEFAULT_WARM_NAMESPACE, ready.metadata.name)).toBeUndefined();
       await eventually(() => unclaimed().length === 2 && unclaimed().some((p) => p.metadata.name === pending.metadata.name), 10_000, 'replenished');

@@ -345,7 +345,13 @@ export class DesktopSessionController {
     // A warm host, if the class keeps some: relabelled for this user before the desktop exists.
     // Kept until the status shows it: a status write that must be retried does not claim a second host.
     const uid = session.metadata.uid ?? session.metadata.name;
-    const warmClaim = this.claims.get(uid) ?? await this.warm.claim(session, cls, userLabel);
+    let warmClaim = this.claims.get(uid);
+    try {
+      warmClaim ??= await this.warm.claim(session, cls, userLabel);
+    } catch (error) {
+      // A warm slot only speeds a start up: without one (e.g. no right to patch Nodes), the desktop waits for a new host.
+      (this.options.onError ?? logError)(session.metadata.name, error);
+    }
     if (warmClaim) {
       this.claims.set(uid, warmClaim);
       this.kickWarm();
@@ -619,10 +625,15 @@ export class DesktopSessionController {
       const key = remaining.map((c) => c.metadata.name).join(',');
       if (remaining.length === 0 || this.quotaKeys.get(userLabel) === key) return;
       const [first] = remaining;
-      const quota = (await this.userObjects({ ...session, spec: { ...session.spec, desktopClass: first.metadata.name } }, first, session.metadata.name))
-        .filter((o) => o.kind === 'ResourceQuota');
-      for (const object of quota) await this.client.apply(refFor(object.apiVersion, object.kind, object.metadata.namespace), object as KubernetesObject, CONTROLLER_FIELD_MANAGER, { force: true });
-      this.quotaKeys.set(userLabel, key);
+      try {
+        const quota = (await this.userObjects({ ...session, spec: { ...session.spec, desktopClass: first.metadata.name } }, first, session.metadata.name))
+          .filter((o) => o.kind === 'ResourceQuota');
+        for (const object of quota) await this.client.apply(refFor(object.apiVersion, object.kind, object.metadata.namespace), object as KubernetesObject, CONTROLLER_FIELD_MANAGER, { force: true });
+        this.quotaKeys.set(userLabel, key);
+      } catch (error) {
+        // A larger quota than needed until the user's next admission; never a reason to keep a session from ending.
+        (this.options.onError ?? logError)(session.metadata.name, error);
+      }
     });
   }
 

@@ -10,6 +10,7 @@ import { DEFAULT_WARM_PRIORITY, warmPriorityClassProps } from '../../karpenter/w
 import { coreTolerations } from '../../kubevirt/private/placement';
 import { VmHostPlacement } from '../../kubevirt/vm-host-placement';
 import { UserIsolationMode } from '../../isolation/desktop-user';
+import { DEFAULT_ROOT_DISK_GIB, DEFAULT_USER_DISK_GIB, defaultUserQuota } from '../../isolation/private/quota';
 import { userPlacement } from '../../isolation/desktop-user-isolation';
 import { CONTROLLER_FIELD_MANAGER, DesktopClass, DesktopKind, DesktopSession, IsolationMode, SessionPhase, WarmClaim } from '../api';
 import { DEFAULT_WARM_NAMESPACE, SESSION_SIZE_PRESETS, WARM_PRIORITY_CLASS } from '../resources';
@@ -63,15 +64,17 @@ export interface WarmPlaceholderProps {
 }
 
 /**
- * One warm placeholder: a pause pod at the warm PriorityClass, requesting the class's largest
- * allowed size, placed as a `SharedPool` user's desktop is (`userPlacement`) but for the
+ * One warm placeholder: a pause pod at the warm PriorityClass, requesting one desktop of the
+ * class's largest allowed size with its overhead (the user quota's share of one desktop), placed as a `SharedPool` user's desktop is (`userPlacement`) but for the
  * user-label value `warm.<slot>`, so Karpenter launches a host of its own for it.
  */
 export function renderWarmPlaceholder(props: WarmPlaceholderProps): KubernetesObject {
   const cls = props.desktopClass;
-  const largest = largestSize(cls);
+  // One desktop as the user's quota counts it: the guest plus virt-launcher's and CDI's overhead,
+  // so that the user's VM fits on the host Karpenter picked for the placeholder.
+  const share = defaultUserQuota({ desktopKind: DesktopKind.VM, size: largestSize(cls) }, { rootGiB: DEFAULT_ROOT_DISK_GIB, userGiB: DEFAULT_USER_DISK_GIB }, 1);
   const placement = userPlacement({ isolation: UserIsolationMode.SHARED_POOL, name: `${WARM_USER_VALUE_PREFIX}${props.slot}` }, props.hostPlacement);
-  const resources = { cpu: k8s.Quantity.fromNumber(largest.vcpus), memory: k8s.Quantity.fromString(`${largest.memoryGiB}Gi`) };
+  const resources = { cpu: k8s.Quantity.fromNumber(share.cpu), memory: k8s.Quantity.fromString(`${share.memoryGiB}Gi`) };
   return k8s.KubePod.manifest({
     metadata: {
       name: `warm-${cls.metadata.name.slice(0, 40).replace(/-+$/, '')}-${props.slot}`,
@@ -141,7 +144,7 @@ export class WarmSlots {
   public async reconcile(classes: readonly DesktopClass[], sessions: readonly DesktopSession[]): Promise<void> {
     const wanted = new Map(classes.filter((c) => (c.spec.warmCount ?? 0) > 0 && warmSlotsRefusal(c) === undefined).map((c) => [c.metadata.name, c]));
     if (wanted.size > 0) await this.ensureBase();
-    const pods = wanted.size > 0 || this.based ? await this.placeholders() : [];
+    const pods = await this.placeholders();
     const waiting = new Set(sessions.filter((s) => (s.status?.phase ?? SessionPhase.PENDING) === SessionPhase.PENDING).map((s) => s.metadata.uid));
     const byClass = new Map<string, Pod[]>();
     for (const pod of pods) {
