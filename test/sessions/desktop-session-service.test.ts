@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { GuacamoleGateway } from '../../constructs/guacamole/guacamole-gateway';
-import { DesktopKind } from '../../constructs/sessions/api';
+import { DesktopKind, IsolationMode } from '../../constructs/sessions/api';
 import { DesktopClassObject } from '../../constructs/sessions/desktop-class';
 import { DesktopSessionService, DesktopSessionServiceProps } from '../../constructs/sessions/desktop-session-service';
 import { Chart, Testing } from 'cdk8s';
@@ -136,5 +136,18 @@ describe('DesktopClassObject', () => {
     const chart = new Chart(Testing.app(), 'Classes');
     expect(() => new DesktopClassObject(chart, 'A', { name: 'a', kind: DesktopKind.VM })).toThrow(/goldenImage: is required for a VM class/);
     expect(() => new DesktopClassObject(chart, 'B', { name: 'b', kind: DesktopKind.VM, goldenImage: { namespace: 'd', name: 'w' }, sessionsPerUser: 0 })).toThrow(/sessionsPerUser: got 0; use a whole number from 1 to 10/);
+  });
+
+  test('a DedicatedPool VM class names its template NodePool; warm slots only for SharedPool VM classes', () => {
+    const chart = new Chart(Testing.app(), 'Classes');
+    const image = { namespace: 'd', name: 'w' };
+    expect(() => new DesktopClassObject(chart, 'A', { name: 'a', kind: DesktopKind.VM, goldenImage: image, isolation: IsolationMode.DEDICATED_POOL })).toThrow(/DesktopClassObject\.dedicatedPool: is required for VM class "a" with isolation DedicatedPool/);
+    expect(() => new DesktopClassObject(chart, 'B', { name: 'b', kind: DesktopKind.VM, goldenImage: image, dedicatedPool: { nodePoolTemplate: 'vm-hosts' } })).toThrow(/dedicatedPool: is set for class "b" \(kind VM, isolation SharedPool\)/);
+    expect(() => new DesktopClassObject(chart, 'C', { name: 'c', kind: DesktopKind.VM, goldenImage: image, isolation: IsolationMode.DEDICATED_POOL, dedicatedPool: { nodePoolTemplate: 'vm-hosts' }, warmCount: 1 })).toThrow(/warmCount: is 1 .* warm slots work only for VM classes with isolation SharedPool/);
+    expect(() => new DesktopClassObject(chart, 'D', { name: 'd', kind: DesktopKind.NODE, ami: 'ami-0123456789abcdef0', warmCount: 1 })).toThrow(/warmCount: is 1 for class "d" \(kind Node/);
+    const ok = new DesktopClassObject(chart, 'E', { name: 'e', kind: DesktopKind.VM, goldenImage: image, isolation: IsolationMode.DEDICATED_POOL, dedicatedPool: { nodePoolTemplate: 'vm-hosts' } });
+    expect(ok.toJson()).toMatchObject({ spec: { isolation: 'DedicatedPool', dedicatedPool: { nodePoolTemplate: 'vm-hosts' }, warmCount: 0 } });
+    const warm = new DesktopClassObject(chart, 'F', { name: 'f', kind: DesktopKind.VM, goldenImage: image, warmCount: 3 });
+    expect(warm.toJson()).toMatchObject({ spec: { warmCount: 3 } });
   });
 });

@@ -194,7 +194,8 @@ export class DesktopSessionController {
 
   /** Brings every class's warm slots to its `warmCount` now, then every poll interval. */
   private kickWarm(): void {
-    if (!this.running) return;
+    // Not before the sessions' cache is filled: a slot claimed by a waiting session would look spent.
+    if (!this.running || this.workers.length === 0) return;
     if (this.warmTimer) clearTimeout(this.warmTimer);
     const previous = this.warmRunning ?? Promise.resolve();
     this.warmRunning = previous.then(async () => {
