@@ -157,6 +157,21 @@ describe('DesktopSession isolation at run time (fake API server)', () => {
       expect(server.get('karpenter.sh', 'v1alpha1', 'nodeoverlays', undefined, `${TEMPLATE.nodePoolName}-kubevirt-devices`)).toBeDefined();
     });
 
+    test('sessions of a shared and a dedicated class admitted at the same moment leave a quota that holds both', async () => {
+      // The dedicated class's admission reads its template (an await) while the other class's admission runs.
+      await createTemplate();
+      await createClass(client);
+      await createClass(client, dedicatedClass());
+      await controller.start();
+      const [one, two] = await Promise.all([
+        sessions.create({ userId: alice, desktopClass: 'win11-dedicated', size: 'medium', timeouts: TIMEOUTS }),
+        sessions.create({ userId: alice, desktopClass: 'win11', size: 'small', timeouts: TIMEOUTS }),
+      ]);
+      await Promise.all([provisioning(one.metadata.name), provisioning(two.metadata.name)]);
+      // 1 × (4 + 1) vCPUs for win11, 2 × (4 + 1) for the dedicated class (medium, two per user).
+      expect(server.get('', 'v1', 'resourcequotas', aliceNs, 'desktop-quota')?.spec).toMatchObject({ hard: { 'requests.cpu': 15, 'requests.memory': '30Gi' } });
+    });
+
     test('a class naming a NodePool that does not exist fails its sessions before anything is created', async () => {
       await createClass(client, dedicatedClass());
       await controller.start();

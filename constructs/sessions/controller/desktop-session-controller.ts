@@ -317,6 +317,7 @@ export class DesktopSessionController {
       return this.fail(session, now, 'NoRenderer', `this controller has no renderer for ${cls.spec.kind} desktops.`);
     }
     let userObjects: KubernetesObjectJson[];
+    let classKey = this.classKey(session.spec.userId, session);
     try {
       userObjects = await this.userObjects(session, cls);
     } catch (error) {
@@ -338,10 +339,16 @@ export class DesktopSessionController {
     // with their last session): applied here, once, under the user's lock, so that releasing
     // the NodePool of a user whose last session ends never races this session's admission.
     await this.withUserLock(userLabel, async () => {
+      // Another class's session of the user admitted meanwhile: its share belongs in the quota too.
+      const current = this.classKey(session.spec.userId, session);
+      if (current !== classKey) {
+        userObjects = await this.userObjects(session, cls);
+        classKey = current;
+      }
       for (const object of userObjects) {
         await this.client.apply(refFor(object.apiVersion, object.kind, object.metadata.namespace), object as KubernetesObject, CONTROLLER_FIELD_MANAGER, { force: true });
       }
-      this.quotaKeys.set(userLabel, this.classKey(session.spec.userId, session));
+      this.quotaKeys.set(userLabel, classKey);
     });
     // A warm host, if the class keeps some: relabelled for this user before the desktop exists.
     // Kept until the status shows it: a status write that must be retried does not claim a second host.
