@@ -2,7 +2,8 @@ import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { DEDICATED_USER_TAINT_KEY, USER_LABEL, WARM_CLAIMED_BY_LABEL, WARM_SLOT_CLASS_LABEL } from '../../constructs/common/well-known';
 import { NodeOverlay, NodePool } from '../../constructs/imports/karpenter.sh';
 import { kubevirtDeviceCapacity, kubevirtHostLabels } from '../../constructs/kubevirt/kubevirt-host-requirements';
-import { VM_HOST_LABEL } from '../../constructs/kubevirt/vm-host-placement';
+import { DEFAULT_VM_HOST_PLACEMENT, VM_HOST_LABEL } from '../../constructs/kubevirt/vm-host-placement';
+import { renderWarmPlaceholder } from '../../constructs/sessions/controller/warm-slots';
 import { VmHostPoolChartProps, vmHostDeviceOverlayProps, vmHostNodePoolProps } from '../../constructs/kubevirt/vm-host-pool-chart';
 import { DesktopSession, IsolationMode, SessionPhase } from '../../constructs/sessions/api';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
@@ -217,6 +218,7 @@ describe('DesktopSession isolation at run time (fake API server)', () => {
         expect(warmValue(pod)).toMatch(/^warm\.[0-9a-f]{10}$/);
       }
       expect(new Set(pods.map(warmValue)).size).toBe(2);
+      if (schemasAvailable()) expect(validateKubernetesObjects([renderWarmPlaceholder({ desktopClass: windows11Class(), namespace: DEFAULT_WARM_NAMESPACE, slot: 'abcdef0123', hostPlacement: DEFAULT_VM_HOST_PLACEMENT }) as KubeObject, server.get('scheduling.k8s.io', 'v1', 'priorityclasses', undefined, WARM_PRIORITY_CLASS)!])).toEqual([]);
       // Fewer slots: the excess goes.
       await client.mergePatch({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopclasses' }, 'win11', { spec: { warmCount: 1 } }, 'test');
       await eventually(() => placeholders().length === 1, 10_000, 'one placeholder');
