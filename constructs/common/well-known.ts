@@ -74,6 +74,20 @@ export const NODE_DESKTOP_TAINT_KEY = `${LABEL_DOMAIN}/node-desktop`;
  */
 export const WARM_NODE_KEY = `${LABEL_DOMAIN}/warm`;
 
+/** Label of the session controller's warm placeholder pods: the DesktopClass they keep a host warm for. */
+export const WARM_SLOT_CLASS_LABEL = `${LABEL_DOMAIN}/warm-class`;
+
+/** Label the session controller sets on a placeholder pod it claims: the claiming session's uid. */
+export const WARM_CLAIMED_BY_LABEL = `${LABEL_DOMAIN}/warm-claimed-by`;
+
+/**
+ * Prefix of the `USER_LABEL` value a warm placeholder selects on a per-user host pool
+ * (`warm.<slot>`): Karpenter labels the host it launches with it; a claim relabels the host
+ * for the user. The dot keeps it apart from every user's value (`kubernetesNameForUser` is a
+ * DNS label, without dots).
+ */
+export const WARM_USER_VALUE_PREFIX = 'warm.';
+
 /** Label with the role of a pod or object in a desktop (`session`, `warm-placeholder`, ...). */
 export const DESKTOP_COMPONENT_LABEL = `${LABEL_DOMAIN}/component`;
 

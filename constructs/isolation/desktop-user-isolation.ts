@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
 import { validateDns1123Label, validateInteger } from '../common/validate';
@@ -14,7 +14,7 @@ import {
   RDP_PORT,
   USER_LABEL,
 } from '../common/well-known';
-import { NodeOverlay, NodePool, NodePoolProps, NodePoolSpecTemplateSpecTaintsEffect } from '../imports/karpenter.sh';
+import { NodeOverlay, NodePool } from '../imports/karpenter.sh';
 import { TaintEffect } from '../karpenter/node-pool-types';
 import { validateLabelValue, validateQualifiedName } from '../karpenter/private/node-pool-validation';
 import { GoldenImageReference, goldenImageCloneRoleName } from '../kubevirt/golden-image';
@@ -22,15 +22,13 @@ import { VmHostPlacement } from '../kubevirt/vm-host-placement';
 import { vmHostDeviceOverlayProps, vmHostNodePoolProps, VmHostPoolChartProps } from '../kubevirt/vm-host-pool-chart';
 import { WindowsDesktopVm, WindowsDesktopVmProps } from '../kubevirt/windows-desktop-vm';
 import { DesktopKind, DesktopUser, resolveDesktopUser, ResolvedDesktopUser, UserIsolationMode } from './desktop-user';
-import { defaultUserQuota, renderQuota, VmDiskSizes } from './private/quota';
+import { DEFAULT_ROOT_DISK_GIB, DEFAULT_USER_DISK_GIB, defaultUserQuota, renderQuota, VmDiskSizes } from './private/quota';
 import { UserQuota } from './user-quota';
 import { desktopKindLabelValue } from '../common/desktop-kind';
+import { dedicatedUserNodePool, NodePoolJson } from './dedicated-user-node-pool';
 
 /** Name of the VirtualMachine in each user's namespace (one desktop per namespace). */
 export const USER_DESKTOP_NAME = 'desktop';
-/** vCPUs and memory of the largest x86-64 metal hosts (`*.metal-48xl`): a per-user metal pool's limits. */
-const MAX_METAL_VCPUS = 192;
-const MAX_METAL_MEMORY_GIB = 1536;
 /** Annotation of a user namespace with the exact user id (labels cannot hold `@`). */
 export const USER_ID_ANNOTATION = 'desktop.io/user-id';
 /** Annotation of a user namespace with the user's display name. */
@@ -93,6 +91,20 @@ export interface GatewaySelector {
   readonly podLabels?: Record<string, string>;
 }
 
+/**
+ * A template pool as objects, for per-user pools derived at run time: the session controller
+ * reads the template NodePool (and its device NodeOverlay) from the cluster.
+ */
+export interface DedicatedPoolTemplateObjects {
+  /** The template NodePool (`karpenter.sh/v1`). */
+  readonly nodePool: NodePoolJson;
+  /**
+   * KubeVirt's device capacity from the template's NodeOverlay (`spec.capacity`).
+   * @default - no NodeOverlay for the user's pool
+   */
+  readonly deviceCapacity?: Record<string, string>;
+}
+
 /** The user's VM desktop: every `WindowsDesktopVm` prop but those the isolation decides. */
 export type UserDesktopVmOptions = Omit<WindowsDesktopVmProps, 'name' | 'userId' | 'namespace' | 'placement' | 'size'>;
 
@@ -148,6 +160,13 @@ export interface DesktopUserIsolationProps {
   readonly dedicatedPoolTemplate?: VmHostPoolChartProps;
 
   /**
+   * The template pool as objects read from the cluster, instead of `dedicatedPoolTemplate`
+   * (the session controller's case). Both go through `dedicatedUserNodePool`.
+   * @default - none: `dedicatedPoolTemplate` is used
+   */
+  readonly dedicatedPoolTemplateObjects?: DedicatedPoolTemplateObjects;
+
+  /**
    * The namespace's quota.
    * @default - room for one desktop of the user's size (see `UserQuota`)
    */
@@ -189,8 +208,8 @@ export class DesktopUserIsolation extends Construct {
   public readonly placement?: VmHostPlacement;
   /** The namespace. */
   public readonly namespace: k8s.KubeNamespace;
-  /** The user's own NodePool (`DEDICATED_POOL` VM users). */
-  public readonly nodePool?: NodePool;
+  /** The user's own NodePool (`DEDICATED_POOL` VM users), from `dedicatedUserNodePool`. */
+  public readonly nodePool?: ApiObject;
   /** The user's VM desktop, when `desktop` was given. */
   public readonly desktop?: WindowsDesktopVm;
 
@@ -224,12 +243,12 @@ export class DesktopUserIsolation extends Construct {
       if (props.desktop !== undefined && props.hostPlacement === undefined) {
         throw new ValidationError(`${p}.hostPlacement`, `is missing; a desktop for "${user.id}" needs the placement of the VmHostPool of mode '${user.isolation}'.`);
       }
-      if (vm && user.isolation === UserIsolationMode.DEDICATED_POOL && props.dedicatedPoolTemplate === undefined) {
+      if (vm && user.isolation === UserIsolationMode.DEDICATED_POOL && props.dedicatedPoolTemplate === undefined && props.dedicatedPoolTemplateObjects === undefined) {
         throw new ValidationError(`${p}.dedicatedPoolTemplate`, `is missing for "${user.id}" (mode '${user.isolation}'); pass VmHostPool.settings of the pool whose EC2NodeClass per-user pools share.`);
       }
       const disks: VmDiskSizes = {
-        rootGiB: diskGiB(props.desktop?.rootDiskSize ?? props.desktop?.goldenImage.size ?? props.goldenImage?.size, 64),
-        userGiB: diskGiB(props.desktop?.userDiskSize, 50),
+        rootGiB: diskGiB(props.desktop?.rootDiskSize ?? props.desktop?.goldenImage.size ?? props.goldenImage?.size, DEFAULT_ROOT_DISK_GIB),
+        userGiB: diskGiB(props.desktop?.userDiskSize, DEFAULT_USER_DISK_GIB),
       };
       const quota = renderQuota(`${p}.quota`, user, disks, props.quota ?? defaultUserQuota(user, disks));
       return { user, gatewayNamespace, gatewayLabels, groupRole, egress, quota };
@@ -333,8 +352,13 @@ export class DesktopUserIsolation extends Construct {
       });
 
       if (user.isolation === UserIsolationMode.DEDICATED_POOL) {
-        const template = props.dedicatedPoolTemplate!;
-        this.nodePool = new NodePool(this, 'NodePool', userNodePoolProps(user, template));
+        // One derivation for synth time (the template's settings, rendered) and run time (the template read from the cluster).
+        const template: DedicatedPoolTemplateObjects = props.dedicatedPoolTemplateObjects ?? {
+          nodePool: NodePool.manifest(vmHostNodePoolProps(props.dedicatedPoolTemplate!)) as NodePoolJson,
+          deviceCapacity: props.dedicatedPoolTemplate!.deviceCapacity,
+        };
+        const pool = dedicatedUserNodePool(template.nodePool, user);
+        this.nodePool = new ApiObject(this, 'NodePool', pool);
         if (template.deviceCapacity !== undefined) {
           // Karpenter learns of KubeVirt's devices per NodePool: the user's pool needs its own overlay.
           new NodeOverlay(this, 'DeviceOverlay', vmHostDeviceOverlayProps(user.name, template.deviceCapacity));
@@ -385,7 +409,7 @@ export function renderDesktopUserObjects(props: DesktopUserIsolationProps): Kube
 }
 
 /** Where a user's VM desktop runs in their isolation mode. */
-export function userPlacement(user: ResolvedDesktopUser, hostPlacement: VmHostPlacement): VmHostPlacement {
+export function userPlacement(user: Pick<ResolvedDesktopUser, 'isolation' | 'name'>, hostPlacement: VmHostPlacement): VmHostPlacement {
   switch (user.isolation) {
     case UserIsolationMode.SHARED_HOSTS:
       return hostPlacement;
@@ -410,28 +434,6 @@ export function userPlacement(user: ResolvedDesktopUser, hostPlacement: VmHostPl
         ],
       };
   }
-}
-
-/**
- * The NodePool of a `DEDICATED_POOL` user: the template pool's settings and EC2NodeClass, named
- * after the user, with their label and taint, limited to one or two hosts.
- */
-function userNodePoolProps(user: ResolvedDesktopUser, template: VmHostPoolChartProps): NodePoolProps {
-  return vmHostNodePoolProps({
-    ...template,
-    nodePoolName: user.name,
-    nodeLabels: { ...template.nodeLabels, [USER_LABEL]: user.name },
-    taints: [
-      ...template.taints.filter((t) => t.key !== DEDICATED_USER_TAINT_KEY),
-      { key: DEDICATED_USER_TAINT_KEY, value: user.name, effect: NodePoolSpecTemplateSpecTaintsEffect.NO_SCHEDULE },
-    ],
-    // Room for one or two hosts, never a fleet: on nested-virtualization hosts about twice the
-    // desktop; on bare metal (the template lists metal sizes) one of the largest metal hosts.
-    cpuLimit: template.instanceSizes !== undefined ? MAX_METAL_VCPUS : 2 * user.size.vcpus + 4,
-    memoryLimit: template.instanceSizes !== undefined ? `${MAX_METAL_MEMORY_GIB}Gi` : `${2 * user.size.memoryGiB + 16}Gi`,
-    perPodLabelKey: undefined,
-    weight: undefined,
-  });
 }
 
 function diskGiB(size: { toGibibytes(): number } | undefined, fallback: number): number {

@@ -61,6 +61,24 @@ export interface WarmCapacityChartProps {
   readonly scalerImage: string;
 }
 
+/** Priority of warm placeholders unless given: below every pod at the default priority (0). */
+export const DEFAULT_WARM_PRIORITY = -10;
+
+/**
+ * The PriorityClass of warm placeholders (`WarmCapacity` and the session controller's warm
+ * slots): negative, never preempting anything, so that any workload preempts them.
+ */
+export function warmPriorityClassProps(name: string, priority: number, labels: Record<string, string>, owner: string): k8s.KubePriorityClassProps {
+  return {
+    metadata: { name, labels },
+    value: priority,
+    globalDefault: false,
+    // Placeholders never evict anything; everything at the default priority evicts them.
+    preemptionPolicy: 'Never',
+    description: `Warm-capacity placeholders of ${owner}: preempted by any workload.`,
+  };
+}
+
 /** UID of the scaling Jobs (kubectl runs as whichever non-root user it is given). */
 const SCALER_UID = 65532;
 
@@ -91,14 +109,7 @@ export class WarmCapacityChart extends Chart {
       new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: props.namespace, labels } });
     }
 
-    this.priorityClass = new k8s.KubePriorityClass(this, 'PriorityClass', {
-      metadata: { name: props.priorityClassName, labels },
-      value: props.priority,
-      globalDefault: false,
-      // Placeholders never evict anything; everything at the default priority evicts them.
-      preemptionPolicy: 'Never',
-      description: `Warm-capacity placeholders of ${props.name}: preempted by any workload.`,
-    });
+    this.priorityClass = new k8s.KubePriorityClass(this, 'PriorityClass', warmPriorityClassProps(props.priorityClassName, props.priority, labels, props.name));
 
     const resources = {
       cpu: k8s.Quantity.fromString(props.cpu),

@@ -13,7 +13,7 @@ import {
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import { compareVersions } from '../common/version-compare';
 import { KUBECTL_IMAGE, PAUSE_IMAGE, PAUSE_WINDOWS_2025_MIN_VERSION } from '../common/versions';
-import { WarmCapacityChart, WarmCapacityScale } from './warm-capacity-chart';
+import { DEFAULT_WARM_PRIORITY, WarmCapacityChart, WarmCapacityScale } from './warm-capacity-chart';
 import type { WindowsNodePool } from './windows-node-pool';
 import { WindowsVersion } from './windows-version';
 
@@ -228,7 +228,7 @@ export class WarmCapacity extends Construct {
     const namespace = props.namespace ?? name;
     const createNamespace = props.createNamespace ?? true;
     const replicas = props.replicas ?? 1;
-    const priority = props.priority ?? -10;
+    const priority = props.priority ?? DEFAULT_WARM_PRIORITY;
     const image = props.image ?? PAUSE_IMAGE;
     const schedules = props.scaleSchedules ?? [];
     const scalerNamespace = props.scalerNamespace ?? 'kube-system';

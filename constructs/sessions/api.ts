@@ -176,6 +176,20 @@ export interface DesktopSessionStatus {
   readonly conditions?: SessionCondition[];
   /** @default - unset until the controller sets it */
   readonly observedGeneration?: number;
+  /**
+   * The warm slot the session took at admission (`DesktopClass.spec.warmCount`): the
+   * placeholder pod it replaced and the node that pod held, now labelled for the user.
+   * @default - none: the desktop waits for new capacity
+   */
+  readonly warmClaim?: WarmClaim;
+}
+
+/** A warm slot a session claimed (`status.warmClaim`). */
+export interface WarmClaim {
+  /** Name of the placeholder pod (deleted by the claim). */
+  readonly pod: string;
+  /** The node the placeholder held, relabelled with the user's `desktop.io/user-id`. */
+  readonly node: string;
 }
 
 export interface ObjectMeta {
@@ -216,6 +230,18 @@ export interface DesktopClassPrice {
   readonly hourlyPrice: number;
 }
 
+/** Where `DedicatedPool` users' NodePools come from (`DesktopClass.spec.dedicatedPool`). */
+export interface DedicatedPoolTemplate {
+  /**
+   * Name of an existing Karpenter NodePool (e.g. a `VmHostPool`'s `nodePoolName`, not a
+   * `perUserHosts` one) whose EC2NodeClass, requirements, labels, taints and disruption settings
+   * each user's NodePool copies, with the user's label, the taint `dedicated-user=<user>` and
+   * limits of one or two hosts. Its NodeOverlay `<name>-kubevirt-devices`, when present, is
+   * copied too (Karpenter learns KubeVirt's devices per NodePool).
+   */
+  readonly nodePoolTemplate: string;
+}
+
 export interface DesktopClassSpec {
   readonly kind: DesktopKind;
   readonly isolation: IsolationMode;
@@ -230,8 +256,20 @@ export interface DesktopClassSpec {
    */
   readonly ami?: string;
   readonly allowedSizes: SessionSize[];
-  /** @default 0 */
+  /**
+   * Warm slots the controller keeps for this class: placeholder pods sized for the class's
+   * largest allowed size, each on a host of its own, which a new session takes over. Only
+   * `VM` classes with `isolation: SharedPool` (refused by CEL otherwise: a per-user pool cannot
+   * be warmed for a user not yet known; node desktops keep warm nodes with `NodeDesktops`).
+   * @default 0
+   */
   readonly warmCount?: number;
+  /**
+   * VM classes with `isolation: DedicatedPool`: the pool each user's own NodePool is derived
+   * from. Required by CEL for those, refused for every other class.
+   * @default - none
+   */
+  readonly dedicatedPool?: DedicatedPoolTemplate;
   readonly sessionsPerUser: number;
   /**
    * Currency of `prices` (informational).

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { validateDns1123Label, validateInteger, validateNonEmpty } from '../common/validate';
 import { ValidationError } from '../common/validation-error';
-import { DESKTOP_CLASS_KIND, DesktopClassPrice, DesktopKind, IsolationMode, SESSIONS_API, SESSION_SIZES, SessionSize, SessionTimeouts } from './api';
+import { DESKTOP_CLASS_KIND, DedicatedPoolTemplate, DesktopClassPrice, DesktopKind, IsolationMode, SESSIONS_API, SESSION_SIZES, SessionSize, SessionTimeouts } from './api';
 
 /**
  * Properties of {@link DesktopClassObject}.
@@ -28,8 +28,19 @@ export interface DesktopClassObjectProps {
   readonly allowedSizes?: SessionSize[];
   /** Sessions one user may have at once (1 to 10; always 1 for Node classes). @default 1 */
   readonly sessionsPerUser?: number;
-  /** Desktops kept warm. @default 0 */
+  /**
+   * Warm slots the session controller keeps (hosts launched ahead, taken over by new sessions).
+   * Only VM classes with `IsolationMode.SHARED_POOL`.
+   * @default 0
+   */
   readonly warmCount?: number;
+  /**
+   * VM classes with `IsolationMode.DEDICATED_POOL` (required there, refused elsewhere): the
+   * NodePool each user's own pool is derived from, e.g. `{ nodePoolTemplate: vmHostPool.settings.nodePoolName }`
+   * of a `VmHostPool` without `perUserHosts`.
+   * @default - none
+   */
+  readonly dedicatedPool?: DedicatedPoolTemplate;
   /** Hourly prices the cost estimate uses (yours; never looked up). @default - no estimate */
   readonly prices?: DesktopClassPrice[];
   /** ISO 4217 code of the prices. @default 'USD' */
@@ -57,6 +68,18 @@ export class DesktopClassObject extends ApiObject {
     if (props.kind === DesktopKind.NODE && props.ami === undefined) throw new ValidationError(`${p}.ami`, 'is required for a Node class: give a Desktop Experience AMI id or SSM parameter.');
     // The CRD's CEL rule says the same at the API server; refused here at synth time first.
     if (props.kind === DesktopKind.NODE && sessionsPerUser !== 1) throw new ValidationError(`${p}.sessionsPerUser`, `is ${sessionsPerUser}; a Node class allows 1 (a node desktop is the user's own dedicated node).`);
+    const isolation = props.isolation ?? IsolationMode.SHARED_POOL;
+    const dedicatedVm = props.kind === DesktopKind.VM && isolation === IsolationMode.DEDICATED_POOL;
+    if (dedicatedVm && props.dedicatedPool === undefined) {
+      throw new ValidationError(`${p}.dedicatedPool`, `is required for VM class "${props.name}" with isolation ${isolation}: name the NodePool each user's pool is derived from, e.g. { nodePoolTemplate: vmHostPool.settings.nodePoolName }.`);
+    }
+    if (!dedicatedVm && props.dedicatedPool !== undefined) {
+      throw new ValidationError(`${p}.dedicatedPool`, `is set for class "${props.name}" (kind ${props.kind}, isolation ${isolation}); only VM classes with isolation ${IsolationMode.DEDICATED_POOL} derive per-user pools: remove it.`);
+    }
+    if (props.dedicatedPool !== undefined) validateDns1123Label(`${p}.dedicatedPool.nodePoolTemplate`, props.dedicatedPool.nodePoolTemplate);
+    if ((props.warmCount ?? 0) > 0 && !(props.kind === DesktopKind.VM && isolation === IsolationMode.SHARED_POOL)) {
+      throw new ValidationError(`${p}.warmCount`, `is ${props.warmCount} for class "${props.name}" (kind ${props.kind}, isolation ${isolation}); warm slots work only for VM classes with isolation ${IsolationMode.SHARED_POOL} (a per-user pool cannot be warmed for a user not yet known; node desktops keep warm nodes with NodeDesktops): set 0.`);
+    }
     for (const price of props.prices ?? []) {
       if (!(price.hourlyPrice >= 0)) throw new ValidationError(`${p}.prices`, `hourlyPrice of ${price.instanceType} is ${price.hourlyPrice}; give a price ≥ 0.`);
     }
@@ -66,8 +89,9 @@ export class DesktopClassObject extends ApiObject {
       metadata: { name: props.name },
       spec: {
         kind: props.kind,
-        isolation: props.isolation ?? IsolationMode.SHARED_POOL,
+        isolation,
         goldenImage: props.goldenImage,
+        dedicatedPool: props.dedicatedPool,
         ami: props.ami,
         allowedSizes,
         sessionsPerUser,

@@ -1,7 +1,7 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { APP_INSTANCE_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, SESSIONS_API_GROUP } from '../common/well-known';
+import { APP_INSTANCE_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, POD_SECURITY_AUDIT_LABEL, POD_SECURITY_ENFORCE_LABEL, POD_SECURITY_WARN_LABEL, SESSIONS_API_GROUP } from '../common/well-known';
 import { ExternalSecret, SecretStore, SecurityGroupPolicy } from '../guacamole/private/custom-resources';
 import { sessionTemplateConfigMapName } from '../node-desktops/node-desktops-chart';
 import { NodeDesktopSessionTemplate } from '../node-desktops/node-desktop-session-template';
@@ -10,6 +10,7 @@ import { DESKTOP_CLASS_PLURAL, DESKTOP_SESSION_PLURAL } from './api';
 import { NodeDesktopRenderer } from './controller/node-desktop-renderer';
 import { refFor } from './resources';
 import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck } from './runtime/environment';
+import { DEFAULT_WARM_NAMESPACE, WARM_PRIORITY_CLASS } from './resources';
 import { SessionCrds } from './session-crds';
 
 /** Names of the runtime's Kubernetes objects. */
@@ -152,9 +153,23 @@ export class DesktopSessionServiceChart extends Chart {
       // to that Role only if it holds them itself (no 'bind' or 'escalate' verb is granted).
       { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes/source'], verbs: ['create'] },
       { apiGroups: ['cdi.kubevirt.io'], resources: ['datasources'], verbs: ['get'] },
-      // Instance and capacity type of a session's node (its labels); read only.
-      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      // DedicatedPool classes: each user's own NodePool (and KubeVirt device NodeOverlay), derived
+      // from the class's template pool, deleted with the user's last session.
+      { apiGroups: ['karpenter.sh'], resources: ['nodepools', 'nodeoverlays'], verbs: ['get', 'create', 'patch', 'delete'] },
+      // Nodes, in one rule: their labels give a session's instance and capacity type (read), and a
+      // claimed warm slot's host is relabelled for its user (desktop.io/user-id; patch).
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+      { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], verbs: ['create'] },
+      { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], resourceNames: [WARM_PRIORITY_CLASS], verbs: ['get', 'patch'] },
     ]);
+    // Warm slots' placeholder pods, in their own namespace only.
+    new k8s.KubeNamespace(this, 'WarmNamespace', { metadata: { name: DEFAULT_WARM_NAMESPACE, labels: { [APP_PART_OF_LABEL]: 'desktop-sessions', [POD_SECURITY_ENFORCE_LABEL]: 'restricted', [POD_SECURITY_AUDIT_LABEL]: 'restricted', [POD_SECURITY_WARN_LABEL]: 'restricted' } } });
+    new k8s.KubeRole(this, 'WarmRole', { metadata: { name: CONTROLLER_NAME, namespace: DEFAULT_WARM_NAMESPACE, labels: labels(CONTROLLER_NAME) }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'create', 'patch', 'delete'] }] });
+    new k8s.KubeRoleBinding(this, 'WarmRoleBinding', {
+      metadata: { name: CONTROLLER_NAME, namespace: DEFAULT_WARM_NAMESPACE, labels: labels(CONTROLLER_NAME) },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: CONTROLLER_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: CONTROLLER_NAME, namespace: ns }],
+    });
     role(CONTROLLER_NAME, [
       sessionsRule(['get', 'list', 'watch', 'patch', 'update']),
       { apiGroups: [SESSIONS_API_GROUP], resources: [`${DESKTOP_SESSION_PLURAL}/status`], verbs: ['get', 'patch', 'update'] },

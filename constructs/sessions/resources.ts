@@ -15,6 +15,11 @@ export const LEASE_RESOURCE = (namespace: string): ResourceRef => ({ group: 'coo
 /** Namespace of DesktopSessions (and of the controller and broker) unless configured otherwise. */
 export const DEFAULT_SESSIONS_NAMESPACE = 'desktop-sessions';
 
+/** Namespace of the controller's warm placeholder pods unless configured (not a Fargate-profile namespace: they hold EC2 hosts). */
+export const DEFAULT_WARM_NAMESPACE = 'desktop-warm';
+/** PriorityClass of the controller's warm placeholders. */
+export const WARM_PRIORITY_CLASS = 'desktop-session-warm-slot';
+
 /** The `DesktopSize` of each size name a class may allow. */
 export const SESSION_SIZE_PRESETS: Record<SessionSize, DesktopSize> = {
   small: DesktopSize.SMALL,

@@ -87,6 +87,12 @@ function sessionSchema(): Schema {
           endReason: str({ enum: Object.values(EndReason) }),
           conditions: CONDITIONS,
           observedGeneration: { type: 'integer', format: 'int64' },
+          warmClaim: {
+            type: 'object',
+            required: ['pod', 'node'],
+            description: 'The warm slot the session took: the placeholder pod and the node it held.',
+            properties: { pod: str({ maxLength: 253 }), node: str({ maxLength: 253 }) },
+          },
         },
       },
     },
@@ -115,6 +121,12 @@ function classSchema(): Schema {
           ami: str({ maxLength: 2048, description: 'Node desktops: AMI id or SSM parameter.' }),
           allowedSizes: { type: 'array', minItems: 1, 'x-kubernetes-list-type': 'set', items: str({ enum: [...SESSION_SIZES] }) },
           warmCount: int(0, 1000),
+          dedicatedPool: {
+            type: 'object',
+            required: ['nodePoolTemplate'],
+            description: 'DedicatedPool classes: the NodePool each user\'s own NodePool is derived from.',
+            properties: { nodePoolTemplate: str({ ...NAME, description: 'Name of an existing Karpenter NodePool.' }) },
+          },
           sessionsPerUser: int(1, 10),
           currency: str({ maxLength: 3, pattern: '^[A-Z]{3}$' }),
           prices: {
@@ -146,6 +158,15 @@ function classSchema(): Schema {
           { rule: `self.kind != '${DesktopKind.NODE}' || has(self.ami)`, message: 'a Node class needs ami (a Desktop Experience AMI id or SSM parameter).' },
           // A node desktop is one dedicated node per user, and its session pod is named after the user.
           { rule: `self.kind != '${DesktopKind.NODE}' || self.sessionsPerUser == 1`, message: 'a Node class allows one session per user (sessionsPerUser: 1): a node desktop is the user\'s own dedicated node.' },
+          {
+            rule: `self.kind != '${DesktopKind.VM}' || (self.isolation == '${IsolationMode.DEDICATED_POOL}') == has(self.dedicatedPool)`,
+            message: 'a VM class with isolation DedicatedPool needs dedicatedPool (the NodePool each user\'s own pool is derived from); other VM classes must not set it.',
+          },
+          { rule: `self.kind == '${DesktopKind.VM}' || !has(self.dedicatedPool)`, message: 'dedicatedPool is for VM classes; node desktops take their per-user pools from their NodeDesktops pool.' },
+          {
+            rule: `!has(self.warmCount) || self.warmCount == 0 || (self.kind == '${DesktopKind.VM}' && self.isolation == '${IsolationMode.SHARED_POOL}')`,
+            message: 'warmCount is only for VM classes with isolation SharedPool: a DedicatedPool user\'s NodePool cannot be warmed before the user is known, and node desktops keep warm nodes with NodeDesktops (warm nodes and claimWarmNode).',
+          },
         ],
       },
     },

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { GuacamoleGateway } from '../../constructs/guacamole/guacamole-gateway';
-import { DesktopKind } from '../../constructs/sessions/api';
+import { DesktopKind, IsolationMode } from '../../constructs/sessions/api';
 import { DesktopClassObject } from '../../constructs/sessions/desktop-class';
 import { DesktopSessionService, DesktopSessionServiceProps } from '../../constructs/sessions/desktop-session-service';
 import { Chart, Testing } from 'cdk8s';
@@ -80,6 +80,22 @@ describe('DesktopSessionService', () => {
     }
   });
 
+  test('controller RBAC for DedicatedPool users and warm slots: named kinds and verbs, pods only in the warm namespace', () => {
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+    const all = kubernetesObjectsOf(template);
+    const rules = (kind: string, namespace?: string) => (all.find((o) => o.kind === kind && o.metadata?.name === 'desktop-session-controller' && (namespace === undefined || o.metadata?.namespace === namespace)) as unknown as { rules: Rule[] }).rules;
+    expect(rules('ClusterRole')).toEqual(expect.arrayContaining([
+      { apiGroups: ['karpenter.sh'], resources: ['nodepools', 'nodeoverlays'], verbs: ['get', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+      { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], verbs: ['create'] },
+      { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], resourceNames: ['desktop-session-warm-slot'], verbs: ['get', 'patch'] },
+    ]));
+    expect(rules('ClusterRole').filter((r) => r.resources.includes('pods'))).toEqual([]);
+    expect(rules('Role', 'desktop-warm')).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'create', 'patch', 'delete'] }]);
+    expect(all.find((o) => o.kind === 'Namespace' && o.metadata?.name === 'desktop-warm')?.metadata?.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    expect(all.find((o) => o.kind === 'RoleBinding' && o.metadata?.namespace === 'desktop-warm')).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'desktop-session-controller', namespace: 'desktop-sessions' }] });
+  });
+
   test('the broker route joins the gateway ALB under /portal with Cognito sign-in, documented annotations only', () => {
     const ingress = find(objects, 'Ingress', 'desktop-session-broker') as unknown as { metadata: { annotations: Record<string, string> }; spec: { rules: Array<{ host: string; http: { paths: Array<{ path: string }> } }> } };
     expect(ingress.metadata.annotations).toMatchObject({ 'alb.ingress.kubernetes.io/group.name': 'desktops', 'alb.ingress.kubernetes.io/auth-type': 'cognito', 'alb.ingress.kubernetes.io/target-type': 'ip' });
@@ -139,6 +155,19 @@ describe('DesktopClassObject', () => {
     expect(() => new DesktopClassObject(chart, 'A', { name: 'a', kind: DesktopKind.VM })).toThrow(/goldenImage: is required for a VM class/);
     expect(() => new DesktopClassObject(chart, 'B', { name: 'b', kind: DesktopKind.VM, goldenImage: { namespace: 'd', name: 'w' }, sessionsPerUser: 0 })).toThrow(/sessionsPerUser: got 0; use a whole number from 1 to 10/);
   });
+
+  test('a DedicatedPool VM class names its template NodePool; warm slots only for SharedPool VM classes', () => {
+    const chart = new Chart(Testing.app(), 'Classes');
+    const image = { namespace: 'd', name: 'w' };
+    expect(() => new DesktopClassObject(chart, 'A', { name: 'a', kind: DesktopKind.VM, goldenImage: image, isolation: IsolationMode.DEDICATED_POOL })).toThrow(/DesktopClassObject\.dedicatedPool: is required for VM class "a" with isolation DedicatedPool/);
+    expect(() => new DesktopClassObject(chart, 'B', { name: 'b', kind: DesktopKind.VM, goldenImage: image, dedicatedPool: { nodePoolTemplate: 'vm-hosts' } })).toThrow(/dedicatedPool: is set for class "b" \(kind VM, isolation SharedPool\)/);
+    expect(() => new DesktopClassObject(chart, 'C', { name: 'c', kind: DesktopKind.VM, goldenImage: image, isolation: IsolationMode.DEDICATED_POOL, dedicatedPool: { nodePoolTemplate: 'vm-hosts' }, warmCount: 1 })).toThrow(/warmCount: is 1 .* warm slots work only for VM classes with isolation SharedPool/);
+    expect(() => new DesktopClassObject(chart, 'D', { name: 'd', kind: DesktopKind.NODE, ami: 'ami-0123456789abcdef0', warmCount: 1 })).toThrow(/warmCount: is 1 for class "d" \(kind Node/);
+    const ok = new DesktopClassObject(chart, 'E', { name: 'e', kind: DesktopKind.VM, goldenImage: image, isolation: IsolationMode.DEDICATED_POOL, dedicatedPool: { nodePoolTemplate: 'vm-hosts' } });
+    expect(ok.toJson()).toMatchObject({ spec: { isolation: 'DedicatedPool', dedicatedPool: { nodePoolTemplate: 'vm-hosts' }, warmCount: 0 } });
+    const warm = new DesktopClassObject(chart, 'F', { name: 'f', kind: DesktopKind.VM, goldenImage: image, warmCount: 3 });
+    expect(warm.toJson()).toMatchObject({ spec: { warmCount: 3 } });
+  });
 });
 
 interface RoleView { kind: string; metadata: { name: string; namespace?: string }; rules: PolicyRule[] }
@@ -181,10 +210,10 @@ describe('DesktopSessionService with node desktops', () => {
     expect(clusterRules.filter((r) => (r.resources ?? []).some((x) => ['pods', 'secrets', 'configmaps'].includes(x)))).toEqual([]);
   });
 
-  test('the controller reads nodes cluster-wide, read-only, in one rule', () => {
+  test('the controller reads nodes (instance and capacity type) and relabels only through the warm-slot patch, in one rule, never list/watch/delete', () => {
     const clusterRole = find(all, 'ClusterRole', 'desktop-session-controller') as unknown as RoleView;
     const nodeRules = clusterRole.rules.filter((r) => (r.resources ?? []).includes('nodes'));
-    expect(nodeRules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+    expect(nodeRules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] }]);
   });
 
   test('the broker may get Secrets in the pool\'s namespace (local-account passwords), nothing more', () => {

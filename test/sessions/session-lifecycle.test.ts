@@ -230,11 +230,11 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
   });
 
   test('a class whose isolation the controller cannot render fails its sessions before anything is created', async () => {
-    // A dedicated NodePool per VM user needs the template pool's settings, which the controller is not given.
+    // A dedicated NodePool per VM user is derived from the NodePool the class names; this class names none (CEL refuses it; the fake server runs no CEL).
     await createClass(client, windows11Class({ isolation: IsolationMode.DEDICATED_POOL }, 'win11-dedicated'));
     const session = await sessions.create({ userId, desktopClass: 'win11-dedicated' });
     const failed = await eventually(async () => { const s = await sessions.get(session.metadata.name); return s.status?.phase === SessionPhase.FAILED ? s : undefined; }, 10_000, 'Failed');
-    expect(failed.status?.message).toMatch(/cannot be rendered for class "win11-dedicated".*dedicatedPoolTemplate/);
+    expect(failed.status?.message).toMatch(/cannot be rendered for class "win11-dedicated".*spec.dedicatedPool.nodePoolTemplate/);
     expect(failed.status?.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'False', reason: 'IsolationRefused' })]);
     expect(server.get('', 'v1', 'namespaces', undefined, userNs)).toBeUndefined();
     expect(server.list('kubevirt.io', 'v1', 'virtualmachines')).toHaveLength(0);

@@ -16,6 +16,10 @@ export interface RenderedQuota {
   readonly limits: k8s.LimitRangeItem[];
 }
 
+/** Disk sizes assumed when neither the desktop nor the golden image gives one (GiB). */
+export const DEFAULT_ROOT_DISK_GIB = 64;
+export const DEFAULT_USER_DISK_GIB = 50;
+
 /** Claims of one VM desktop while its root disk is cloned: root, CDI's prime claim, user disk, TPM/EFI state. */
 const CLAIMS_PER_VM_DESKTOP = 4;
 
@@ -28,7 +32,7 @@ function withOverhead(gib: number): number {
 }
 
 /** The quota that fits `desktops` desktops of the user's size (see `UserQuota`). */
-export function defaultUserQuota(user: ResolvedDesktopUser, disks: VmDiskSizes, desktops: number = 1): Required<UserQuota> {
+export function defaultUserQuota(user: Pick<ResolvedDesktopUser, 'desktopKind' | 'size'>, disks: VmDiskSizes, desktops: number = 1): Required<UserQuota> {
   if (user.desktopKind === DesktopKind.NODE) {
     // The desktop is the node; the namespace holds only its session pod.
     return { desktops, cpu: desktops, memoryGiB: 2 * desktops, storageGiB: 0, persistentVolumeClaims: 0 };

@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { MANAGED_BY_LABEL, RDP_PORT, SESSION_LABEL, SESSION_NAMESPACE_LABEL, USER_LABEL } from '../../common/well-known';
+import { VmHostPlacement } from '../../kubevirt/vm-host-placement';
 import { RunStrategy, WindowsDesktopVm } from '../../kubevirt/windows-desktop-vm';
 import { CONTROLLER_FIELD_MANAGER, DesktopClass, DesktopSession } from '../api';
 import { SESSION_SIZE_PRESETS, VM_RESOURCE, refFor } from '../resources';
@@ -15,6 +16,12 @@ export interface DesktopRenderContext {
   readonly desktopName: string;
   /** Labels every object of the session carries (user, session, managed-by). */
   readonly labels: Record<string, string>;
+  /**
+   * VM desktops: the user's hosts in the class's isolation mode (`userPlacement`: the user
+   * label and the `dedicated-user` toleration), as the synth-time `DesktopUserIsolation` places them.
+   * @default - the renderer's own default (any VM host)
+   */
+  readonly placement?: VmHostPlacement;
 }
 
 /** The user's objects for one session. */
@@ -98,6 +105,7 @@ export class KubeVirtDesktopRenderer implements DesktopRenderer {
       size: SESSION_SIZE_PRESETS[session.spec.size],
       runStrategy: RunStrategy.ALWAYS,
       labels: extraLabels,
+      placement: context.placement,
     });
     return {
       objects: chart.toJson() as KubernetesObject[],

@@ -1,12 +1,16 @@
 import { createHash } from 'crypto';
 import { kubernetesNameForUser } from '../../common/kubernetes-name';
-import { MANAGED_BY_LABEL } from '../../common/well-known';
-import { DesktopUserIsolationProps, EgressRule, GatewaySelector, KubernetesObjectJson, renderDesktopUserObjects } from '../../isolation/desktop-user-isolation';
+import { MANAGED_BY_LABEL, USER_LABEL } from '../../common/well-known';
+import { vmHostDeviceOverlayProps } from '../../kubevirt/vm-host-pool-chart';
+import { combinedUserQuota } from '../../isolation/combined-user-quota';
+import { NodePoolJson } from '../../isolation/dedicated-user-node-pool';
+import { DedicatedPoolTemplateObjects, DesktopUserIsolationProps, EgressRule, GatewaySelector, KubernetesObjectJson, renderDesktopUserObjects, userPlacement } from '../../isolation/desktop-user-isolation';
 import { UserIsolationMode } from '../../isolation/desktop-user';
+import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from '../../kubevirt/vm-host-placement';
 import {
   ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_SESSION_KIND, DesktopClass, DesktopKind,
   DesktopSession, DesktopSessionStatus, EXPIRY_WARNING_SECONDS, EndReason, IsolationMode, LAST_INPUT_ANNOTATION,
-  SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase,
+  SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase, WarmClaim,
 } from '../api';
 import { CLASS_RESOURCE, SESSION_RESOURCE, SESSION_SIZE_PRESETS, VM_RESOURCE, refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
@@ -16,6 +20,7 @@ import { DesktopRenderContext, DesktopRenderer, KubeVirtDesktopRenderer, session
 import { Informer } from './informer';
 import { LeaderElector } from './leader-election';
 import { ControllerMetrics } from './metrics';
+import { WarmSlots } from './warm-slots';
 import { WorkQueue } from './work-queue';
 
 export interface DesktopSessionControllerOptions {
@@ -41,6 +46,18 @@ export interface DesktopSessionControllerOptions {
    * @default - VM: KubeVirtDesktopRenderer; Node: none (sessions of Node classes fail with a message)
    */
   readonly renderers?: Partial<Record<DesktopKind, DesktopRenderer>>;
+  /**
+   * Where VM desktops land before the per-user part (the user label and `dedicated-user`
+   * toleration of the class's isolation mode): the `placement` of the VM host pools.
+   * @default DEFAULT_VM_HOST_PLACEMENT
+   */
+  readonly vmHostPlacement?: VmHostPlacement;
+  /**
+   * Warm slots (`DesktopClass.spec.warmCount`): namespace and image of the placeholder pods.
+   * The namespace must not be selected by a Fargate profile (placeholders hold EC2 hosts).
+   * @default - namespace DEFAULT_WARM_NAMESPACE ('desktop-warm'), image PAUSE_IMAGE
+   */
+  readonly warm?: { readonly namespace?: string; readonly image?: string };
   /** Parallel reconciles. @default 16 */
   readonly workers?: number;
   /** How often connection signals are read. @default 10000 */
@@ -59,6 +76,14 @@ export interface DesktopSessionControllerOptions {
 }
 
 const LEASE_NAME = 'desktop-session-controller';
+const NODE_POOL_RESOURCE = refFor('karpenter.sh/v1', 'NodePool');
+const NODE_OVERLAY_RESOURCE = refFor('karpenter.sh/v1alpha1', 'NodeOverlay');
+
+/** The class's largest allowed size: what its quota share and warm slots are sized for. */
+function largestSize(cls: DesktopClass) {
+  return cls.spec.allowedSizes.map((s) => SESSION_SIZE_PRESETS[s]).filter((s) => s !== undefined)
+    .reduce((a, b) => (b.vcpus > a.vcpus || (b.vcpus === a.vcpus && b.memoryGiB > a.memoryGiB) ? b : a));
+}
 
 function logError(session: string, error: unknown): void {
   process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'reconcile failed', session, error: error instanceof Error ? error.message : String(error) })}\n`);
@@ -93,6 +118,16 @@ export class DesktopSessionController {
   /** Last time session-hours were counted, per session. */
   private readonly accounted = new Map<string, number>();
   private pollTimer?: NodeJS.Timeout;
+  /** Keeps `warmCount` placeholders per class and lets admissions claim them. */
+  private readonly warm: WarmSlots;
+  private warmTimer?: NodeJS.Timeout;
+  private warmRunning?: Promise<void>;
+  /** Per-user serialization of applying and releasing the user's shared objects (their NodePool, quota). */
+  private readonly userLocks = new Map<string, Promise<unknown>>();
+  /** Warm slots claimed by sessions whose status does not show them yet, by session uid. */
+  private readonly claims = new Map<string, WarmClaim>();
+  /** The class set each user's quota was last applied for. */
+  private readonly quotaKeys = new Map<string, string>();
   private running = false;
   private stopped = false;
   private workers: Promise<void>[] = [];
@@ -104,7 +139,9 @@ export class DesktopSessionController {
     this.metrics = options.metrics ?? new ControllerMetrics();
     this.now = options.now ?? (() => new Date());
     this.sessions = new Informer<DesktopSession>(this.client, SESSION_RESOURCE(this.namespace), (s) => this.queue.add(s.metadata.name));
+    this.warm = new WarmSlots({ client: this.client, metrics: this.metrics, hostPlacement: options.vmHostPlacement ?? DEFAULT_VM_HOST_PLACEMENT, namespace: options.warm?.namespace, image: options.warm?.image });
     this.classes = new Informer<DesktopClass>(this.client, CLASS_RESOURCE, (c) => {
+      if ((c.spec.warmCount ?? 0) > 0 || this.warmRunning !== undefined) this.kickWarm();
       for (const s of this.sessions.list()) if (s.spec.desktopClass === c.metadata.name && (s.status?.phase ?? SessionPhase.PENDING) === SessionPhase.PENDING) this.queue.add(s.metadata.name);
     });
     this.vms = new Informer<KubernetesObject>(this.client, VM_RESOURCE(), (vm) => {
@@ -152,6 +189,25 @@ export class DesktopSessionController {
     const workers = this.options.workers ?? 16;
     this.workers = Array.from({ length: workers }, () => this.work());
     void this.poll();
+    this.kickWarm();
+  }
+
+  /** Brings every class's warm slots to its `warmCount` now, then every poll interval. */
+  private kickWarm(): void {
+    // Not before the sessions' cache is filled: a slot claimed by a waiting session would look spent.
+    if (!this.running || this.workers.length === 0) return;
+    if (this.warmTimer) clearTimeout(this.warmTimer);
+    const previous = this.warmRunning ?? Promise.resolve();
+    this.warmRunning = previous.then(async () => {
+      if (!this.running) return;
+      try {
+        await this.warm.reconcile(this.classes.list(), this.sessions.list());
+      } catch (error) {
+        (this.options.onError ?? logError)('warm-slots', error);
+      }
+    });
+    this.warmTimer = setTimeout(() => this.kickWarm(), this.options.pollIntervalMs ?? 10_000);
+    this.warmTimer.unref();
   }
 
   private halt(): void {
@@ -162,6 +218,7 @@ export class DesktopSessionController {
     this.vms.stop();
     this.queue.shutDown();
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.warmTimer) clearTimeout(this.warmTimer);
   }
 
   private async work(): Promise<void> {
@@ -259,10 +316,13 @@ export class DesktopSessionController {
     if (!this.renderers[cls.spec.kind]) {
       return this.fail(session, now, 'NoRenderer', `this controller has no renderer for ${cls.spec.kind} desktops.`);
     }
+    let userObjects: KubernetesObjectJson[];
+    let classKey = this.classKey(session.spec.userId, session);
     try {
-      this.userObjects(session, cls);
+      userObjects = await this.userObjects(session, cls);
     } catch (error) {
       // Checked before anything is created: a class the isolation refuses never half-creates a session.
+      if (error instanceof KubernetesApiError && error.code !== 404) throw error;
       return this.fail(session, now, 'IsolationRefused', `the user's namespace objects cannot be rendered for class "${cls.metadata.name}": ${(error as Error).message}`);
     }
     // The per-user limit, atomically: only the leader admits, one reconcile per session at a
@@ -275,11 +335,41 @@ export class DesktopSessionController {
       return this.fail(session, now, 'SessionLimitExceeded', `user "${session.spec.userId}" already has ${holders.length} active session(s) of class "${cls.metadata.name}" (${holders.map((s) => s.metadata.name).join(', ')}); the class allows ${cls.spec.sessionsPerUser}.`);
     }
     this.admitted.set(session.metadata.name, session.spec.userId);
+    // The user's namespace and its isolation (they outlive the session; the user's NodePool goes
+    // with their last session): applied here, once, under the user's lock, so that releasing
+    // the NodePool of a user whose last session ends never races this session's admission.
+    await this.withUserLock(userLabel, async () => {
+      // Another class's session of the user admitted meanwhile: its share belongs in the quota too.
+      const current = this.classKey(session.spec.userId, session);
+      if (current !== classKey) {
+        userObjects = await this.userObjects(session, cls);
+        classKey = current;
+      }
+      for (const object of userObjects) {
+        await this.client.apply(refFor(object.apiVersion, object.kind, object.metadata.namespace), object as KubernetesObject, CONTROLLER_FIELD_MANAGER, { force: true });
+      }
+      this.quotaKeys.set(userLabel, classKey);
+    });
+    // A warm host, if the class keeps some: relabelled for this user before the desktop exists.
+    // Kept until the status shows it: a status write that must be retried does not claim a second host.
+    const uid = session.metadata.uid ?? session.metadata.name;
+    let warmClaim = this.claims.get(uid);
+    try {
+      warmClaim ??= await this.warm.claim(session, cls, userLabel);
+    } catch (error) {
+      // A warm slot only speeds a start up: without one (e.g. no right to patch Nodes), the desktop waits for a new host.
+      (this.options.onError ?? logError)(session.metadata.name, error);
+    }
+    if (warmClaim) {
+      this.claims.set(uid, warmClaim);
+      this.kickWarm();
+    }
     const context = this.context(session, cls, userLabel);
     const updated = await this.writeStatus(session, {
-      phase: SessionPhase.PROVISIONING, progress: 5, message: 'Preparing your desktop',
-      desktopNamespace: context.namespace, desktopName: context.desktopName, startedAt: now.toISOString(),
+      phase: SessionPhase.PROVISIONING, progress: 5, message: warmClaim ? 'Preparing your desktop on a warm host' : 'Preparing your desktop',
+      desktopNamespace: context.namespace, desktopName: context.desktopName, startedAt: now.toISOString(), warmClaim,
     });
+    this.claims.delete(uid);
     return this.provision(updated, now);
   }
 
@@ -292,8 +382,8 @@ export class DesktopSessionController {
     const appliedKey = `${session.metadata.uid}/${session.metadata.generation}`;
     if (!this.applied.has(appliedKey)) {
       await renderer.prepare?.(context, this.client);
-      // The user's namespace and its isolation first (outlive the session, never deleted here), then the desktop.
-      for (const object of [...this.userObjects(session, cls), ...rendered.objects]) {
+      // The user's namespace and its isolation were applied at admission (admit()); the desktop now.
+      for (const object of rendered.objects) {
         await this.client.apply(refFor(object.apiVersion!, object.kind!, object.metadata.namespace), object, CONTROLLER_FIELD_MANAGER, { force: true });
       }
       this.applied.add(appliedKey);
@@ -436,6 +526,7 @@ export class DesktopSessionController {
       gone = false;
       if (existing.metadata.deletionTimestamp === undefined) await this.client.delete(ref, object.metadata.name);
     }
+    if (gone) await this.releaseUser(session, userLabel);
     return gone;
   }
 
@@ -449,27 +540,122 @@ export class DesktopSessionController {
 
   /**
    * The user's namespace, quota, limit range, default-deny and allow NetworkPolicies, service
-   * account and (VM desktops) golden-image clone binding, rendered by `renderDesktopUserObjects`,
-   * the renderer the synth-time `DesktopUserIsolation` uses. What the class does not say comes
-   * from the controller's options (gateway, egress). The quota has room for the class's
-   * `sessionsPerUser` desktops of its largest allowed size.
+   * account, (VM desktops) golden-image clone binding and (VM `DedicatedPool` classes) the user's
+   * own NodePool, rendered by `renderDesktopUserObjects`, the renderer the synth-time
+   * `DesktopUserIsolation` uses. What the class does not say comes from the controller's
+   * options (gateway, egress).
+   *
+   * The quota holds every class the user has active sessions of at once (`combinedUserQuota`:
+   * per class, `sessionsPerUser` desktops of its largest allowed size), so that a user with
+   * sessions of two classes is not limited to the last one applied; `releaseUser` re-applies it
+   * when the set shrinks. The namespace is rendered for a VM class when the user has one (its
+   * Pod Security level and VM quotas), else for the session's class.
    */
-  private userObjects(session: DesktopSession, cls: DesktopClass): KubernetesObjectJson[] {
-    const largest = cls.spec.allowedSizes.map((s) => SESSION_SIZE_PRESETS[s]).filter((s) => s !== undefined)
-      .reduce((a, b) => (b.vcpus > a.vcpus || (b.vcpus === a.vcpus && b.memoryGiB > a.memoryGiB) ? b : a));
+  private async userObjects(session: DesktopSession, cls: DesktopClass, without?: string): Promise<KubernetesObjectJson[]> {
+    const active = this.activeClasses(session.spec.userId, without);
+    if (without === undefined && !active.some((c) => c.metadata.name === cls.metadata.name)) active.unshift(cls);
+    const shown = cls.spec.kind === DesktopKind.VM || without !== undefined ? cls : (active.find((c) => c.spec.kind === DesktopKind.VM) ?? cls);
+    const shares = active.map((c) => ({ desktopKind: c.spec.kind, size: largestSize(c), desktops: c.spec.sessionsPerUser }));
+    const dedicated = shown.spec.kind === DesktopKind.VM && shown.spec.isolation === IsolationMode.DEDICATED_POOL;
     const props: DesktopUserIsolationProps = {
       user: {
         id: session.spec.userId,
-        desktopKind: cls.spec.kind,
-        size: largest,
-        isolation: cls.spec.isolation === IsolationMode.DEDICATED_POOL ? UserIsolationMode.DEDICATED_POOL : UserIsolationMode.SHARED_POOL,
+        desktopKind: shown.spec.kind,
+        size: largestSize(shown),
+        isolation: shown.spec.isolation === IsolationMode.DEDICATED_POOL ? UserIsolationMode.DEDICATED_POOL : UserIsolationMode.SHARED_POOL,
       },
       gateway: this.options.gateway,
       allowedEgress: this.options.allowedEgress,
-      goldenImage: cls.spec.goldenImage ? { dataSourceName: cls.spec.goldenImage.name, namespace: cls.spec.goldenImage.namespace } : undefined,
-      quota: { desktops: cls.spec.sessionsPerUser },
+      goldenImage: shown.spec.goldenImage ? { dataSourceName: shown.spec.goldenImage.name, namespace: shown.spec.goldenImage.namespace } : undefined,
+      quota: combinedUserQuota(shares),
+      dedicatedPoolTemplateObjects: dedicated ? await this.poolTemplate(shown) : undefined,
     };
     return renderDesktopUserObjects(props);
+  }
+
+  /**
+   * The NodePool a `DedicatedPool` class names (and its KubeVirt device NodeOverlay), read from
+   * the cluster: the per-user pool is derived from it by `dedicatedUserNodePool`.
+   * @throws a 404 `KubernetesApiError` when the NodePool does not exist
+   */
+  private async poolTemplate(cls: DesktopClass): Promise<DedicatedPoolTemplateObjects> {
+    const name = cls.spec.dedicatedPool?.nodePoolTemplate;
+    if (name === undefined) {
+      throw new Error(`class "${cls.metadata.name}" has isolation DedicatedPool but no spec.dedicatedPool.nodePoolTemplate; name the NodePool (e.g. a VmHostPool's, not a perUserHosts one) each user's pool is derived from.`);
+    }
+    const nodePool = await this.client.tryGet<KubernetesObject>(NODE_POOL_RESOURCE, name);
+    if (!nodePool) {
+      throw new KubernetesApiError(404, 'NotFound', `spec.dedicatedPool.nodePoolTemplate of class "${cls.metadata.name}" is "${name}", but there is no NodePool "${name}"; name an existing Karpenter NodePool.`);
+    }
+    const overlay = await this.client.tryGet<KubernetesObject & { spec?: { capacity?: Record<string, string> } }>(NODE_OVERLAY_RESOURCE, vmHostDeviceOverlayProps(name, {}).metadata!.name!);
+    return { nodePool: nodePool as unknown as NodePoolJson, deviceCapacity: overlay?.spec?.capacity };
+  }
+
+  /**
+   * Classes of the user's active sessions (admitted or later, not ending), from the informer's
+   * cache and the admissions it may not show yet; `without` leaves one session out.
+   */
+  private activeClasses(userId: string, without?: string): DesktopClass[] {
+    const names = new Set<string>();
+    for (const s of this.sessions.list()) {
+      if (s.spec.userId !== userId || s.metadata.name === without) continue;
+      const phase = s.status?.phase ?? SessionPhase.PENDING;
+      if ((phase !== SessionPhase.PENDING && ACTIVE_PHASES.includes(phase) && s.metadata.deletionTimestamp === undefined) || this.admitted.has(s.metadata.name)) names.add(s.spec.desktopClass);
+    }
+    return [...names].sort().map((n) => this.classes.get(n)).filter((c): c is DesktopClass => c !== undefined);
+  }
+
+  private classKey(userId: string, including?: DesktopSession, without?: string): string {
+    const names = new Set(this.activeClasses(userId, without).map((c) => c.metadata.name));
+    if (including) names.add(including.spec.desktopClass);
+    return [...names].sort().join(',');
+  }
+
+  /**
+   * After a session's desktop is gone: deletes the user's own NodePool (and its NodeOverlay)
+   * when no other active session of the user needs it, and re-applies the user's quota when the
+   * set of their active classes changed. Under the user's lock, so that an admission of the
+   * same user never sees its NodePool deleted after applying it.
+   */
+  private async releaseUser(session: DesktopSession, userLabel: string): Promise<void> {
+    await this.withUserLock(userLabel, async () => {
+      const remaining = this.activeClasses(session.spec.userId, session.metadata.name);
+      const needsPool = remaining.some((c) => c.spec.kind === DesktopKind.VM && c.spec.isolation === IsolationMode.DEDICATED_POOL);
+      if (!needsPool) {
+        // Karpenter drains and terminates the pool's hosts; only the user's desktops ran there.
+        const pool = await this.client.tryGet<KubernetesObject & { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } }>(NODE_POOL_RESOURCE, userLabel);
+        // Only a pool made for this user (its nodes carry the user's label): never a template or another pool.
+        if (pool && pool.spec?.template?.metadata?.labels?.[USER_LABEL] === userLabel) {
+          if (pool.metadata.deletionTimestamp === undefined) await this.client.delete(NODE_POOL_RESOURCE, userLabel);
+          await this.client.delete(NODE_OVERLAY_RESOURCE, vmHostDeviceOverlayProps(userLabel, {}).metadata!.name!);
+        }
+      }
+      const key = remaining.map((c) => c.metadata.name).join(',');
+      if (remaining.length === 0 || this.quotaKeys.get(userLabel) === key) return;
+      const [first] = remaining;
+      try {
+        const quota = (await this.userObjects({ ...session, spec: { ...session.spec, desktopClass: first.metadata.name } }, first, session.metadata.name))
+          .filter((o) => o.kind === 'ResourceQuota');
+        for (const object of quota) await this.client.apply(refFor(object.apiVersion, object.kind, object.metadata.namespace), object as KubernetesObject, CONTROLLER_FIELD_MANAGER, { force: true });
+        this.quotaKeys.set(userLabel, key);
+      } catch (error) {
+        // A larger quota than needed until the user's next admission; never a reason to keep a session from ending.
+        (this.options.onError ?? logError)(session.metadata.name, error);
+      }
+    });
+  }
+
+  /** Runs `fn` after every earlier call for the same user has finished (this replica only: the leader does all writes). */
+  private async withUserLock<T>(user: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.userLocks.get(user) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const settled = next.then(() => undefined, () => undefined);
+    this.userLocks.set(user, settled);
+    try {
+      return await next;
+    } finally {
+      if (this.userLocks.get(user) === settled) this.userLocks.delete(user);
+    }
   }
 
   private context(session: DesktopSession, cls: DesktopClass, userLabel: string): DesktopRenderContext {
@@ -480,7 +666,11 @@ export class DesktopSessionController {
     // pinned (trust on first use) for an earlier desktop.
     const hash = createHash('sha256').update(session.metadata.uid ?? session.metadata.name).digest('hex').slice(0, 8);
     const desktopName = session.status?.desktopName ?? located?.name ?? `${cls.metadata.name.slice(0, 40).replace(/-+$/, '')}-${hash}`;
-    return { session, desktopClass: cls, namespace, desktopName, labels: sessionLabels(session, userLabel) };
+    // VM desktops select the user's own hosts, as the synth-time isolation places them.
+    const placement = cls.spec.kind === DesktopKind.VM
+      ? userPlacement({ name: userLabel, isolation: cls.spec.isolation === IsolationMode.DEDICATED_POOL ? UserIsolationMode.DEDICATED_POOL : UserIsolationMode.SHARED_POOL }, this.options.vmHostPlacement ?? DEFAULT_VM_HOST_PLACEMENT)
+      : undefined;
+    return { session, desktopClass: cls, namespace, desktopName, labels: sessionLabels(session, userLabel), placement };
   }
 
   /** Counts session-hours and estimated cost since the last count (Prometheus). */
