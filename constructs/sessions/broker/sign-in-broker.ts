@@ -6,7 +6,7 @@ import { RdpCertificateValidation } from '../../guacamole/rdp-certificate-valida
 import { GuacamoleConnectionPolicy, RdpConnection, RdpSecurityMode } from '../../guacamole/rdp-connection';
 import { ACTIVE_PHASES, DesktopSession, SessionPhase } from '../api';
 import { guacamoleConnectionName } from '../controller/connection-signals';
-import { DesktopSessions } from '../sdk/desktop-sessions';
+import { DesktopSessions, desktopStopped, resumeRequested } from '../sdk/desktop-sessions';
 import { DesktopSessionError } from '../sdk/errors';
 import { IdentityVerifier, VerifiedIdentity } from './identity';
 import { adminPage, messagePage, progressPage, sessionPage } from './pages';
@@ -123,6 +123,8 @@ export class SignInBroker {
     if (!session || phase === SessionPhase.ENDED) {
       session = await this.options.sessions.create({ userId: identity.userId, desktopClass: this.options.desktopClass });
     }
+    // Start on connect: coming back to a stopped desktop starts it.
+    if (desktopStopped(session)) session = await this.options.sessions.resume(session.metadata.name);
     return this.render(session, res, true);
   }
 
@@ -141,6 +143,7 @@ export class SignInBroker {
       case SessionPhase.READY:
       case SessionPhase.CONNECTED:
       case SessionPhase.DISCONNECTED:
+        if (resumeRequested(session)) return send(res, 200, progressPage(session));
         return enterWhenReady ? this.redirect(res, '/connect') : send(res, 200, sessionPage(session, new Date()));
       case SessionPhase.FAILED:
         return send(res, 200, messagePage('Your desktop could not be started', session.status?.message ?? 'The desktop failed to start.', { label: 'Try again', path: '/start' }));
@@ -160,7 +163,8 @@ export class SignInBroker {
   private async connect(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
     const session = await this.current(identity);
     const status = session?.status;
-    if (!session || !status?.rdpEndpoint || !ACTIVE_PHASES.includes(status.phase ?? SessionPhase.PENDING) || status.phase === SessionPhase.PROVISIONING) return this.redirect(res, '/');
+    // A stopped desktop is started from the home page first (its progress page comes back here when Ready).
+    if (!session || !status?.rdpEndpoint || !ACTIVE_PHASES.includes(status.phase ?? SessionPhase.PENDING) || status.phase === SessionPhase.PROVISIONING || desktopStopped(session)) return this.redirect(res, '/');
     const [host, port] = splitEndpoint(status.rdpEndpoint);
     const connection = new RdpConnection({
       name: guacamoleConnectionName(session.metadata.name),
