@@ -92,7 +92,8 @@ export class DesktopSessionServiceChart extends Chart {
       { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: ['get'] },
       // The desktop's node: its instance type and capacity type price the session.
       { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
-      { apiGroups: [''], resources: ['services', 'persistentvolumeclaims'], verbs: ['get', 'create', 'patch', 'delete'] },
+      // configmaps: the VM's answer file with the idle limit (no secret in it).
+      { apiGroups: [''], resources: ['services', 'persistentvolumeclaims', 'configmaps'], verbs: ['get', 'create', 'patch', 'delete'] },
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'patch'] },
       // The user's isolation (renderDesktopUserObjects): created and kept up to date, never deleted by the controller.
       { apiGroups: [''], resources: ['resourcequotas', 'limitranges', 'serviceaccounts'], verbs: ['get', 'create', 'patch'] },

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { App, Chart } from 'cdk8s';
 import { MANAGED_BY_LABEL, RDP_PORT, SESSION_LABEL, SESSION_NAMESPACE_LABEL, USER_LABEL } from '../../common/well-known';
 import { RunStrategy, WindowsDesktopVm } from '../../kubevirt/windows-desktop-vm';
@@ -135,6 +136,8 @@ export class KubeVirtDesktopRenderer implements DesktopRenderer {
       size: SESSION_SIZE_PRESETS[session.spec.size],
       runStrategy: RunStrategy.MANUAL,
       labels: extraLabels,
+      // Windows disconnects the idle user itself (Guacamole cannot cut a JSON-auth connection).
+      idleDisconnectTimeout: session.spec.idleDisconnectTimeoutSeconds > 0 ? Duration.seconds(session.spec.idleDisconnectTimeoutSeconds) : undefined,
     });
     return {
       objects: chart.toJson() as KubernetesObject[],
