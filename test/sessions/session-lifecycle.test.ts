@@ -371,6 +371,54 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     expect(server.requests.filter((r) => r.startsWith('PATCH') && r.endsWith('/status')).length).toBeGreaterThan(3);
   });
 
+  test('stop, resume and log-off converge across controller restarts and 409s; start and stop are each sent once', async () => {
+    const { session, vmName, ns } = await readySession(userId, { onDisconnect: DisconnectAction.STOP });
+    const name = session.metadata.name;
+    server.setGuestUsers(ns, vmName, [{ userName: 'alice' }]);
+    await eventually(async () => (await sessions.get(name)).status?.loggedOnAt !== undefined, 10_000, 'loggedOnAt');
+    const first = await db.connect(userId, name, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected');
+    await db.disconnect(first, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.DISCONNECTED, 10_000, 'Disconnected');
+
+    // The status write after the stop call fails twice: the stop is decided again, and not sent again.
+    server.failNext('PATCH', /desktopsessions\/.+\/status$/, 409, 2);
+    clock.advance(121);
+    const stopped = await eventually(async () => { const s = await sessions.get(name); return condition(s, DESKTOP_STOPPED_CONDITION)?.status === 'True' ? s : undefined; }, 10_000, 'DesktopStopped');
+    expect(putCount(ns, vmName, 'stop')).toBe(1);
+    // A stopped desktop has nobody signed in: the next start needs a new sign-in.
+    expect(stopped.status?.loggedOnAt).toBeUndefined();
+
+    // The user comes back while no controller runs; the VM stops meanwhile.
+    await controller.stop();
+    haltVm(server, ns, vmName);
+    await sessions.resume(name);
+    controller = newController();
+    await controller.start();
+    await eventually(() => vmRequests(server, ns, vmName).some((r) => r.action === 'Start'), 10_000, 'the start request');
+    // Restart while the start is pending: the new controller does not send another (virt-api would answer 500).
+    await controller.stop();
+    server.dropWatches();
+    controller = newController();
+    await controller.start();
+    await eventually(async () => (await phase(name)) === SessionPhase.PROVISIONING, 10_000, 'Provisioning');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(putCount(ns, vmName, 'start')).toBe(2);
+    runVm(server, ns, vmName);
+    await eventually(async () => (await phase(name)) === SessionPhase.READY, 10_000, 'Ready after resume');
+
+    // Signed in, then signed out while no controller runs: the restarted controller still sees the log-off.
+    server.setGuestUsers(ns, vmName, [{ userName: 'alice' }]);
+    await eventually(async () => (await sessions.get(name)).status?.loggedOnAt !== undefined, 10_000, 'loggedOnAt again');
+    await controller.stop();
+    server.setGuestUsers(ns, vmName, []);
+    controller = newController();
+    await controller.start();
+    const ended = await eventually(() => sessionIn(name, SessionPhase.ENDED), 10_000, 'Ended');
+    expect(ended.status?.endReason).toBe(EndReason.USER_LOGOFF);
+    expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
+  });
+
   test('a desktop that fails to start puts the session in Failed with a message and releases it', async () => {
     const session = await sessions.create({ userId, desktopClass: 'win11' });
     const name = session.metadata.name;
