@@ -62,6 +62,16 @@ describe('DesktopSessionService', () => {
     }
   });
 
+  test('the controller may start/stop VMs, read the guest agent user list and get (only get) nodes, cluster-wide', () => {
+    const role = objects.find((o) => o.kind === 'ClusterRole' && (o.metadata as { name: string }).name === 'desktop-session-controller') as unknown as { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+    const rulesFor = (group: string, resource: string) => role.rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource));
+    expect(rulesFor('', 'nodes')).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }]);
+    expect(rulesFor('subresources.kubevirt.io', 'virtualmachines/start').map((r) => r.verbs)).toEqual([['update']]);
+    expect(rulesFor('subresources.kubevirt.io', 'virtualmachines/stop').map((r) => r.verbs)).toEqual([['update']]);
+    expect(rulesFor('subresources.kubevirt.io', 'virtualmachineinstances/userlist').map((r) => r.verbs)).toEqual([['get']]);
+    expect(rulesFor('kubevirt.io', 'virtualmachineinstances').map((r) => r.verbs)).toEqual([['get']]);
+  });
+
   test('the broker route joins the gateway ALB under /portal with Cognito sign-in, documented annotations only', () => {
     const ingress = find(objects, 'Ingress', 'desktop-session-broker') as unknown as { metadata: { annotations: Record<string, string> }; spec: { rules: Array<{ host: string; http: { paths: Array<{ path: string }> } }> } };
     expect(ingress.metadata.annotations).toMatchObject({ 'alb.ingress.kubernetes.io/group.name': 'desktops', 'alb.ingress.kubernetes.io/auth-type': 'cognito', 'alb.ingress.kubernetes.io/target-type': 'ip' });
