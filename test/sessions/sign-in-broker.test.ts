@@ -4,14 +4,14 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { AlbJwksCache } from 'aws-jwt-verify/alb-cache';
 import { Browser, chromium } from 'playwright-core';
-import { SessionPhase } from '../../constructs/sessions/api';
+import { DESKTOP_STOPPED_CONDITION, DesktopSession, DisconnectAction, RESUME_ANNOTATION, SessionPhase } from '../../constructs/sessions/api';
 import { AlbIdentityVerifier } from '../../constructs/sessions/broker/identity';
 import { SignInBroker } from '../../constructs/sessions/broker/sign-in-broker';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
 import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-client';
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
-import { NAMESPACE, createClass, eventually, startApi } from './session-test-support';
+import { NAMESPACE, createClass, eventually, runVm, startApi, vmRequests } from './session-test-support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const chromiumMissing = !fs.existsSync(CHROMIUM);
@@ -147,6 +147,40 @@ describeWithChromium('sign-in broker in headless Chromium', () => {
     await page.getByRole('button', { name: 'Extend by 1 hour' }).click();
     await expect(page.locator('#phase').textContent()).resolves.toBe('Ready');
     expect((await sessions.get(session.metadata.name)).spec.maxUserDurationSeconds).toBe(8 * 3600 + 3600);
+    await context.close();
+  });
+
+  test('start on connect: opening the portal with a stopped desktop starts it, shows progress, then enters Guacamole', async () => {
+    const sessions = new DesktopSessions(client, NAMESPACE);
+    const created = await sessions.create({ userId: 'user-sub-3', desktopClass: 'win11', onDisconnect: DisconnectAction.STOP });
+    const name = created.metadata.name;
+    const provisioning = await eventually(async () => { const s = await sessions.get(name); return s.status?.desktopName ? s : undefined; });
+    const [ns, vm] = [provisioning.status!.desktopNamespace!, provisioning.status!.desktopName!];
+    await eventually(() => vmRequests(server, ns, vm).some((r) => r.action === 'Start'));
+    runVm(server, ns, vm);
+    const ready = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.READY ? s : undefined; });
+    // The disconnect timeout passed and the controller stopped the VM (written here as the controller writes it).
+    const stoppedAt = new Date().toISOString();
+    await client.mergePatch<DesktopSession>({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE }, name, {
+      metadata: { resourceVersion: ready.metadata.resourceVersion },
+      status: { ...ready.status, phase: SessionPhase.DISCONNECTED, conditions: [...(ready.status?.conditions ?? []), { type: DESKTOP_STOPPED_CONDITION, status: 'True', reason: 'DisconnectTimeout', message: 'stopped', lastTransitionTime: stoppedAt }] },
+    }, 'test', true);
+    server.deleteObject('kubevirt.io', 'v1', 'virtualmachineinstances', ns, vm);
+    server.setStatus('kubevirt.io', 'v1', 'virtualmachines', ns, vm, { ready: false, printableStatus: 'Stopped' });
+
+    // WHEN the user opens the portal THEN the broker asks for the start and shows progress, not Guacamole
+    const context = await browser.newContext({ extraHTTPHeaders: { 'x-amzn-oidc-data': albToken(privateKey, kid, { sub: 'user-sub-3' }) } });
+    const page = await context.newPage();
+    const before = received.length;
+    await page.goto(`${brokerUrl}/`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Starting your desktop');
+    expect((await sessions.get(name)).metadata.annotations?.[RESUME_ANNOTATION]).toBe(stoppedAt);
+    // No token is handed out while the desktop is stopped or starting.
+    await eventually(() => vmRequests(server, ns, vm).some((r) => r.action === 'Start'));
+    expect(received.length).toBe(before);
+    runVm(server, ns, vm);
+    await page.waitForURL(/\/guacamole\/\?data=/, { timeout: 15_000 });
+    expect(Object.keys(decryptJsonAuth(received[received.length - 1]).connections)).toEqual([name]);
     await context.close();
   });
 
