@@ -65,3 +65,19 @@ describe('KubeVirt start / stop / userlist on the fake API server', () => {
     expect(await list()).toEqual({ items: [{ userName: 'alice', domain: 'DESK', loginTime: 1.5 }] });
   });
 });
+
+describe('the DesktopSession schema on the fake API server', () => {
+  test('refuses an unknown onDisconnect or onLogoff action (422)', async () => {
+    const { server, client } = await startApi();
+    try {
+      const ref = { group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: 'desktop-sessions' };
+      const body = (spec: Record<string, unknown>) => ({ apiVersion: 'sessions.desktop.io/v1alpha1', kind: 'DesktopSession', metadata: { name: `s-${Object.values(spec).join('-').toLowerCase()}` }, spec: { userId: 'alice', desktopClass: 'win11', size: 'small', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 0, ...spec } });
+      await expect(client.create(ref, body({ onDisconnect: 'Hibernate' }), 'test')).rejects.toMatchObject({ code: 422 });
+      await expect(client.create(ref, body({ onLogoff: 'Restart' }), 'test')).rejects.toMatchObject({ code: 422 });
+      await expect(client.create(ref, body({ onDisconnect: 'Stop', onLogoff: 'Keep' }), 'test')).resolves.toBeDefined();
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+});
