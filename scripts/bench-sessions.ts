@@ -2,7 +2,8 @@
  * Benchmark of the session runtime against the in-process fake API server (not a timed test):
  *
  * 1. 1,000 DesktopSessions created at once (SDK, 50 in flight) reach Ready on the controller's
- *    side: a KubeVirt stand-in marks each VM ready as soon as it exists. The controller runs in
+ *    side: a KubeVirt stand-in runs each VM as soon as the controller asked virt-api to start it
+ *    (runStrategy Manual: a Start state change request). The controller runs in
  *    its own Node process (compiled, no ts-node), so its peak RSS is its own.
  * 2. The broker's status page (`GET /portal/session`, ALB token verified with aws-jwt-verify on
  *    every request) at 50 requests per second for 20 s: p50 / p99 / max latency.
@@ -34,10 +35,11 @@ async function main(): Promise<void> {
   await createClass(client, windows11Class({ sessionsPerUser: 1 }));
   const sdk = new DesktopSessions(client, 'desktop-sessions');
 
-  // KubeVirt stand-in: every VM is ready once it exists.
+  // KubeVirt stand-in (virt-controller): a VM whose start was requested runs (no VMI: the bench has no guest agent or node).
   const vmTimer = setInterval(() => {
     for (const vm of server.list('kubevirt.io', 'v1', 'virtualmachines')) {
-      if (!(vm.status as { ready?: boolean } | undefined)?.ready) server.setStatus('kubevirt.io', 'v1', 'virtualmachines', vm.metadata.namespace, vm.metadata.name, { ready: true, printableStatus: 'Running' });
+      const status = vm.status as { ready?: boolean; stateChangeRequests?: Array<{ action: string }> } | undefined;
+      if (!status?.ready && status?.stateChangeRequests?.some((r) => r.action === 'Start')) server.setStatus('kubevirt.io', 'v1', 'virtualmachines', vm.metadata.namespace, vm.metadata.name, { ready: true, printableStatus: 'Running' });
     }
   }, 100);
 

@@ -22,6 +22,7 @@ import { DesktopSize, MIN_WINDOWS_MEMORY_GIB } from './desktop-size';
 import { DESKTOP_MACHINE_TYPE } from './kubevirt-host-requirements';
 import { GoldenImage, GoldenImageReference } from './golden-image';
 import { USER_DISK_STORAGE_CLASS } from './kubevirt-install-chart';
+import { idleDisconnectUnattendXml, maxIdleTimeCommand } from './private/idle-disconnect-unattend';
 import { kubevirtTolerations } from './private/placement';
 import { DEFAULT_VM_HOST_PLACEMENT, VM_HOST_LABEL, VM_HOST_TAINT, VmHostPlacement } from './vm-host-placement';
 
@@ -30,6 +31,7 @@ export const DESKTOP_USER_LABEL = USER_LABEL;
 /** Label with the VM's name, on the VM, its pod and the RDP Service's selector. */
 export const DESKTOP_VM_LABEL = `${LABEL_DOMAIN}/vm`;
 export { DO_NOT_DISRUPT_ANNOTATION, RDP_PORT };
+export { maxIdleTimeCommand };
 
 /**
  * Default guest-side network of masquerade interfaces. KubeVirt's own default, 10.0.2.0/24,
@@ -47,6 +49,8 @@ const WINDOWS_11_MIN_VCPUS = 2;
 /** Windows 10 and Windows Server need about 32 GiB with room for updates. */
 const WINDOWS_MIN_DISK_GIB = 32;
 const MAX_DISK_GIB = 16384;
+/** Longest idle limit (a day, as the session API's idle timeout). */
+const MAX_IDLE_DISCONNECT_SECONDS = 86_400;
 /** Longest name that leaves room for the `-root`, `-user` and `-rdp` suffixes in a DNS label. */
 const MAX_NAME_LENGTH = 58;
 
@@ -193,6 +197,19 @@ export interface WindowsDesktopVmProps {
    * @default Duration.minutes(3)
    */
   readonly shutdownGracePeriod?: Duration;
+
+  /**
+   * Windows disconnects a Remote Desktop session after this long without input (the Remote
+   * Desktop policy `MaxIdleTime`); the user may reconnect, nothing is logged off. Set during
+   * specialize by an answer file this construct renders into a ConfigMap `<name>-sysprep` (it
+   * holds no secret) and attaches as the sysprep CD-ROM, so it applies to VMs cloned from a
+   * generalized golden image; Windows Setup prefers an answer file cached in the image
+   * (`%WINDIR%\Panther`) to removable media. Cannot be combined with `sysprepSecretName`
+   * (KubeVirt attaches one answer file): put `maxIdleTimeCommand(seconds)` into that file instead.
+   * Whole seconds, 1 second to 24 hours.
+   * @default - no idle limit from this construct (the image's own policy applies)
+   */
+  readonly idleDisconnectTimeout?: Duration;
 }
 
 /**
@@ -241,6 +258,8 @@ export class WindowsDesktopVm extends Construct {
   public readonly userDisk: k8s.KubePersistentVolumeClaim;
   /** The RDP Service. */
   public readonly rdpService: k8s.KubeService;
+  /** The answer file that sets the idle limit, when `idleDisconnectTimeout` is given. */
+  public readonly sysprepConfigMap?: k8s.KubeConfigMap;
 
   constructor(scope: Construct, id: string, props: WindowsDesktopVmProps) {
     super(scope, id);
@@ -267,6 +286,7 @@ export class WindowsDesktopVm extends Construct {
       }, 'vmHostPool.placement'),
       labels: isStringMap("{ 'example.com/team': 'desktops' }"),
       shutdownGracePeriod: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.minutes(3)'),
+      idleDisconnectTimeout: isInstanceOf(Duration, 'an aws-cdk-lib Duration, e.g. Duration.minutes(15)'),
     });
 
     // Defaults.
@@ -355,6 +375,19 @@ export class WindowsDesktopVm extends Construct {
       throw new ValidationError(`${p}.shutdownGracePeriod`, 'must be a literal duration of 30 seconds to 1 hour (Windows needs time to shut down cleanly), e.g. Duration.minutes(3).');
     }
 
+    let idleSeconds: number | undefined;
+    if (props.idleDisconnectTimeout !== undefined) {
+      const idle = props.idleDisconnectTimeout;
+      const ms = idle.isUnresolved() ? NaN : idle.toMilliseconds();
+      if (!Number.isInteger(ms / 1000) || ms < 1000 || ms > MAX_IDLE_DISCONNECT_SECONDS * 1000) {
+        throw new ValidationError(`${p}.idleDisconnectTimeout`, `is ${idle.isUnresolved() ? 'a token' : idle.toHumanString()}; give a literal whole number of seconds from 1 second to 24 hours, e.g. Duration.minutes(15).`);
+      }
+      idleSeconds = ms / 1000;
+      if (props.sysprepSecretName !== undefined) {
+        throw new ValidationError(`${p}.idleDisconnectTimeout`, `cannot be combined with sysprepSecretName "${props.sysprepSecretName}": KubeVirt attaches one answer file. Add a specialize RunSynchronous command \`${maxIdleTimeCommand(idleSeconds)}\` (maxIdleTimeCommand(${idleSeconds})) to that answer file and leave idleDisconnectTimeout unset.`);
+      }
+    }
+
     // Children.
     const rootDiskName = `${name}-root`;
     const userDiskClaimName = `${name}-user`;
@@ -386,6 +419,14 @@ export class WindowsDesktopVm extends Construct {
       // Windows Setup looks for the answer file on removable media: a SATA CD-ROM.
       disks.push({ name: 'sysprep', cdrom: { bus: 'sata' } });
       volumes.push({ name: 'sysprep', sysprep: { secret: { name: props.sysprepSecretName } } });
+    } else if (idleSeconds !== undefined) {
+      // No secret in it: a ConfigMap, rendered here (KubeVirt requires the key unattend.xml or autounattend.xml).
+      this.sysprepConfigMap = new k8s.KubeConfigMap(this, 'Sysprep', {
+        metadata: { name: `${name}-sysprep`, namespace, labels },
+        data: { 'unattend.xml': idleDisconnectUnattendXml(idleSeconds) },
+      });
+      disks.push({ name: 'sysprep', cdrom: { bus: 'sata' } });
+      volumes.push({ name: 'sysprep', sysprep: { configMap: { name: this.sysprepConfigMap.name } } });
     }
     if (props.cloudbaseInitSecretName !== undefined) {
       disks.push({ name: 'cloudinit', cdrom: { bus: 'sata' } });

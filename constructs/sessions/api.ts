@@ -17,6 +17,17 @@ export const DESKTOP_CLASS_PLURAL = 'desktopclasses';
 export const SESSION_FINALIZER = `${SESSIONS_API_GROUP}/cleanup`;
 /** Annotation an in-desktop agent (or the SDK's `reportActivity`) sets to the time of the user's last input. */
 export const LAST_INPUT_ANNOTATION = `${SESSIONS_API_GROUP}/last-input-at`;
+/**
+ * Annotation the SDK's `resume()` (the broker's page of a stopped session) sets to ask the
+ * controller to start a stopped desktop again. Its value is the `lastTransitionTime` of the
+ * `DesktopStopped` condition it answers, so a request never restarts a later stop, and no clocks
+ * are compared.
+ */
+export const RESUME_ANNOTATION = `${SESSIONS_API_GROUP}/resume-requested-for`;
+/** Condition type set while a session's desktop is stopped (`onDisconnect: Stop`). */
+export const DESKTOP_STOPPED_CONDITION = 'DesktopStopped';
+/** Condition type set while a connected user has had no input for the idle timeout. */
+export const IDLE_CONDITION = 'Idle';
 /** Field manager of the controller's server-side applies. */
 export const CONTROLLER_FIELD_MANAGER = 'desktop-session-controller';
 /** Field manager of the SDK's writes. */
@@ -61,12 +72,29 @@ export enum EndReason {
   IDLE_TIMEOUT = 'IdleDisconnectTimeout',
   USER_REQUEST = 'UserRequest',
   DELETED = 'Deleted',
+  /** The user signed out of Windows (`onLogoff: End`). */
+  USER_LOGOFF = 'UserLogoff',
 }
 
 /** What happens when the disconnect timeout passes. */
 export enum DisconnectAction {
   /** End the session and delete the desktop (WorkSpaces Pools). */
   END = 'End',
+  /**
+   * VM desktops only: stop the VM through KubeVirt's `stop` subresource and keep its disks; the
+   * session stays (phase Disconnected, condition `DesktopStopped`) until its maximum duration,
+   * and the desktop starts again when the user comes back (Azure Virtual Desktop's "start on
+   * connect"; the SDK's `resume()`). Node desktops cannot stop: the node is the desktop.
+   */
+  STOP = 'Stop',
+}
+
+/** What happens when the user signs out of Windows (the desktop reports no logged-on user any more). */
+export enum LogoffAction {
+  /** End the session and delete the desktop (WorkSpaces Pools). */
+  END = 'End',
+  /** Keep the session; the user may sign in again until a timeout ends it. */
+  KEEP = 'Keep',
 }
 
 /** Desktop sizes a class may allow (the KubeVirt `DesktopSize` presets). */
@@ -113,6 +141,12 @@ export interface DesktopSessionSpec {
    * @default - `End`: the session ends when the disconnect timeout passes
    */
   readonly onDisconnect?: DisconnectAction;
+  /**
+   * What happens when the user signs out of Windows (noticed through the desktop's own report:
+   * the KubeVirt guest agent's user list; desktops that cannot tell never trigger it).
+   * @default - `End`
+   */
+  readonly onLogoff?: LogoffAction;
   /**
    * Set by the SDK's `end()` (or the broker's End button): the user asks to end the session.
    * @default false
@@ -170,6 +204,18 @@ export interface DesktopSessionStatus {
   readonly disconnectedAt?: string;
   /** @default - unset until the controller sets it */
   readonly endedAt?: string;
+  /**
+   * When the desktop first reported the user signed in to Windows (cleared on log-off and when
+   * the desktop is stopped); a restarted controller recognizes a log-off from it.
+   * @default - unset until the desktop reports a signed-in user
+   */
+  readonly loggedOnAt?: string;
+  /**
+   * When a stopped desktop was last asked to start again; the disconnect timeout of a resumed
+   * session counts from here.
+   * @default - never resumed
+   */
+  readonly resumedAt?: string;
   /** @default - unset until the controller sets it */
   readonly endReason?: EndReason;
   /** @default - unset until the controller sets it */

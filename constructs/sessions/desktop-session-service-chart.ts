@@ -142,8 +142,12 @@ export class DesktopSessionServiceChart extends Chart {
     clusterRole(CONTROLLER_NAME, [
       { apiGroups: [SESSIONS_API_GROUP], resources: [DESKTOP_CLASS_PLURAL], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['kubevirt.io'], resources: ['virtualmachines'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      // Start and stop (runStrategy Manual) and the guest agent's user list (log-off), as KubeVirt's own edit/view roles grant them.
       { apiGroups: ['subresources.kubevirt.io'], resources: ['virtualmachines/start', 'virtualmachines/stop'], verbs: ['update'] },
-      { apiGroups: [''], resources: ['services', 'persistentvolumeclaims'], verbs: ['get', 'create', 'patch', 'delete'] },
+      { apiGroups: ['subresources.kubevirt.io'], resources: ['virtualmachineinstances/userlist'], verbs: ['get'] },
+      { apiGroups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: ['get'] },
+      // configmaps: the VM's answer file with the idle limit (no secret in it).
+      { apiGroups: [''], resources: ['services', 'persistentvolumeclaims', 'configmaps'], verbs: ['get', 'create', 'patch', 'delete'] },
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'patch'] },
       // The user's isolation (renderDesktopUserObjects): created and kept up to date, never deleted by the controller.
       { apiGroups: [''], resources: ['resourcequotas', 'limitranges', 'serviceaccounts'], verbs: ['get', 'create', 'patch'] },

@@ -10,6 +10,11 @@ export const NAMESPACE_RESOURCE: ResourceRef = { group: '', version: 'v1', plura
 export const SERVICE_RESOURCE = (namespace: string): ResourceRef => ({ group: '', version: 'v1', plural: 'services', namespace });
 export const PVC_RESOURCE = (namespace: string): ResourceRef => ({ group: '', version: 'v1', plural: 'persistentvolumeclaims', namespace });
 export const VM_RESOURCE = (namespace?: string): ResourceRef => ({ group: 'kubevirt.io', version: 'v1', plural: 'virtualmachines', namespace });
+export const VMI_RESOURCE = (namespace?: string): ResourceRef => ({ group: 'kubevirt.io', version: 'v1', plural: 'virtualmachineinstances', namespace });
+/** KubeVirt's aggregated API (virt-api): `start` / `stop` of VMs, the guest agent's `userlist` of VMIs. */
+export const VM_SUBRESOURCES = (namespace: string): ResourceRef => ({ group: 'subresources.kubevirt.io', version: 'v1', plural: 'virtualmachines', namespace });
+export const VMI_SUBRESOURCES = (namespace: string): ResourceRef => ({ group: 'subresources.kubevirt.io', version: 'v1', plural: 'virtualmachineinstances', namespace });
+export const NODE_RESOURCE: ResourceRef = { group: '', version: 'v1', plural: 'nodes' };
 export const LEASE_RESOURCE = (namespace: string): ResourceRef => ({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace });
 
 /** Namespace of DesktopSessions (and of the controller and broker) unless configured otherwise. */

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { SESSIONS_API_GROUP } from '../common/well-known';
 import {
   DESKTOP_CLASS_KIND, DESKTOP_CLASS_PLURAL, DESKTOP_SESSION_KIND, DESKTOP_SESSION_PLURAL,
-  DesktopKind, DisconnectAction, EndReason, IsolationMode, MAX_DISCONNECT_TIMEOUT_SECONDS,
+  DesktopKind, DisconnectAction, EndReason, IsolationMode, LogoffAction, MAX_DISCONNECT_TIMEOUT_SECONDS,
   MAX_IDLE_TIMEOUT_SECONDS, MAX_MAX_USER_DURATION_SECONDS, MIN_DISCONNECT_TIMEOUT_SECONDS,
   MIN_MAX_USER_DURATION_SECONDS, SESSIONS_API_VERSION, SESSION_SIZES, SessionPhase,
 } from './api';
@@ -54,7 +54,8 @@ function sessionSchema(): Schema {
           maxUserDurationSeconds: int(MIN_MAX_USER_DURATION_SECONDS, MAX_MAX_USER_DURATION_SECONDS, { description: 'Longest the session may last; the user is warned 5 minutes before.' }),
           disconnectTimeoutSeconds: int(MIN_DISCONNECT_TIMEOUT_SECONDS, MAX_DISCONNECT_TIMEOUT_SECONDS, { description: 'How long a disconnected or never-connected session waits for the user.' }),
           idleDisconnectTimeoutSeconds: int(0, MAX_IDLE_TIMEOUT_SECONDS, { description: 'Seconds without input before the session is idle; 0 turns it off.' }),
-          onDisconnect: str({ enum: Object.values(DisconnectAction), default: DisconnectAction.END }),
+          onDisconnect: str({ enum: Object.values(DisconnectAction), default: DisconnectAction.END, description: 'When the disconnect timeout passes: End (delete the desktop) or Stop (VM desktops: stop the VM, keep its disks, start it again when the user comes back).' }),
+          onLogoff: str({ enum: Object.values(LogoffAction), default: LogoffAction.END, description: 'When the user signs out of Windows: End the session or Keep it.' }),
           endRequested: { type: 'boolean', description: 'The user asked to end the session.' },
         },
         'x-kubernetes-validations': [
@@ -84,6 +85,8 @@ function sessionSchema(): Schema {
           lastActivityAt: time('Last input (or connection) seen.'),
           disconnectedAt: time('When the last connection ended.'),
           endedAt: time('When everything the session created was gone.'),
+          loggedOnAt: time('When the desktop first reported the user signed in to Windows.'),
+          resumedAt: time('When a stopped desktop was last asked to start again.'),
           endReason: str({ enum: Object.values(EndReason) }),
           conditions: CONDITIONS,
           observedGeneration: { type: 'integer', format: 'int64' },

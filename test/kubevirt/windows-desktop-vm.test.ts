@@ -1,4 +1,5 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import { DOMParser } from '@xmldom/xmldom';
 import { Chart, Testing } from 'cdk8s';
 import { TaintEffect } from '../../constructs/karpenter/node-pool-types';
 import { DesktopSize } from '../../constructs/kubevirt/desktop-size';
@@ -267,4 +268,39 @@ test('a misplaced VirtualMachine field is reported (schema validation is not vac
   const broken = { ...vm, spec: { ...vm.spec, template: { ...vm.spec.template, spec: { ...vm.spec.template.spec, gpus: [] } } } };
   // WHEN / THEN
   expect(validateKubernetesObjects([broken]).join('\n')).toMatch(/VirtualMachine\/alice .*must NOT have additional properties \(gpus\)/);
+});
+
+describe('WindowsDesktopVm idleDisconnectTimeout (Remote Desktop MaxIdleTime from an answer file)', () => {
+  test('renders a ConfigMap answer file whose specialize pass sets MaxIdleTime in milliseconds, attached as the sysprep CD-ROM', () => {
+    // GIVEN / WHEN
+    const { vm, objects } = synth({ idleDisconnectTimeout: Duration.minutes(15) });
+    // THEN
+    const map = single<KubernetesObject & { metadata: { name: string; namespace: string }; data: Record<string, string> }>(objects, 'ConfigMap');
+    expect(map.metadata).toMatchObject({ name: 'alice-sysprep', namespace: 'desktops' });
+    expect(vm.sysprepConfigMap?.name).toBe('alice-sysprep');
+    const doc = new DOMParser().parseFromString(map.data['unattend.xml'], 'text/xml');
+    const ns = 'urn:schemas-microsoft-com:unattend';
+    expect(doc.documentElement?.namespaceURI).toBe(ns);
+    expect(doc.getElementsByTagNameNS(ns, 'settings')[0].getAttribute('pass')).toBe('specialize');
+    expect(doc.getElementsByTagNameNS(ns, 'component')[0].getAttribute('name')).toBe('Microsoft-Windows-Deployment');
+    expect(doc.getElementsByTagNameNS(ns, 'RunSynchronousCommand')[0].getAttributeNS('http://schemas.microsoft.com/WMIConfig/2002/State', 'action')).toBe('add');
+    expect(doc.getElementsByTagNameNS(ns, 'Path')[0].textContent).toBe('reg.exe add "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services" /v MaxIdleTime /t REG_DWORD /d 900000 /f');
+    const spec = single<Vm>(objects, 'VirtualMachine').spec.template.spec;
+    expect(spec.volumes).toContainEqual({ name: 'sysprep', sysprep: { configMap: { name: 'alice-sysprep' } } });
+    expect(spec.domain.devices.disks).toContainEqual({ name: 'sysprep', cdrom: { bus: 'sata' } });
+    // No secret is written: the answer file holds none.
+    expect(ofKind(objects, 'Secret')).toHaveLength(0);
+    expect(validateKubernetesObjects(objects)).toEqual([]);
+  });
+
+  test('off by default: no answer file of its own', () => {
+    expect(ofKind(synth().objects, 'ConfigMap')).toHaveLength(0);
+  });
+
+  test('refuses non-whole seconds, out-of-range values and a sysprep Secret (one answer file per VM)', () => {
+    const make = (props: Partial<WindowsDesktopVmProps>) => () => synth(props);
+    expect(make({ idleDisconnectTimeout: Duration.millis(1500) })).toThrow(/WindowsDesktopVm\.idleDisconnectTimeout: is 1 second 500 millis; give a literal whole number of seconds from 1 second to 24 hours/);
+    expect(make({ idleDisconnectTimeout: Duration.hours(25) })).toThrow(/WindowsDesktopVm\.idleDisconnectTimeout: is 1 day 1 hour/);
+    expect(make({ idleDisconnectTimeout: Duration.minutes(10), sysprepSecretName: 'alice-sysprep' })).toThrow(/idleDisconnectTimeout: cannot be combined with sysprepSecretName "alice-sysprep".*reg\.exe add .* \/d 600000 \/f.*maxIdleTimeCommand\(600\)/);
+  });
 });

@@ -96,6 +96,15 @@ describe('DesktopSessionService', () => {
     expect(all.find((o) => o.kind === 'RoleBinding' && o.metadata?.namespace === 'desktop-warm')).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'desktop-session-controller', namespace: 'desktop-sessions' }] });
   });
 
+  test('the controller may start/stop VMs and read the guest agent user list, cluster-wide', () => {
+    const role = objects.find((o) => o.kind === 'ClusterRole' && (o.metadata as { name: string }).name === 'desktop-session-controller') as unknown as { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+    const rulesFor = (group: string, resource: string) => role.rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource));
+    expect(rulesFor('subresources.kubevirt.io', 'virtualmachines/start').map((r) => r.verbs)).toEqual([['update']]);
+    expect(rulesFor('subresources.kubevirt.io', 'virtualmachines/stop').map((r) => r.verbs)).toEqual([['update']]);
+    expect(rulesFor('subresources.kubevirt.io', 'virtualmachineinstances/userlist').map((r) => r.verbs)).toEqual([['get']]);
+    expect(rulesFor('kubevirt.io', 'virtualmachineinstances').map((r) => r.verbs)).toEqual([['get']]);
+  });
+
   test('the broker route joins the gateway ALB under /portal with Cognito sign-in, documented annotations only', () => {
     const ingress = find(objects, 'Ingress', 'desktop-session-broker') as unknown as { metadata: { annotations: Record<string, string> }; spec: { rules: Array<{ host: string; http: { paths: Array<{ path: string }> } }> } };
     expect(ingress.metadata.annotations).toMatchObject({ 'alb.ingress.kubernetes.io/group.name': 'desktops', 'alb.ingress.kubernetes.io/auth-type': 'cognito', 'alb.ingress.kubernetes.io/target-type': 'ip' });
@@ -205,9 +214,11 @@ describe('DesktopSessionService with node desktops', () => {
     const binding = inPool('RoleBinding', 'desktop-session-controller') as BindingView;
     expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'desktop-session-controller' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'desktop-session-controller', namespace: 'desktop-sessions' }]);
-    // Nothing cluster-wide on pods or secrets.
+    // Nothing cluster-wide on pods or secrets; ConfigMaps only in the rule for VM desktops' answer
+    // files (users' namespaces are made at run time, so that rule cannot name them).
     const clusterRules = all.filter((o) => o.kind === 'ClusterRole').flatMap((o) => (o as unknown as RoleView).rules);
-    expect(clusterRules.filter((r) => (r.resources ?? []).some((x) => ['pods', 'secrets', 'configmaps'].includes(x)))).toEqual([]);
+    expect(clusterRules.filter((r) => (r.resources ?? []).some((x) => ['pods', 'secrets'].includes(x)))).toEqual([]);
+    expect(clusterRules.filter((r) => (r.resources ?? []).includes('configmaps')).map((r) => r.resources)).toEqual([['services', 'persistentvolumeclaims', 'configmaps']]);
   });
 
   test('the controller reads nodes (instance and capacity type) and relabels only through the warm-slot patch, in one rule, never list/watch/delete', () => {

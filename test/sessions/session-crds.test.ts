@@ -29,6 +29,10 @@ describe('SessionCrds', () => {
       'self.userId == oldSelf.userId',
       'self.maxUserDurationSeconds >= oldSelf.maxUserDurationSeconds',
     ]));
+    expect(session.properties.onDisconnect).toMatchObject({ enum: ['End', 'Stop'], default: 'End' });
+    expect(session.properties.onLogoff).toMatchObject({ enum: ['End', 'Keep'], default: 'End' });
+    expect(Object.keys(version.schema.openAPIV3Schema.properties.status.properties)).toEqual(expect.arrayContaining(['loggedOnAt', 'resumedAt']));
+    expect(version.schema.openAPIV3Schema.properties.status.properties.endReason.enum).toContain('UserLogoff');
     expect(version.schema.openAPIV3Schema.properties.status.properties.phase.enum).toEqual(['Pending', 'Provisioning', 'Ready', 'Connected', 'Disconnected', 'Ending', 'Ended', 'Failed']);
   });
 

@@ -1,13 +1,16 @@
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { SESSION_LABEL, USER_LABEL } from '../../constructs/common/well-known';
-import { DesktopSession, EndReason, IsolationMode, SESSION_FINALIZER, SessionPhase } from '../../constructs/sessions/api';
+import { DESKTOP_STOPPED_CONDITION, DesktopKind, DesktopSession, DisconnectAction, EndReason, IDLE_CONDITION, IsolationMode, LogoffAction, SESSION_FINALIZER, SessionPhase } from '../../constructs/sessions/api';
 import { GuacamoleHistorySignals } from '../../constructs/sessions/controller/connection-signals';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
 import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-client';
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
 import { GuacamoleDatabase, createGuacamoleDatabase, postgresUnavailableReason } from '../support/guacamole-postgres';
-import { NAMESPACE, TestClock, createClass, eventually, startApi, windows11Class } from './session-test-support';
+import { DesktopRenderer, KubeVirtDesktopRenderer } from '../../constructs/sessions/controller/desktop-renderer';
+import {
+  DESKTOP_NODE, NAMESPACE, TestClock, addNode, createClass, eventually, haltVm, runVm, setAgentConnected, startApi, vmRequests, windows11Class,
+} from './session-test-support';
 
 const unavailable = postgresUnavailableReason();
 if (unavailable) {
@@ -39,6 +42,7 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     sessions = new DesktopSessions(client, NAMESPACE);
     clock = new TestClock();
     await createClass(client);
+    addNode(server);
     controller = newController();
     await controller.start();
   });
@@ -71,39 +75,55 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     expect(server.get('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'golden-images', `clone-${ns}`)).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }] });
   }
 
-  async function readySession(id = userId): Promise<{ session: DesktopSession; vmName: string; ns: string }> {
-    const session = await sessions.create({ userId: id, desktopClass: 'win11', size: 'small', timeouts: { maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 120, idleDisconnectTimeoutSeconds: 600 } });
+  const SUBRESOURCES = '/apis/subresources.kubevirt.io/v1/namespaces';
+  const putCount = (ns: string, vm: string, action: 'start' | 'stop') => server.requests.filter((r) => r === `PUT ${SUBRESOURCES}/${ns}/virtualmachines/${vm}/${action}`).length;
+  const sessionIn = async (name: string, p: SessionPhase) => { const s = await sessions.get(name); return s.status?.phase === p ? s : undefined; };
+  const condition = (s: DesktopSession, type: string) => s.status?.conditions?.find((c) => c.type === type);
+
+  async function readySession(id = userId, extra: { onDisconnect?: DisconnectAction; onLogoff?: LogoffAction } = {}): Promise<{ session: DesktopSession; vmName: string; ns: string }> {
+    const session = await sessions.create({ userId: id, desktopClass: 'win11', size: 'small', timeouts: { maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 120, idleDisconnectTimeoutSeconds: 600 }, ...extra });
     const provisioning = await eventually(async () => { const s = await sessions.get(session.metadata.name); return s.status?.phase === SessionPhase.PROVISIONING && s.status.desktopName ? s : undefined; }, 10_000, 'Provisioning');
     const ns = provisioning.status!.desktopNamespace!;
     const vmName = provisioning.status!.desktopName!;
     await eventually(() => server.get(...vmRef(ns), vmName), 10_000, 'the VM');
     // The user's isolation is in place while the desktop provisions.
-    expectUserIsolation(ns);
-    server.setStatus(...vmRef(ns), vmName, { ready: true, printableStatus: 'Running' });
+    if (id === userId) expectUserIsolation(ns);
+    // The controller starts the Manual VM through KubeVirt's start subresource; virt-controller (the test) runs it.
+    await eventually(() => vmRequests(server, ns, vmName).some((r) => r.action === 'Start'), 10_000, 'the start request');
+    runVm(server, ns, vmName);
     await eventually(async () => (await phase(session.metadata.name)) === SessionPhase.READY, 10_000, 'Ready');
     return { session, vmName, ns };
   }
 
-  test('create → provisioned → Ready → connected → idle → ended → its objects deleted', async () => {
+  test('create → provisioned → Ready → connected → idle → disconnected → ended → its objects deleted', async () => {
     // WHEN a user asks for a desktop
     const { session, vmName, ns } = await readySession();
     const name = session.metadata.name;
 
-    // THEN the controller created the user's desktop with the synth-time WindowsDesktopVm construct
+    // THEN the controller created the user's desktop with the synth-time WindowsDesktopVm construct,
+    // as a Manual VM it started once through the start subresource
     expect(ns).toBe(userNs);
     const vm = server.get(...vmRef(ns), vmName)!;
     expect(vm.metadata.labels).toMatchObject({ [USER_LABEL]: userNs, [SESSION_LABEL]: name });
-    expect(vm).toMatchObject({ spec: { runStrategy: 'Always', dataVolumeTemplates: [{ spec: { sourceRef: { kind: 'DataSource', name: 'windows11', namespace: 'golden-images' } } }], template: { spec: { domain: { cpu: { cores: 2 } } } } } });
+    expect(vm).toMatchObject({ spec: { runStrategy: 'Manual', dataVolumeTemplates: [{ spec: { sourceRef: { kind: 'DataSource', name: 'windows11', namespace: 'golden-images' } } }], template: { spec: { domain: { cpu: { cores: 2 } } } } } });
+    expect(putCount(ns, vmName, 'start')).toBe(1);
     expect(server.get('', 'v1', 'services', ns, `${vmName}-rdp`)).toBeDefined();
     expect(server.get('', 'v1', 'persistentvolumeclaims', ns, `${vmName}-user`)).toBeDefined();
+    // The session's idle timeout (600 s) becomes Windows' own idle disconnect (MaxIdleTime, ms) in the VM's answer file.
+    const answer = server.get('', 'v1', 'configmaps', ns, `${vmName}-sysprep`) as unknown as { data: Record<string, string> };
+    expect(answer.data['unattend.xml']).toContain('/v MaxIdleTime /t REG_DWORD /d 600000 /f');
+    expect(vm).toMatchObject({ spec: { template: { spec: { volumes: expect.arrayContaining([{ name: 'sysprep', sysprep: { configMap: { name: `${vmName}-sysprep` } } }]) } } } });
     expect(server.get('', 'v1', 'namespaces', undefined, ns)?.metadata.labels).toMatchObject({ [USER_LABEL]: userNs });
     const ready = await sessions.get(name);
     expect(ready.metadata.finalizers).toContain(SESSION_FINALIZER);
     expect(ready.status).toMatchObject({ progress: 100, rdpEndpoint: `${vmName}-rdp.${ns}.svc.cluster.local:3389`, readyAt: clock.now().toISOString() });
     expect(ready.status?.expiresAt).toBe(new Date(clock.now().getTime() + 3600_000).toISOString());
+    // The VMI's node prices the session: instance type and capacity type from its labels.
+    expect(ready.status).toMatchObject({ node: DESKTOP_NODE, instanceType: 'c8i.2xlarge', capacityType: 'on-demand' });
+    expect(await sessions.cost(name, new Date(clock.now().getTime() + 1800_000))).toMatchObject({ priced: true, hours: 0.5, cost: 0.25 });
 
     // WHEN Guacamole records a connection without end_date
-    await db.connect(userId, name, clock.now());
+    const connection = await db.connect(userId, name, clock.now());
     // THEN the session is Connected
     await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected');
 
@@ -119,12 +139,23 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
 
     // WHEN there is no input for the idle timeout
     clock.advance(101);
-    // THEN the session ends and its objects are deleted; only the user's namespace remains
-    const ended = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.ENDED ? s : undefined; }, 10_000, 'Ended');
-    expect(ended.status).toMatchObject({ endReason: EndReason.IDLE_TIMEOUT, endedAt: clock.now().toISOString() });
+    // THEN the session is idle, not ended: the desktop disconnects the user itself (WorkSpaces Pools)
+    const idle = await eventually(async () => { const s = await sessions.get(name); return condition(s, IDLE_CONDITION)?.status === 'True' ? s : undefined; }, 10_000, 'Idle');
+    expect(idle.status?.phase).toBe(SessionPhase.CONNECTED);
+    expect(server.get(...vmRef(ns), vmName)).toBeDefined();
+
+    // WHEN Windows disconnects the idle user (Guacamole's history row closes)
+    await db.disconnect(connection, clock.now());
+    const disconnected = await eventually(() => sessionIn(name, SessionPhase.DISCONNECTED), 10_000, 'Disconnected');
+    expect(condition(disconnected, IDLE_CONDITION)).toMatchObject({ status: 'False', reason: 'Disconnected' });
+    // THEN the disconnect timeout runs, and ends the session
+    clock.advance(121);
+    const ended = await eventually(() => sessionIn(name, SessionPhase.ENDED), 10_000, 'Ended');
+    expect(ended.status).toMatchObject({ endReason: EndReason.DISCONNECT_TIMEOUT, endedAt: clock.now().toISOString() });
     expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
     expect(server.get('', 'v1', 'services', ns, `${vmName}-rdp`)).toBeUndefined();
     expect(server.get('', 'v1', 'persistentvolumeclaims', ns, `${vmName}-user`)).toBeUndefined();
+    expect(server.get('', 'v1', 'configmaps', ns, `${vmName}-sysprep`)).toBeUndefined();
     expect(server.get('', 'v1', 'namespaces', undefined, ns)).toBeDefined();
     // The isolation is the user's, not the session's: it stays for their next session.
     expectUserIsolation(ns);
@@ -132,6 +163,131 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     // WHEN the ended session is deleted THEN its finalizer is removed and it is gone
     await client.delete({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE }, name);
     await eventually(async () => !(await client.tryGet({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE }, name)), 10_000, 'deletion');
+  });
+
+  test('an idle connection the desktop never closes ends after idle + disconnect timeout', async () => {
+    const { session, vmName, ns } = await readySession();
+    const name = session.metadata.name;
+    await db.connect(userId, name, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected');
+    clock.advance(600);
+    await eventually(async () => condition(await sessions.get(name), IDLE_CONDITION)?.status === 'True', 10_000, 'Idle');
+    clock.advance(119);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await phase(name)).toBe(SessionPhase.CONNECTED);
+    clock.advance(1);
+    const ended = await eventually(() => sessionIn(name, SessionPhase.ENDED), 10_000, 'Ended');
+    expect(ended.status?.endReason).toBe(EndReason.IDLE_TIMEOUT);
+    expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
+  });
+
+  test('onDisconnect Stop: the VM is stopped with its disks, the session waits, and resume() starts it again (start on connect)', async () => {
+    const { session, vmName, ns } = await readySession(userId, { onDisconnect: DisconnectAction.STOP });
+    const name = session.metadata.name;
+    const firstReady = await sessions.get(name);
+    const first = await db.connect(userId, name, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected');
+    await db.disconnect(first, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.DISCONNECTED, 10_000, 'Disconnected');
+
+    // WHEN the disconnect timeout passes THEN the VM is stopped through the stop subresource, not deleted
+    clock.advance(121);
+    const stopped = await eventually(async () => { const s = await sessions.get(name); return condition(s, DESKTOP_STOPPED_CONDITION)?.status === 'True' ? s : undefined; }, 10_000, 'DesktopStopped');
+    expect(stopped.status).toMatchObject({ phase: SessionPhase.DISCONNECTED });
+    expect(stopped.status?.endReason).toBeUndefined();
+    expect(vmRequests(server, ns, vmName)).toEqual([expect.objectContaining({ action: 'Stop' })]);
+    expect(putCount(ns, vmName, 'stop')).toBe(1);
+    haltVm(server, ns, vmName);
+    // A stopped desktop is not "lost": the session stays, with its disks.
+    clock.advance(600);
+    await new Promise((r) => setTimeout(r, 400));
+    const waiting = await sessions.get(name);
+    expect(waiting.status?.phase).toBe(SessionPhase.DISCONNECTED);
+    expect(server.get('', 'v1', 'persistentvolumeclaims', ns, `${vmName}-user`)).toBeDefined();
+    expect(server.get(...vmRef(ns), vmName)).toBeDefined();
+
+    // WHEN the user comes back THEN the controller starts the VM and the session goes Provisioning → Ready
+    await sessions.resume(name);
+    await sessions.resume(name); // idempotent
+    await eventually(() => vmRequests(server, ns, vmName).some((r) => r.action === 'Start'), 10_000, 'the start request');
+    expect(await phase(name)).toBe(SessionPhase.PROVISIONING);
+    runVm(server, ns, vmName);
+    const resumed = await eventually(() => sessionIn(name, SessionPhase.READY), 10_000, 'Ready again');
+    expect(putCount(ns, vmName, 'start')).toBe(2);
+    expect(resumed.status).toMatchObject({ readyAt: firstReady.status?.readyAt, expiresAt: firstReady.status?.expiresAt, resumedAt: expect.any(String) });
+    expect(condition(resumed, DESKTOP_STOPPED_CONDITION)).toMatchObject({ status: 'False', reason: 'Resumed' });
+    // The disconnect timeout counts from the resume, not from the connection that ended before the stop.
+    clock.advance(60);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await phase(name)).toBe(SessionPhase.READY);
+    expect(putCount(ns, vmName, 'stop')).toBe(1);
+
+    // The maximum duration still ends it (from the first Ready).
+    clock.advance(3600);
+    const ended = await eventually(() => sessionIn(name, SessionPhase.ENDED), 10_000, 'Ended');
+    expect(ended.status?.endReason).toBe(EndReason.MAX_DURATION);
+    expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
+  });
+
+  test('onDisconnect Stop is refused at admission for desktops that cannot stop (Node)', async () => {
+    // A renderer for Node desktops without stop(), as NodeDesktopRenderer: the node is the desktop.
+    const nodeRenderer: DesktopRenderer = {
+      render: () => { throw new Error('never rendered for a refused session'); },
+      observe: async () => ({ ready: false, progress: 0, message: 'never observed' }),
+    };
+    await controller.stop();
+    controller = new DesktopSessionController({ client, namespace: NAMESPACE, pollIntervalMs: 50, now: clock.now, leaderElection: false, renderers: { [DesktopKind.VM]: new KubeVirtDesktopRenderer(), [DesktopKind.NODE]: nodeRenderer } });
+    await controller.start();
+    await createClass(client, windows11Class({ kind: DesktopKind.NODE, goldenImage: undefined, ami: 'ami-0123456789abcdef0' }, 'win2022'));
+    const session = await sessions.create({ userId, desktopClass: 'win2022', onDisconnect: DisconnectAction.STOP });
+    const failed = await eventually(() => sessionIn(session.metadata.name, SessionPhase.FAILED), 10_000, 'Failed');
+    expect(failed.status?.message).toMatch(/onDisconnect: Stop needs a desktop that can be stopped.*"win2022" has Node desktops \(the node is the desktop\); use onDisconnect: End/);
+    expect(condition(failed, 'Ready')).toMatchObject({ reason: 'ActionNotSupported' });
+    expect(server.get('', 'v1', 'namespaces', undefined, userNs)).toBeUndefined();
+  });
+
+  test('log-off from Windows (guest agent user list) ends the session; Keep keeps it; an absent agent is not a log-off', async () => {
+    const { session, vmName, ns } = await readySession();
+    const name = session.metadata.name;
+    await db.connect(userId, name, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected');
+    server.setGuestUsers(ns, vmName, [{ userName: 'alice', domain: 'DESKTOP', loginTime: clock.now().getTime() / 1000 }]);
+    const signedIn = await eventually(async () => { const s = await sessions.get(name); return s.status?.loggedOnAt ? s : undefined; }, 10_000, 'loggedOnAt');
+    expect(signedIn.status?.loggedOnAt).toBe(clock.now().toISOString());
+    // The agent goes away: unknown, not a log-off.
+    setAgentConnected(server, ns, vmName, false);
+    server.setGuestUsers(ns, vmName, []);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await phase(name)).toBe(SessionPhase.CONNECTED);
+    expect(server.requests.filter((r) => r.endsWith(`/virtualmachineinstances/${vmName}/userlist`)).length).toBeGreaterThan(0);
+    // The agent reports nobody signed in: log-off, the session ends.
+    setAgentConnected(server, ns, vmName, true);
+    const ended = await eventually(() => sessionIn(name, SessionPhase.ENDED), 10_000, 'Ended');
+    expect(ended.status).toMatchObject({ endReason: EndReason.USER_LOGOFF, message: 'You signed out of Windows.' });
+    expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
+
+    // onLogoff: Keep
+    const kept = await readySession('bob@example.com', { onLogoff: LogoffAction.KEEP });
+    const bobNs = kept.ns;
+    server.setGuestUsers(bobNs, kept.vmName, [{ userName: 'bob' }]);
+    await eventually(async () => (await sessions.get(kept.session.metadata.name)).status?.loggedOnAt !== undefined, 10_000, 'loggedOnAt');
+    server.setGuestUsers(bobNs, kept.vmName, []);
+    await eventually(async () => (await sessions.get(kept.session.metadata.name)).status?.loggedOnAt === undefined, 10_000, 'log-off noticed');
+    expect(await phase(kept.session.metadata.name)).toBe(SessionPhase.READY);
+  });
+
+  test('a desktop that dies after Ready fails the session with a message and releases it', async () => {
+    const { session, vmName, ns } = await readySession();
+    const name = session.metadata.name;
+    // Windows shut down from inside: the VMI succeeded and nothing restarts a Manual VM.
+    server.setStatus('kubevirt.io', 'v1', 'virtualmachineinstances', ns, vmName, { phase: 'Succeeded', nodeName: DESKTOP_NODE });
+    server.setStatus(...vmRef(ns), vmName, { ready: false, printableStatus: 'Stopped' });
+    const failed = await eventually(() => sessionIn(name, SessionPhase.FAILED), 10_000, 'Failed');
+    expect(failed.status?.message).toMatch(/the desktop was lost after it was ready: the desktop stopped \(Desktop stopped\)/);
+    expect(condition(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'DesktopLost' });
+    expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
+    // The capacity is released: the user may start again.
+    await sessions.create({ userId, desktopClass: 'win11' });
   });
 
   test('a disconnected session ends after the disconnect timeout; reconnecting in time keeps it', async () => {
@@ -213,6 +369,54 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
     // The injected conflicts were met and retried.
     expect(server.requests.filter((r) => r.startsWith('PATCH') && r.endsWith('/status')).length).toBeGreaterThan(3);
+  });
+
+  test('stop, resume and log-off converge across controller restarts and 409s; start and stop are each sent once', async () => {
+    const { session, vmName, ns } = await readySession(userId, { onDisconnect: DisconnectAction.STOP });
+    const name = session.metadata.name;
+    server.setGuestUsers(ns, vmName, [{ userName: 'alice' }]);
+    await eventually(async () => (await sessions.get(name)).status?.loggedOnAt !== undefined, 10_000, 'loggedOnAt');
+    const first = await db.connect(userId, name, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.CONNECTED, 10_000, 'Connected');
+    await db.disconnect(first, clock.now());
+    await eventually(async () => (await phase(name)) === SessionPhase.DISCONNECTED, 10_000, 'Disconnected');
+
+    // The status write after the stop call fails twice: the stop is decided again, and not sent again.
+    server.failNext('PATCH', /desktopsessions\/.+\/status$/, 409, 2);
+    clock.advance(121);
+    const stopped = await eventually(async () => { const s = await sessions.get(name); return condition(s, DESKTOP_STOPPED_CONDITION)?.status === 'True' ? s : undefined; }, 10_000, 'DesktopStopped');
+    expect(putCount(ns, vmName, 'stop')).toBe(1);
+    // A stopped desktop has nobody signed in: the next start needs a new sign-in.
+    expect(stopped.status?.loggedOnAt).toBeUndefined();
+
+    // The user comes back while no controller runs; the VM stops meanwhile.
+    await controller.stop();
+    haltVm(server, ns, vmName);
+    await sessions.resume(name);
+    controller = newController();
+    await controller.start();
+    await eventually(() => vmRequests(server, ns, vmName).some((r) => r.action === 'Start'), 10_000, 'the start request');
+    // Restart while the start is pending: the new controller does not send another (virt-api would answer 500).
+    await controller.stop();
+    server.dropWatches();
+    controller = newController();
+    await controller.start();
+    await eventually(async () => (await phase(name)) === SessionPhase.PROVISIONING, 10_000, 'Provisioning');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(putCount(ns, vmName, 'start')).toBe(2);
+    runVm(server, ns, vmName);
+    await eventually(async () => (await phase(name)) === SessionPhase.READY, 10_000, 'Ready after resume');
+
+    // Signed in, then signed out while no controller runs: the restarted controller still sees the log-off.
+    server.setGuestUsers(ns, vmName, [{ userName: 'alice' }]);
+    await eventually(async () => (await sessions.get(name)).status?.loggedOnAt !== undefined, 10_000, 'loggedOnAt again');
+    await controller.stop();
+    server.setGuestUsers(ns, vmName, []);
+    controller = newController();
+    await controller.start();
+    const ended = await eventually(() => sessionIn(name, SessionPhase.ENDED), 10_000, 'Ended');
+    expect(ended.status?.endReason).toBe(EndReason.USER_LOGOFF);
+    expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
   });
 
   test('a desktop that fails to start puts the session in Failed with a message and releases it', async () => {

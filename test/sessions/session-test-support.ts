@@ -117,3 +117,49 @@ export function sessionPodStatus(sessionReady: boolean, userLoggedOn: boolean): 
     ],
   };
 }
+
+/** The Node a test's desktops land on, labelled as Karpenter labels its nodes. */
+export const DESKTOP_NODE = 'ip-10-0-1-5.ec2.internal';
+
+export function addNode(server: FakeKubeApiServer, name = DESKTOP_NODE, instanceType = 'c8i.2xlarge', capacityType = 'on-demand'): void {
+  server.createObject('', 'v1', 'nodes', {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: { name, labels: { 'node.kubernetes.io/instance-type': instanceType, 'karpenter.sh/capacity-type': capacityType, 'kubernetes.io/os': 'linux' } },
+  });
+}
+
+type Vm = { spec?: { runStrategy?: string }; status?: { stateChangeRequests?: Array<{ action: string; uid?: string }> } };
+
+/** The state change requests virt-api left on a VM (what the controller's start/stop calls became). */
+export function vmRequests(server: FakeKubeApiServer, ns: string, name: string): Array<{ action: string; uid?: string }> {
+  return (server.get('kubevirt.io', 'v1', 'virtualmachines', ns, name) as Vm | undefined)?.status?.stateChangeRequests ?? [];
+}
+
+/**
+ * Plays virt-controller for a Manual VM whose start was requested: the VMI runs on `node` with
+ * the guest agent connected, the VM reports ready, and the request is consumed.
+ */
+export function runVm(server: FakeKubeApiServer, ns: string, name: string, node = DESKTOP_NODE): void {
+  const requests = vmRequests(server, ns, name);
+  if (requests[requests.length - 1]?.action !== 'Start') throw new Error(`VM ${ns}/${name} has no start request (${JSON.stringify(requests)})`);
+  server.deleteObject('kubevirt.io', 'v1', 'virtualmachineinstances', ns, name);
+  server.createObject('kubevirt.io', 'v1', 'virtualmachineinstances', {
+    apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name, namespace: ns },
+    status: { phase: 'Running', nodeName: node, conditions: [{ type: 'Ready', status: 'True' }, { type: 'AgentConnected', status: 'True' }] },
+  });
+  server.setStatus('kubevirt.io', 'v1', 'virtualmachines', ns, name, { ready: true, printableStatus: 'Running', created: true });
+}
+
+/** Plays virt-controller for a stop request: the VMI is gone, the VM is Stopped. */
+export function haltVm(server: FakeKubeApiServer, ns: string, name: string): void {
+  const requests = vmRequests(server, ns, name);
+  if (requests[0]?.action !== 'Stop') throw new Error(`VM ${ns}/${name} has no stop request (${JSON.stringify(requests)})`);
+  server.deleteObject('kubevirt.io', 'v1', 'virtualmachineinstances', ns, name);
+  server.setStatus('kubevirt.io', 'v1', 'virtualmachines', ns, name, { ready: false, printableStatus: 'Stopped' });
+}
+
+/** Sets the guest agent's connection condition of a running VMI (false: the agent is gone). */
+export function setAgentConnected(server: FakeKubeApiServer, ns: string, name: string, connected: boolean): void {
+  const conditions = [{ type: 'Ready', status: 'True' }, ...(connected ? [{ type: 'AgentConnected', status: 'True' }] : [])];
+  server.setStatus('kubevirt.io', 'v1', 'virtualmachineinstances', ns, name, { phase: 'Running', nodeName: DESKTOP_NODE, conditions });
+}

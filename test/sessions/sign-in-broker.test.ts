@@ -1,7 +1,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
-import { SessionPhase } from '../../constructs/sessions/api';
+import { DESKTOP_STOPPED_CONDITION, DesktopSession, DisconnectAction, RESUME_ANNOTATION, SessionPhase } from '../../constructs/sessions/api';
 import { SignInBroker } from '../../constructs/sessions/broker/sign-in-broker';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
 import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-client';
@@ -13,7 +13,7 @@ import { DesktopKind } from '../../constructs/sessions/api';
 import { KubeVirtDesktopRenderer } from '../../constructs/sessions/controller/desktop-renderer';
 import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-desktop-renderer';
 import { sessionName, sessionPasswordSecretName } from '../../constructs/node-desktops/session-names';
-import { NAMESPACE, createClass, eventually, installNodeDesktopPool, nodeDesktopTemplate, sessionPodStatus, startApi } from './session-test-support';
+import { NAMESPACE, createClass, eventually, installNodeDesktopPool, nodeDesktopTemplate, runVm, sessionPodStatus, startApi, vmRequests } from './session-test-support';
 
 jest.setTimeout(90_000);
 
@@ -181,6 +181,39 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
     } finally {
       await noScript.close();
     }
+  });
+
+  it('start on connect: opening the portal with a stopped desktop starts it, shows progress, then enters Guacamole', async () => {
+    const sessions = new DesktopSessions(client, NAMESPACE);
+    const created = await sessions.create({ userId: 'user-sub-resume', desktopClass: 'win11', onDisconnect: DisconnectAction.STOP });
+    const name = created.metadata.name;
+    const provisioning = await eventually(async () => { const s = await sessions.get(name); return s.status?.desktopName ? s : undefined; });
+    const [ns, vm] = [provisioning.status!.desktopNamespace!, provisioning.status!.desktopName!];
+    await eventually(() => vmRequests(server, ns, vm).some((r) => r.action === 'Start'));
+    runVm(server, ns, vm);
+    const ready = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.READY ? s : undefined; });
+    // The disconnect timeout passed and the controller stopped the VM (written here as the controller writes it).
+    const stoppedAt = new Date().toISOString();
+    await client.mergePatch<DesktopSession>({ group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE }, name, {
+      metadata: { resourceVersion: ready.metadata.resourceVersion },
+      status: { ...ready.status, phase: SessionPhase.DISCONNECTED, conditions: [...(ready.status?.conditions ?? []), { type: DESKTOP_STOPPED_CONDITION, status: 'True', reason: 'DisconnectTimeout', message: 'stopped', lastTransitionTime: stoppedAt }] },
+    }, 'test', true);
+    server.deleteObject('kubevirt.io', 'v1', 'virtualmachineinstances', ns, vm);
+    server.setStatus('kubevirt.io', 'v1', 'virtualmachines', ns, vm, { ready: false, printableStatus: 'Stopped' });
+
+    // WHEN the user opens the portal THEN the broker asks for the start and shows progress, not Guacamole
+    const { context, page } = await signedIn(alb.token({ sub: 'user-sub-resume' }));
+    const before = received.length;
+    await page.goto(`${brokerUrl}/`);
+    expect(await text(page, 'h1')).toBe('Starting your desktop');
+    expect((await sessions.get(name)).metadata.annotations?.[RESUME_ANNOTATION]).toBe(stoppedAt);
+    // No token is handed out while the desktop is stopped or starting.
+    await eventually(() => vmRequests(server, ns, vm).some((r) => r.action === 'Start'));
+    expect(received.length).toBe(before);
+    runVm(server, ns, vm);
+    await eventually(() => page.url().includes('/guacamole/?data='), 15_000, 'redirect into Guacamole');
+    expect(Object.keys(decryptJsonAuth(received[received.length - 1]).connections)).toEqual([name]);
+    await context.close();
   });
 
   it('a forged, unsigned, expired, other-ALB or missing identity token is refused (pages and the event stream)', async () => {

@@ -38,8 +38,21 @@ import type { KubernetesObject } from '../../constructs/sessions/runtime/kuberne
  *   selectors, pagination, bookmarks or protobuf.
  * - ResourceQuotas and LimitRanges are stored but not enforced; NetworkPolicies filter nothing.
  * - Strategic merge patch and JSON patch are refused (415).
- * - Subresources of KubeVirt (`start`, `stop`) are accepted and recorded, and change
- *   `spec.runStrategy` as KubeVirt does; nothing runs: tests set `status` themselves.
+ * - KubeVirt's aggregated API (`/apis/subresources.kubevirt.io/v1`, virt-api) serves only
+ *   `virtualmachines/{name}/start|stop` (PUT) and `virtualmachineinstances/{name}/userlist` (GET).
+ *   start/stop decide as virt-api 1.9.0 does (pkg/virt-api/rest/lifecycle.go) from the VM's
+ *   `spec.runStrategy` and its VMI: Halted → start sets runStrategy Always; Always/Once → stop
+ *   sets Halted and start is refused (409); Manual/RerunOnFailure → a `Start` or `Stop`
+ *   entry in `status.stateChangeRequests` (a stop carries the VMI's uid; stop without a running
+ *   VMI is 409; a second start while one is pending is 500 "stop/start already underway", as
+ *   virt-api's JSON-patch test makes it); start while a non-final VMI exists is 409. Not modelled:
+ *   start/stop options (paused start, dry run, grace period — so a stop of a Halted VM is always
+ *   409), the ManualRecoveryRequired condition, `status.startFailure`. userlist answers 409 when
+ *   the VMI is not Running or has no `AgentConnected` condition, as virt-api does; otherwise it
+ *   returns the users a test set with {@link FakeKubeApiServer.setGuestUsers} (virt-api asks
+ *   virt-handler, which asks the guest agent).
+ * - Nothing runs: no virt-controller acts on runStrategy or state change requests, no VMI,
+ *   pod or node appears by itself: tests create VMIs and Nodes and set `status` themselves.
  */
 
 /** An object as the fake server stores it: the runtime client's object shape, with any other fields. */
@@ -137,6 +150,7 @@ export class FakeKubeApiServer {
   private readonly events: WatchEvent[] = [];
   private readonly watchers = new Set<Watcher>();
   private readonly faults: Array<{ method: string; path: RegExp; code: number; remaining: number }> = [];
+  private readonly guestUsers = new Map<string, Json[]>();
   private rv = 1;
   private url = '';
 
@@ -148,6 +162,8 @@ export class FakeKubeApiServer {
     this.registerResource({ group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, statusSubresource: false });
     this.registerResource({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, statusSubresource: false });
     this.registerResource({ group: 'kubevirt.io', version: 'v1', plural: 'virtualmachines', kind: 'VirtualMachine', namespaced: true, statusSubresource: true });
+    this.registerResource({ group: 'kubevirt.io', version: 'v1', plural: 'virtualmachineinstances', kind: 'VirtualMachineInstance', namespaced: true, statusSubresource: true });
+    this.registerResource({ group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, statusSubresource: true });
     // Node desktops: the session pod, its Service (above) and the local account's password Secret.
     this.registerResource({ group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true, statusSubresource: true });
     this.registerResource({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, statusSubresource: false });
@@ -226,6 +242,28 @@ export class FakeKubeApiServer {
     return [...this.watchers].filter((w) => w.resource === resource).length;
   }
 
+  /** Creates an object as its owning system would (a VMI by virt-controller, a Node by Karpenter); its `status` is kept. */
+  public createObject(group: string, version: string, plural: string, obj: KubeObject): KubeObject {
+    const tk = this.typeKey(group, version, plural);
+    const type = this.types.get(tk);
+    if (!type) throw new Error(`no resource ${tk}`);
+    const namespace = type.namespaced ? obj.metadata.namespace : undefined;
+    const created = this.create(type, tk, namespace, obj, 'test');
+    return obj.status === undefined ? created : this.store(this.objectKey(tk, namespace, obj.metadata.name), { ...created, status: clone(obj.status) }, 'MODIFIED');
+  }
+
+  /** Removes an object at once, finalizers or not (a VMI virt-controller deleted, a Node that was terminated). */
+  public deleteObject(group: string, version: string, plural: string, namespace: string | undefined, name: string): void {
+    const key = this.objectKey(this.typeKey(group, version, plural), namespace, name);
+    const current = this.objects.get(key);
+    if (current) this.remove(key, current);
+  }
+
+  /** The users the guest agent of VMI `namespace/name` reports (`userlist` items: `userName`, `domain`, `loginTime`). */
+  public setGuestUsers(namespace: string, name: string, users: Array<{ userName: string; domain?: string; loginTime?: number }>): void {
+    this.guestUsers.set(`${namespace}/${name}`, clone(users));
+  }
+
   /** Number of stored objects. */
   public get size(): number {
     return this.objects.size;
@@ -267,6 +305,7 @@ export class FakeKubeApiServer {
     let namespace: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3) { namespace = rest[1]; rest = rest.slice(2); }
     const [plural, name, subresource] = rest;
+    if (group === 'subresources.kubevirt.io') return this.kubevirtSubresource(method, version, namespace, plural, name, subresource);
     const type = this.types.get(this.typeKey(group, version, plural ?? ''));
     if (!type) throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
     if (type.namespaced && name !== undefined && namespace === undefined) throw new ApiError(404, 'NotFound', `${type.kind} is namespaced; give a namespace`);
@@ -294,16 +333,7 @@ export class FakeKubeApiServer {
     }
 
     const key = this.objectKey(tk, namespace, name);
-    if (subresource !== undefined && subresource !== 'status') {
-      if (type.kind === 'VirtualMachine' && method === 'PUT' && (subresource === 'start' || subresource === 'stop')) {
-        const vm = this.objects.get(key);
-        if (!vm) throw new ApiError(404, 'NotFound', `virtualmachines.kubevirt.io "${name}" not found`);
-        const spec = { ...(vm.spec as Json), runStrategy: subresource === 'start' ? 'Always' : 'Halted' };
-        this.store(key, { ...clone(vm), spec }, 'MODIFIED');
-        return { code: 202, body: {} };
-      }
-      throw new ApiError(404, 'NotFound', `no subresource ${subresource}`);
-    }
+    if (subresource !== undefined && subresource !== 'status') throw new ApiError(404, 'NotFound', `no subresource ${subresource}`);
     if (subresource === 'status' && !type.statusSubresource) throw new ApiError(404, 'NotFound', `${type.kind} has no status subresource`);
     const current = this.objects.get(key);
 
@@ -341,6 +371,52 @@ export class FakeKubeApiServer {
       return { code: 200, body: this.update(type, key, current, merged, subresource === 'status', fieldManager ?? 'unknown') };
     }
     throw new ApiError(405, 'MethodNotAllowed', method);
+  }
+
+  /** virt-api's `start`, `stop` and `userlist` (see the header for what is modelled). */
+  private kubevirtSubresource(method: string, version: string, namespace: string | undefined, plural: string | undefined, name: string | undefined, subresource: string | undefined): { code: number; body: unknown } {
+    if (version !== 'v1' || namespace === undefined || name === undefined) throw new ApiError(404, 'NotFound', 'the fake virt-api serves only namespaced v1 subresources');
+    const vmKey = this.objectKey(this.typeKey('kubevirt.io', 'v1', 'virtualmachines'), namespace, name);
+    const vmiKey = this.objectKey(this.typeKey('kubevirt.io', 'v1', 'virtualmachineinstances'), namespace, name);
+    const vmi = this.objects.get(vmiKey) as (KubeObject & { status?: { phase?: string; conditions?: Array<{ type: string }> } }) | undefined;
+    const vmiPhase = vmi?.status?.phase ?? '';
+    const vmiFinal = vmiPhase === 'Failed' || vmiPhase === 'Succeeded';
+    if (plural === 'virtualmachineinstances' && subresource === 'userlist' && method === 'GET') {
+      if (!vmi) throw new ApiError(404, 'NotFound', `virtualmachineinstance.kubevirt.io "${name}" not found`);
+      if (vmiPhase !== 'Running') throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on virtualmachineinstance.kubevirt.io "${name}": VMI is not running`);
+      if (!(vmi.status?.conditions ?? []).some((c) => c.type === 'AgentConnected')) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on virtualmachineinstance.kubevirt.io "${name}": VMI does not have guest agent connected`);
+      return { code: 200, body: { items: clone(this.guestUsers.get(`${namespace}/${name}`) ?? []) } };
+    }
+    if (plural !== 'virtualmachines' || method !== 'PUT' || (subresource !== 'start' && subresource !== 'stop')) throw new ApiError(404, 'NotFound', `the fake virt-api does not serve ${method} ${plural}/${subresource}`);
+    const vm = this.objects.get(vmKey) as (KubeObject & { spec?: Json; status?: Json & { stateChangeRequests?: Json[] } }) | undefined;
+    if (!vm) throw new ApiError(404, 'NotFound', `virtualmachine.kubevirt.io "${name}" not found`);
+    const conflict = (why: string) => new ApiError(409, 'Conflict', `Operation cannot be fulfilled on virtualmachine.kubevirt.io "${name}": ${why}`);
+    const strategy = String(vm.spec?.runStrategy ?? (vm.spec?.running === true ? 'Always' : 'Halted'));
+    const requests = vm.status?.stateChangeRequests ?? [];
+    const withRequests = (changes: Json[]): KubeObject => {
+      if (requests.length > 0 && !(changes.length === 1 && changes[0].action === 'Stop')) throw new ApiError(500, 'InternalError', 'Internal error occurred: unable to complete request: stop/start already underway');
+      return { ...clone(vm), status: { ...clone(vm.status ?? {}), stateChangeRequests: changes } };
+    };
+    if (subresource === 'start') {
+      if (vmi && !vmiFinal && vmiPhase !== 'Unknown' && vmiPhase !== '') throw conflict('VM is already running');
+      if (strategy === 'Always' || strategy === 'Once') throw conflict(`${strategy} does not support manual start requests`);
+      if (strategy === 'Halted') {
+        this.store(vmKey, { ...clone(vm), spec: { ...clone(vm.spec), runStrategy: 'Always' } }, 'MODIFIED');
+      } else {
+        if (strategy === 'RerunOnFailure' && vmiPhase === 'Failed') throw conflict('RerunOnFailure does not support starting VM from failed state');
+        const restart = (strategy === 'RerunOnFailure' && vmiPhase === 'Succeeded') || (strategy === 'Manual' && vmi !== undefined && vmiFinal);
+        this.store(vmKey, withRequests(restart ? [{ action: 'Stop', uid: vmi!.metadata.uid }, { action: 'Start' }] : [{ action: 'Start' }]), 'MODIFIED');
+      }
+      return { code: 202, body: {} };
+    }
+    if (strategy === 'Always' || strategy === 'Once') {
+      this.store(vmKey, { ...clone(vm), spec: { ...clone(vm.spec), runStrategy: 'Halted' } }, 'MODIFIED');
+      return { code: 202, body: {} };
+    }
+    if (strategy === 'Halted') throw conflict(!vmi || vmiFinal ? 'VM is not running' : 'Halted only supports manual stop requests with a shorter graceperiod');
+    if (!vmi || vmiFinal) throw conflict('VM is not running');
+    this.store(vmKey, withRequests([{ action: 'Stop', uid: vmi.metadata.uid }]), 'MODIFIED');
+    return { code: 202, body: {} };
   }
 
   private checkVersion(current: KubeObject, incoming: KubeObject): void {

@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import { DesktopSession, SessionPhase } from '../api';
+import { desktopStopped } from '../sdk/desktop-sessions';
 
 /**
  * Server-rendered pages of the sign-in broker: plain HTML, readable without styles. The progress
@@ -83,7 +84,8 @@ export interface SessionEvent {
 export function sessionEvent(session: DesktopSession | undefined): SessionEvent {
   const status = session?.status ?? {};
   const phase = session ? status.phase ?? SessionPhase.PENDING : SessionPhase.ENDED;
-  const location = phase === SessionPhase.PENDING || phase === SessionPhase.PROVISIONING ? undefined
+  // A stopped desktop (onDisconnect: Stop) is not there to enter until it has started again.
+  const location = phase === SessionPhase.PENDING || phase === SessionPhase.PROVISIONING || (session !== undefined && desktopStopped(session)) ? undefined
     : phase === SessionPhase.READY || phase === SessionPhase.CONNECTED || phase === SessionPhase.DISCONNECTED ? 'connect' : 'session';
   return { phase, progress: status.progress ?? 0, message: status.message ?? (session ? 'Waiting for a desktop' : 'The session ended.'), ...(location ? { location } : {}) };
 }

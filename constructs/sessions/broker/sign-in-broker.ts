@@ -9,7 +9,7 @@ import { ACTIVE_PHASES, DesktopSession, SessionPhase } from '../api';
 import { guacamoleConnectionName } from '../controller/connection-signals';
 import { refFor } from '../resources';
 import { KubernetesObject } from '../runtime/kubernetes-client';
-import { DesktopSessions } from '../sdk/desktop-sessions';
+import { DesktopSessions, desktopStopped, resumeRequested } from '../sdk/desktop-sessions';
 import { DesktopSessionError } from '../sdk/errors';
 import { IdentityVerifier, VerifiedIdentity } from './identity';
 import { adminPage, messagePage, PROGRESS_SCRIPT_SOURCE, progressPage, sessionEvent, sessionPage } from './pages';
@@ -178,6 +178,8 @@ export class SignInBroker {
     if (!session || phase === SessionPhase.ENDED) {
       session = await this.options.sessions.create({ userId: identity.userId, desktopClass: this.options.desktopClass });
     }
+    // Start on connect: coming back to a stopped desktop starts it.
+    if (desktopStopped(session)) session = await this.options.sessions.resume(session.metadata.name);
     return this.render(session, res, true);
   }
 
@@ -192,10 +194,11 @@ export class SignInBroker {
     switch (phase) {
       case SessionPhase.PENDING:
       case SessionPhase.PROVISIONING:
-        return send(res, 200, progressPage(session), undefined, { 'content-security-policy': `${CSP}; script-src ${PROGRESS_SCRIPT_SOURCE}; connect-src 'self'` });
+        return sendProgress(res, session);
       case SessionPhase.READY:
       case SessionPhase.CONNECTED:
       case SessionPhase.DISCONNECTED:
+        if (resumeRequested(session)) return sendProgress(res, session);
         return enterWhenReady ? this.redirect(res, '/connect') : send(res, 200, sessionPage(session, new Date()));
       case SessionPhase.FAILED:
         return send(res, 200, messagePage('Your desktop could not be started', session.status?.message ?? 'The desktop failed to start.', { label: 'Try again', path: '/start' }));
@@ -262,7 +265,8 @@ export class SignInBroker {
   private async connect(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
     const session = await this.current(identity);
     const status = session?.status;
-    if (!session || !status?.rdpEndpoint || !ACTIVE_PHASES.includes(status.phase ?? SessionPhase.PENDING) || status.phase === SessionPhase.PROVISIONING) return this.redirect(res, '/');
+    // A stopped desktop is started from the home page first (its progress page comes back here when Ready).
+    if (!session || !status?.rdpEndpoint || !ACTIVE_PHASES.includes(status.phase ?? SessionPhase.PENDING) || status.phase === SessionPhase.PROVISIONING || desktopStopped(session)) return this.redirect(res, '/');
     const [host, port] = splitEndpoint(status.rdpEndpoint);
     const connection = new RdpConnection({
       name: guacamoleConnectionName(session.metadata.name),
@@ -337,6 +341,11 @@ export class SignInBroker {
     if (name) await this.options.sessions.end(name);
     return this.redirect(res, '/admin');
   }
+}
+
+/** The progress page, with the CSP that lets its one script (by hash) follow the event stream. */
+function sendProgress(res: http.ServerResponse, session: DesktopSession): void {
+  send(res, 200, progressPage(session), undefined, { 'content-security-policy': `${CSP}; script-src ${PROGRESS_SCRIPT_SOURCE}; connect-src 'self'` });
 }
 
 const KNOWN_ROUTES = new Set(['GET /', 'GET /session', 'GET /api/session', 'GET /events', 'GET /connect', 'POST /start', 'POST /extend', 'POST /end', 'GET /admin', 'POST /admin/end']);

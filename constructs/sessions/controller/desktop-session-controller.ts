@@ -8,15 +8,15 @@ import { DedicatedPoolTemplateObjects, DesktopUserIsolationProps, EgressRule, Ga
 import { UserIsolationMode } from '../../isolation/desktop-user';
 import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from '../../kubevirt/vm-host-placement';
 import {
-  ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_SESSION_KIND, DesktopClass, DesktopKind,
-  DesktopSession, DesktopSessionStatus, EXPIRY_WARNING_SECONDS, EndReason, IsolationMode, LAST_INPUT_ANNOTATION,
-  SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase, WarmClaim,
+  ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_SESSION_KIND, DESKTOP_STOPPED_CONDITION, DesktopClass, DesktopKind,
+  DesktopSession, DesktopSessionStatus, DisconnectAction, EXPIRY_WARNING_SECONDS, EndReason, IDLE_CONDITION, IsolationMode,
+  LAST_INPUT_ANNOTATION, LogoffAction, RESUME_ANNOTATION, SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase, WarmClaim,
 } from '../api';
-import { CLASS_RESOURCE, SESSION_RESOURCE, SESSION_SIZE_PRESETS, VM_RESOURCE, refFor } from '../resources';
+import { CLASS_RESOURCE, NODE_RESOURCE, SESSION_RESOURCE, SESSION_SIZE_PRESETS, VM_RESOURCE, refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
 import { sessionCost } from '../sdk/cost';
 import { ConnectionSignals, ConnectionState, guacamoleConnectionName } from './connection-signals';
-import { DesktopRenderContext, DesktopRenderer, KubeVirtDesktopRenderer, sessionLabels } from './desktop-renderer';
+import { DesktopObservation, DesktopRenderContext, DesktopRenderer, KubeVirtDesktopRenderer, sessionLabels } from './desktop-renderer';
 import { Informer } from './informer';
 import { LeaderElector } from './leader-election';
 import { ControllerMetrics } from './metrics';
@@ -84,6 +84,11 @@ function largestSize(cls: DesktopClass) {
   return cls.spec.allowedSizes.map((s) => SESSION_SIZE_PRESETS[s]).filter((s) => s !== undefined)
     .reduce((a, b) => (b.vcpus > a.vcpus || (b.vcpus === a.vcpus && b.memoryGiB > a.memoryGiB) ? b : a));
 }
+/** Node labels the controller reads a desktop's instance type and capacity type from (well-known; Karpenter's). */
+const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
+const CAPACITY_TYPE_LABEL = 'karpenter.sh/capacity-type';
+
+type ConditionInput = Omit<SessionCondition, 'lastTransitionTime'> & { lastTransitionTime?: string };
 
 function logError(session: string, error: unknown): void {
   process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'reconcile failed', session, error: error instanceof Error ? error.message : String(error) })}\n`);
@@ -316,6 +321,8 @@ export class DesktopSessionController {
     if (!this.renderers[cls.spec.kind]) {
       return this.fail(session, now, 'NoRenderer', `this controller has no renderer for ${cls.spec.kind} desktops.`);
     }
+    const unsupported = this.unsupportedAction(session, cls);
+    if (unsupported) return this.fail(session, now, 'ActionNotSupported', unsupported);
     let userObjects: KubernetesObjectJson[];
     let classKey = this.classKey(session.spec.userId, session);
     try {
@@ -390,32 +397,60 @@ export class DesktopSessionController {
     }
     const seen = await renderer.observe(context, this.client);
     if (seen.failure !== undefined) return this.failAndRelease(session, now, 'DesktopFailed', seen.failure);
-    const started = Date.parse(session.status?.startedAt ?? now.toISOString());
+    const node = await this.nodeFacts(seen, session.status ?? {});
+    // A resumed desktop gets the provisioning timeout anew.
+    const started = Math.max(Date.parse(session.status?.startedAt ?? now.toISOString()), Date.parse(session.status?.resumedAt ?? '') || 0);
     if (!seen.ready) {
+      // Desktops that do not run by themselves (Manual VMs) are started here; idempotent after a restart.
+      if (seen.stopped) await renderer.start?.(context, this.client);
       if (now.getTime() - started > (this.options.provisioningTimeoutSeconds ?? 900) * 1000) {
         return this.failAndRelease(session, now, 'ProvisioningTimeout', `the desktop did not become ready within ${this.options.provisioningTimeoutSeconds ?? 900} s (last state: ${seen.message}).`);
       }
-      if (session.status?.progress !== seen.progress || session.status?.message !== seen.message) {
-        await this.writeStatus(session, { progress: seen.progress, message: seen.message, node: seen.node, instanceType: seen.instanceType, capacityType: seen.capacityType });
+      if (session.status?.progress !== seen.progress || session.status?.message !== seen.message || session.status?.node !== node.node || session.status?.instanceType !== node.instanceType) {
+        await this.writeStatus(session, { progress: seen.progress, message: seen.message, ...node });
       }
       return 5000;
     }
-    const readyAt = now.toISOString();
-    this.metrics.timeToReadySeconds.observe((now.getTime() - Date.parse(session.metadata.creationTimestamp ?? readyAt)) / 1000);
+    // The maximum duration counts from the first Ready: a resumed desktop keeps it.
+    const readyAt = session.status?.readyAt ?? now.toISOString();
+    if (session.status?.readyAt === undefined) this.metrics.timeToReadySeconds.observe((now.getTime() - Date.parse(session.metadata.creationTimestamp ?? readyAt)) / 1000);
     this.applied.delete(appliedKey);
     await this.writeStatus(session, {
       phase: SessionPhase.READY, progress: 100, message: 'Your desktop is ready', rdpEndpoint: rendered.rdpEndpoint, readyAt,
-      lastActivityAt: readyAt, expiresAt: new Date(now.getTime() + session.spec.maxUserDurationSeconds * 1000).toISOString(),
-      node: seen.node, instanceType: seen.instanceType, capacityType: seen.capacityType,
+      lastActivityAt: now.toISOString(), expiresAt: new Date(Date.parse(readyAt) + session.spec.maxUserDurationSeconds * 1000).toISOString(),
+      disconnectedAt: undefined, ...node,
     }, { type: 'Ready', status: 'True', reason: 'DesktopReady', message: 'The desktop answers on RDP.' });
     return this.options.pollIntervalMs ?? 10_000;
   }
 
-  /** Ready, Connected, Disconnected: follow the connection and the timeouts. */
+  /**
+   * Where the desktop runs and what that capacity is: the Node's instance type and Karpenter
+   * capacity type labels (read once per node; the desktop kinds only say which node). Without
+   * read access to the Node the instance type stays what the renderer said, if anything.
+   */
+  private async nodeFacts(seen: DesktopObservation, status: DesktopSessionStatus): Promise<Pick<DesktopSessionStatus, 'node' | 'instanceType' | 'capacityType'>> {
+    const node = seen.node ?? status.node;
+    if (node === undefined) return { node: undefined, instanceType: seen.instanceType ?? status.instanceType, capacityType: seen.capacityType ?? status.capacityType };
+    if (node === status.node && status.instanceType !== undefined) return { node, instanceType: status.instanceType, capacityType: status.capacityType };
+    let labels: Record<string, string> = {};
+    try {
+      labels = (await this.client.tryGet(NODE_RESOURCE, node))?.metadata.labels ?? {};
+    } catch (error) {
+      if (!(error instanceof KubernetesApiError)) throw error; // e.g. 403: priced from the renderer's facts, or not at all
+    }
+    return { node, instanceType: labels[INSTANCE_TYPE_LABEL] ?? seen.instanceType, capacityType: labels[CAPACITY_TYPE_LABEL] ?? seen.capacityType };
+  }
+
+  /**
+   * Ready, Connected, Disconnected: follow the connection, the desktop itself (it may die, the
+   * user may sign out of Windows) and the timeouts.
+   */
   private async follow(session: DesktopSession, now: Date): Promise<number | undefined> {
     const status = session.status ?? {};
-    this.account(session, now);
+    const stoppedSince = status.conditions?.find((c) => c.type === DESKTOP_STOPPED_CONDITION && c.status === 'True');
+    this.account(session, now, stoppedSince !== undefined);
     const t = now.getTime();
+    const poll = this.options.pollIntervalMs ?? 10_000;
     const readyAt = Date.parse(status.readyAt ?? now.toISOString());
     // The maximum duration counts from Ready and follows extensions.
     const expiresAt = readyAt + session.spec.maxUserDurationSeconds * 1000;
@@ -423,21 +458,42 @@ export class DesktopSessionController {
     if (t >= expiresAt) return this.startEnding(session, now, EndReason.MAX_DURATION, 'The session reached its maximum duration.');
 
     const changes: Partial<Record<keyof DesktopSessionStatus, unknown>> = {};
-    let condition: SessionCondition | undefined;
+    const conditions: ConditionInput[] = [];
     if (new Date(expiresAt).toISOString() !== status.expiresAt) changes.expiresAt = new Date(expiresAt).toISOString();
     const warnAt = expiresAt - EXPIRY_WARNING_SECONDS * 1000;
     if (t >= warnAt && status.expiryWarningAt === undefined) {
       changes.expiryWarningAt = now.toISOString();
-      condition = { type: 'ExpiryWarning', status: 'True', reason: 'MaxUserDurationSoon', message: `The session ends at ${new Date(expiresAt).toISOString()}; save your work or extend it.`, lastTransitionTime: now.toISOString() };
+      conditions.push({ type: 'ExpiryWarning', status: 'True', reason: 'MaxUserDurationSoon', message: `The session ends at ${new Date(expiresAt).toISOString()}; save your work or extend it.`, lastTransitionTime: now.toISOString() });
     } else if (t < warnAt && status.expiryWarningAt !== undefined) {
       // Extended after the warning: the warning is withdrawn and will come again.
       changes.expiryWarningAt = undefined;
-      condition = { type: 'ExpiryWarning', status: 'False', reason: 'Extended', message: 'The session was extended.', lastTransitionTime: now.toISOString() };
+      conditions.push({ type: 'ExpiryWarning', status: 'False', reason: 'Extended', message: 'The session was extended.', lastTransitionTime: now.toISOString() });
+    }
+    const deadlines = [warnAt > t ? warnAt : expiresAt];
+    const next = (): number => Math.max(100, Math.min(Math.min(...deadlines) - t, poll));
+    const cls = this.classes.get(session.spec.desktopClass);
+    const renderer = cls ? this.renderers[cls.spec.kind] : undefined;
+    const context = cls && renderer ? this.context(session, cls, kubernetesNameForUser('spec.userId', session.spec.userId)) : undefined;
+
+    if (stoppedSince) {
+      // Start on connect: the user came back (SDK resume(), the broker's page) for this very stop.
+      if (session.metadata.annotations?.[RESUME_ANNOTATION] === stoppedSince.lastTransitionTime) {
+        const resumed = await this.writeStatus(session, {
+          ...changes as Partial<DesktopSessionStatus>, phase: SessionPhase.PROVISIONING, progress: 5, message: 'Starting your desktop', resumedAt: now.toISOString(),
+        }, [...conditions,
+          { type: DESKTOP_STOPPED_CONDITION, status: 'False', reason: 'Resumed', message: 'The user came back; the desktop is starting.', lastTransitionTime: now.toISOString() },
+          { type: 'Ready', status: 'False', reason: 'Resuming', message: 'The desktop is starting again.', lastTransitionTime: now.toISOString() }]);
+        return this.provision(resumed, now);
+      }
+      // Stopped: only the maximum duration (or End) ends it; the disconnect and idle timeouts are spent.
+      if (Object.keys(changes).length > 0 || conditions.length > 0) await this.writeStatus(session, changes as Partial<DesktopSessionStatus>, conditions);
+      return next();
     }
 
     const signal = this.signals.get(guacamoleConnectionName(session.metadata.name));
     const input = session.metadata.annotations?.[LAST_INPUT_ANNOTATION];
-    const deadlines = [warnAt > t ? warnAt : expiresAt];
+    const idleCondition = status.conditions?.find((c) => c.type === IDLE_CONDITION && c.status === 'True');
+    const disconnectMs = session.spec.disconnectTimeoutSeconds * 1000;
     if (signal?.live) {
       const lastActivity = Math.max(Date.parse(input ?? '') || 0, signal.lastStart?.getTime() ?? 0, Date.parse(status.lastActivityAt ?? '') || 0);
       if (status.phase !== SessionPhase.CONNECTED) {
@@ -448,24 +504,81 @@ export class DesktopSessionController {
       if (new Date(lastActivity).toISOString() !== status.lastActivityAt) changes.lastActivityAt = new Date(lastActivity).toISOString();
       const idle = session.spec.idleDisconnectTimeoutSeconds * 1000;
       if (idle > 0) {
-        if (t - lastActivity >= idle) return this.startEnding(session, now, EndReason.IDLE_TIMEOUT, `No input for ${session.spec.idleDisconnectTimeoutSeconds} s.`);
-        deadlines.push(lastActivity + idle);
+        // WorkSpaces Pools: idle disconnects, then the disconnect timeout runs. Guacamole cannot
+        // cut a JSON-auth connection, so the desktop disconnects the user itself (Remote Desktop's
+        // MaxIdleTime policy); here it is only recorded. A desktop that never disconnects the user
+        // is ended once idle + disconnect timeout have passed without input.
+        const idleAt = lastActivity + idle;
+        if (t >= idleAt + disconnectMs) {
+          return this.startEnding(session, now, EndReason.IDLE_TIMEOUT, `No input for ${session.spec.idleDisconnectTimeoutSeconds} s, and the connection stayed open for the disconnect timeout (${session.spec.disconnectTimeoutSeconds} s) after.`);
+        }
+        if (t >= idleAt) {
+          if (!idleCondition) conditions.push({ type: IDLE_CONDITION, status: 'True', reason: 'NoInput', message: `No input for ${session.spec.idleDisconnectTimeoutSeconds} s: the desktop disconnects you; reconnect within the disconnect timeout to continue.`, lastTransitionTime: now.toISOString() });
+          deadlines.push(idleAt + disconnectMs);
+        } else {
+          if (idleCondition) conditions.push({ type: IDLE_CONDITION, status: 'False', reason: 'Input', message: 'Input was seen again.', lastTransitionTime: now.toISOString() });
+          deadlines.push(idleAt);
+        }
       }
     } else {
-      const wasConnected = signal !== undefined || status.phase === SessionPhase.CONNECTED || status.phase === SessionPhase.DISCONNECTED;
-      const since = wasConnected ? (signal?.lastEnd?.getTime() ?? (Date.parse(status.disconnectedAt ?? '') || t)) : readyAt;
+      if (idleCondition) conditions.push({ type: IDLE_CONDITION, status: 'False', reason: 'Disconnected', message: 'The idle connection was closed.', lastTransitionTime: now.toISOString() });
+      // Connections from before a resume do not count: the resumed desktop waits for the user anew.
+      const resumedAt = Date.parse(status.resumedAt ?? '') || 0;
+      const connectedSinceResume = signal !== undefined && (signal.lastEnd === undefined || signal.lastEnd.getTime() >= resumedAt);
+      const wasConnected = connectedSinceResume || status.phase === SessionPhase.CONNECTED || status.phase === SessionPhase.DISCONNECTED;
+      const since = wasConnected
+        ? Math.max(signal?.lastEnd?.getTime() ?? (Date.parse(status.disconnectedAt ?? '') || t), resumedAt)
+        : Math.max(readyAt, resumedAt);
       if (wasConnected && status.phase !== SessionPhase.DISCONNECTED) {
         changes.phase = SessionPhase.DISCONNECTED;
         changes.message = 'Disconnected; reconnect to continue';
         changes.disconnectedAt = new Date(since).toISOString();
       }
-      const limit = since + session.spec.disconnectTimeoutSeconds * 1000;
-      if (t >= limit) return this.startEnding(session, now, EndReason.DISCONNECT_TIMEOUT, wasConnected ? 'Nobody reconnected within the disconnect timeout.' : 'Nobody connected within the disconnect timeout.');
+      const limit = since + disconnectMs;
+      if (t >= limit) {
+        const why = wasConnected ? 'Nobody reconnected within the disconnect timeout.' : 'Nobody connected within the disconnect timeout.';
+        if (session.spec.onDisconnect === DisconnectAction.STOP && renderer?.stop && context) {
+          // AVD-like: stop the desktop, keep its disks; the session waits for the user until its maximum duration.
+          await renderer.stop(context, this.client);
+          await this.writeStatus(session, {
+            ...changes as Partial<DesktopSessionStatus>, phase: SessionPhase.DISCONNECTED, disconnectedAt: status.disconnectedAt ?? new Date(since).toISOString(),
+            message: 'Your desktop was stopped; open it to start it again', loggedOnAt: undefined,
+          }, [...conditions, { type: DESKTOP_STOPPED_CONDITION, status: 'True', reason: 'DisconnectTimeout', message: `${why} The desktop was stopped; its disks are kept.`, lastTransitionTime: now.toISOString() }]);
+          return next();
+        }
+        return this.startEnding(session, now, EndReason.DISCONNECT_TIMEOUT, why);
+      }
       deadlines.push(limit);
     }
-    if (Object.keys(changes).length > 0 || condition) await this.writeStatus(session, changes as Partial<DesktopSessionStatus>, condition);
-    const next = Math.min(...deadlines) - t;
-    return Math.max(100, Math.min(next, this.options.pollIntervalMs ?? 10_000));
+
+    if (context && renderer) {
+      // The desktop itself, at the poll interval: it may have died, and the user may have signed out.
+      const seen = await renderer.observe(context, this.client);
+      if (!seen.ready && (seen.failure !== undefined || seen.gone || seen.stopped)) {
+        const what = seen.failure ?? (seen.gone ? 'the desktop was deleted' : `the desktop stopped (${seen.message})`);
+        return this.failAndRelease(session, now, 'DesktopLost', `the desktop was lost after it was ready: ${what}.`);
+      }
+      if (seen.userLoggedOn === true && status.loggedOnAt === undefined) changes.loggedOnAt = now.toISOString();
+      if (seen.userLoggedOn === false && status.loggedOnAt !== undefined) {
+        if ((session.spec.onLogoff ?? LogoffAction.END) === LogoffAction.END) return this.startEnding(session, now, EndReason.USER_LOGOFF, 'You signed out of Windows.');
+        changes.loggedOnAt = undefined;
+      }
+      const node = await this.nodeFacts(seen, status);
+      for (const [k, v] of Object.entries(node) as Array<[keyof DesktopSessionStatus, unknown]>) if (v !== status[k]) changes[k] = v;
+    }
+    if (Object.keys(changes).length > 0 || conditions.length > 0) await this.writeStatus(session, changes as Partial<DesktopSessionStatus>, conditions);
+    return next();
+  }
+
+  /**
+   * Timeout actions the class's desktops cannot carry out: `onDisconnect: Stop` needs a
+   * renderer that can stop its desktop (VMs; a node desktop's node is the desktop).
+   */
+  private unsupportedAction(session: DesktopSession, cls: DesktopClass): string | undefined {
+    if (session.spec.onDisconnect === DisconnectAction.STOP && !this.renderers[cls.spec.kind]?.stop) {
+      return `onDisconnect: ${DisconnectAction.STOP} needs a desktop that can be stopped and started again, but DesktopClass "${cls.metadata.name}" has ${cls.spec.kind} desktops${cls.spec.kind === DesktopKind.NODE ? ' (the node is the desktop)' : ''}; use onDisconnect: ${DisconnectAction.END}.`;
+    }
+    return undefined;
   }
 
   private async startEnding(session: DesktopSession, now: Date, reason: EndReason, message: string): Promise<number | undefined> {
@@ -674,7 +787,12 @@ export class DesktopSessionController {
   }
 
   /** Counts session-hours and estimated cost since the last count (Prometheus). */
-  private account(session: DesktopSession, now: Date): void {
+  private account(session: DesktopSession, now: Date, paused = false): void {
+    if (paused) {
+      // A stopped desktop holds no compute: its time is not counted.
+      this.accounted.set(session.metadata.name, now.getTime());
+      return;
+    }
     const from = this.accounted.get(session.metadata.name) ?? Date.parse(session.status?.readyAt ?? now.toISOString());
     const cost = sessionCost(session, this.classes.get(session.spec.desktopClass), now, new Date(from));
     if (cost.hours > 0) {
@@ -690,16 +808,17 @@ export class DesktopSessionController {
    * every status field; a field it stops setting is removed). The resourceVersion makes the write
    * conditional: a reconcile that read a stale cache gets 409 and is retried by the queue.
    */
-  private async writeStatus(session: DesktopSession, changes: Partial<DesktopSessionStatus>, condition?: Omit<SessionCondition, 'lastTransitionTime'> & { lastTransitionTime?: string }): Promise<DesktopSession> {
+  private async writeStatus(session: DesktopSession, changes: Partial<DesktopSessionStatus>, condition?: ConditionInput | ConditionInput[]): Promise<DesktopSession> {
     const previous = session.status ?? {};
     const merged: Record<string, unknown> = { ...previous, ...changes, observedGeneration: session.metadata.generation };
     for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
-    if (condition) {
-      const others = (previous.conditions ?? []).filter((c) => c.type !== condition.type);
-      const old = (previous.conditions ?? []).find((c) => c.type === condition.type);
-      const lastTransitionTime = old && old.status === condition.status ? old.lastTransitionTime : (condition.lastTransitionTime ?? this.now().toISOString());
-      merged.conditions = [...others, { ...condition, lastTransitionTime }];
+    let conditions = previous.conditions ?? [];
+    for (const c of condition === undefined ? [] : Array.isArray(condition) ? condition : [condition]) {
+      const old = conditions.find((x) => x.type === c.type);
+      const lastTransitionTime = old && old.status === c.status ? old.lastTransitionTime : (c.lastTransitionTime ?? this.now().toISOString());
+      conditions = [...conditions.filter((x) => x.type !== c.type), { ...c, lastTransitionTime }];
     }
+    if (condition !== undefined) merged.conditions = conditions;
     return this.client.apply<DesktopSession>(SESSION_RESOURCE(this.namespace), {
       apiVersion: SESSIONS_API, kind: DESKTOP_SESSION_KIND, metadata: { name: session.metadata.name, namespace: this.namespace, resourceVersion: session.metadata.resourceVersion }, status: merged,
     } as KubernetesObject, CONTROLLER_FIELD_MANAGER, { force: true, status: true });

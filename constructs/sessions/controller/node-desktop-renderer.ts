@@ -149,7 +149,7 @@ export class NodeDesktopRenderer implements DesktopRenderer {
 
   public async observe(context: DesktopRenderContext, client: KubernetesClient): Promise<DesktopObservation> {
     const pod = await client.tryGet<Pod>(refFor('v1', 'Pod', this.template.namespace), context.desktopName);
-    if (!pod) return { ready: false, progress: 10, message: 'Creating the desktop' };
+    if (!pod) return { ready: false, gone: true, progress: 10, message: 'Creating the desktop' };
     const status = pod.status ?? {};
     const node = pod.spec?.nodeName;
     if (status.phase === 'Failed') return { ready: false, progress: 0, failure: `the desktop's session pod failed: ${status.reason ?? ''} ${status.message ?? ''}`.trim(), message: 'Failed' };

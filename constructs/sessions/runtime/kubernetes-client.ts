@@ -152,9 +152,14 @@ export class KubernetesClient {
     }
   }
 
-  /** `PUT` on a subresource without a body (KubeVirt `start` / `stop`). */
+  /** `PUT` on a subresource with an empty options body (KubeVirt `start` / `stop`, answered 202 without a body). */
   public async putSubresource(ref: ResourceRef, name: string, subresource: string): Promise<void> {
     await this.request('PUT', KubernetesClient.path(ref, name, subresource), { body: {} });
+  }
+
+  /** `GET` of a subresource that is not an object (KubeVirt's guest-agent `userlist`). */
+  public async getSubresource<T>(ref: ResourceRef, name: string, subresource: string): Promise<T> {
+    return this.request<T>('GET', KubernetesClient.path(ref, name, subresource));
   }
 
   /**

@@ -2,7 +2,7 @@ import { kubernetesNameForUser } from '../../common/kubernetes-name';
 import { ValidationError } from '../../common/validation-error';
 import { USER_LABEL } from '../../common/well-known';
 import {
-  ACTIVE_PHASES, DESKTOP_SESSION_KIND, DesktopClass, DesktopSession, LAST_INPUT_ANNOTATION,
+  ACTIVE_PHASES, DESKTOP_SESSION_KIND, DESKTOP_STOPPED_CONDITION, DesktopClass, DesktopSession, DisconnectAction, LAST_INPUT_ANNOTATION, LogoffAction, RESUME_ANNOTATION, SessionCondition,
   MAX_DISCONNECT_TIMEOUT_SECONDS, MAX_IDLE_TIMEOUT_SECONDS, MAX_MAX_USER_DURATION_SECONDS,
   MIN_DISCONNECT_TIMEOUT_SECONDS, MIN_MAX_USER_DURATION_SECONDS, SDK_FIELD_MANAGER, SESSIONS_API,
   SESSION_SIZES, SessionPhase, SessionSize, SessionTimeouts,
@@ -33,6 +33,17 @@ export interface CreateSessionOptions {
   readonly timeouts?: Partial<SessionTimeouts>;
   /** @default - no preference */
   readonly capacityType?: 'on-demand' | 'spot';
+  /**
+   * What happens when the disconnect timeout passes: `End`, or `Stop` (VM classes only: the VM
+   * is stopped with its disks kept, and `resume()` starts it again).
+   * @default DisconnectAction.END
+   */
+  readonly onDisconnect?: DisconnectAction;
+  /**
+   * What happens when the user signs out of Windows.
+   * @default LogoffAction.END
+   */
+  readonly onLogoff?: LogoffAction;
   /**
    * Idempotency key: creating twice with the same user, class and key gives one session.
    * @default 'default' - one session per user and class
@@ -102,6 +113,12 @@ export class DesktopSessions {
     if (!SESSION_SIZES.includes(size) || !cls.spec.allowedSizes.includes(size)) {
       throw new InvalidSessionRequestError(`size ${JSON.stringify(size)} is not allowed by DesktopClass "${options.desktopClass}"; use one of ${cls.spec.allowedSizes.join(', ')}.`, 'size');
     }
+    if (options.onDisconnect !== undefined && !Object.values(DisconnectAction).includes(options.onDisconnect)) {
+      throw new InvalidSessionRequestError(`onDisconnect ${JSON.stringify(options.onDisconnect)} is not one of ${Object.values(DisconnectAction).join(', ')}.`, 'onDisconnect');
+    }
+    if (options.onLogoff !== undefined && !Object.values(LogoffAction).includes(options.onLogoff)) {
+      throw new InvalidSessionRequestError(`onLogoff ${JSON.stringify(options.onLogoff)} is not one of ${Object.values(LogoffAction).join(', ')}.`, 'onLogoff');
+    }
     const timeouts = { ...DEFAULT_TIMEOUTS, ...cls.spec.defaultTimeouts, ...options.timeouts };
     checkRange('timeouts.maxUserDurationSeconds', timeouts.maxUserDurationSeconds, MIN_MAX_USER_DURATION_SECONDS, MAX_MAX_USER_DURATION_SECONDS);
     checkRange('timeouts.disconnectTimeoutSeconds', timeouts.disconnectTimeoutSeconds, MIN_DISCONNECT_TIMEOUT_SECONDS, MAX_DISCONNECT_TIMEOUT_SECONDS);
@@ -127,6 +144,8 @@ export class DesktopSessions {
         desktopClass: options.desktopClass,
         size,
         ...(options.capacityType ? { capacityType: options.capacityType } : {}),
+        ...(options.onDisconnect ? { onDisconnect: options.onDisconnect } : {}),
+        ...(options.onLogoff ? { onLogoff: options.onLogoff } : {}),
         maxUserDurationSeconds: timeouts.maxUserDurationSeconds,
         disconnectTimeoutSeconds: timeouts.disconnectTimeoutSeconds,
         idleDisconnectTimeoutSeconds: timeouts.idleDisconnectTimeoutSeconds,
@@ -180,6 +199,25 @@ export class DesktopSessions {
       if (error instanceof KubernetesApiError && error.code === 404) throw new SessionNotFoundError(name);
       throw translate(error);
     }
+  }
+
+  /**
+   * Start on connect: asks the controller to start the session's stopped desktop again
+   * (`onDisconnect: Stop`); the session then goes through Provisioning to Ready. Does nothing
+   * when the desktop is not stopped (or its start was already asked for).
+   *
+   * @throws SessionNotFoundError, SessionEndedError
+   */
+  public async resume(name: string): Promise<DesktopSession> {
+    return this.retryOnConflict(async () => {
+      const s = await this.get(name);
+      const phase = s.status?.phase ?? SessionPhase.PENDING;
+      if (!ACTIVE_PHASES.includes(phase) || s.spec.endRequested) throw new SessionEndedError(name, phase);
+      const stopped = desktopStopped(s);
+      if (!stopped || s.metadata.annotations?.[RESUME_ANNOTATION] === stopped.lastTransitionTime) return s;
+      // The request names the stop it answers (no clocks compared; a stale request never restarts a later stop).
+      return this.client.mergePatch<DesktopSession>(SESSION_RESOURCE(this.namespace), name, { metadata: { resourceVersion: s.metadata.resourceVersion, annotations: { [RESUME_ANNOTATION]: stopped.lastTransitionTime } } }, SDK_FIELD_MANAGER);
+    });
   }
 
   /** Records the user's last input (sent by an in-desktop agent); the idle timeout counts from it. */
@@ -282,6 +320,17 @@ export class DesktopSessions {
       }
     }
   }
+}
+
+/** The `DesktopStopped` condition of a session whose desktop is stopped (`onDisconnect: Stop`), if it is. */
+export function desktopStopped(session: DesktopSession): SessionCondition | undefined {
+  return session.status?.conditions?.find((c) => c.type === DESKTOP_STOPPED_CONDITION && c.status === 'True');
+}
+
+/** Whether the session's desktop is stopped and its start has been asked for (the broker shows progress). */
+export function resumeRequested(session: DesktopSession): boolean {
+  const stopped = desktopStopped(session);
+  return stopped !== undefined && session.metadata.annotations?.[RESUME_ANNOTATION] === stopped.lastTransitionTime;
 }
 
 function toUserLabel(userId: string): string {
