@@ -240,8 +240,15 @@ describe('NodeDesktopRenderer and DedicatedPool Node classes', () => {
   test('a SharedPool class gets no per-user objects, and its pod keeps the pool\'s own placement', () => {
     const renderer = new NodeDesktopRenderer({ template: TEMPLATE });
     const cls = windows11Class({ kind: DesktopKind.NODE, goldenImage: undefined, ami: 'ami-0123456789abcdef0' }, 'win2022');
+    const dedicated = { ...cls, spec: { ...cls.spec, isolation: IsolationMode.DEDICATED_POOL } };
     expect(renderer.userObjects(cls, alice)).toEqual([]);
-    expect(renderer.userObjects({ ...cls, spec: { ...cls.spec, isolation: IsolationMode.DEDICATED_POOL } }, alice)).toHaveLength(1);
+    expect(renderer.userObjects(dedicated, alice)).toHaveLength(1);
+    const session = { apiVersion: 'sessions.desktop.io/v1alpha1', kind: 'DesktopSession', metadata: { name: 's', namespace: NAMESPACE }, spec: { userId: alice, desktopClass: cls.metadata.name, size: 'medium', ...TIMEOUTS } } as DesktopSession;
+    const podOf = (c: typeof cls) => renderer.render({ session, desktopClass: c, namespace: TEMPLATE.namespace, desktopName: sessionName(alice), labels: {} }).objects.find((o) => o.kind === 'Pod') as unknown as Pod;
+    // The shared pool's placement: the user label, the pool's taints, no NodePool of the user's.
+    expect(podOf(cls).spec.nodeSelector).not.toHaveProperty(['karpenter.sh/nodepool']);
+    expect(podOf(cls).spec.tolerations.map((t) => t.key)).not.toContain(DEDICATED_USER_TAINT_KEY);
+    expect(podOf(dedicated).spec.nodeSelector).toMatchObject({ 'karpenter.sh/nodepool': userNodePoolName(TEMPLATE, alice), [USER_LABEL]: kubernetesNameForUser('userId', alice) });
   });
 });
 
