@@ -1,3 +1,4 @@
+import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { kubernetesNameForUser } from '../common/kubernetes-name';
 import { DEDICATED_USER_TAINT_KEY, NODE_DESKTOP_TAINT_KEY, USER_LABEL, WARM_NODE_KEY } from '../common/well-known';
@@ -177,4 +178,25 @@ export class NodeDesktopNodePool extends Construct {
       },
     });
   }
+}
+
+/** A user's own NodePool as plain JSON (what `renderUserNodePool` returns). */
+export interface UserNodePoolJson {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly [key: string]: unknown };
+  readonly spec: Record<string, unknown>;
+}
+
+/**
+ * A user's own NodePool (per-user mode) as plain JSON: `NodeDesktopNodePool` with
+ * `userNodePoolProps`, the construct and props `NodeDesktopUserPoolsChart` renders for users
+ * listed at synth time, rendered in a bare cdk8s chart. The session controller applies it for
+ * users of `DedicatedPool` Node classes who appear at run time, so both are the same object.
+ */
+export function renderUserNodePool(template: NodeDesktopSessionTemplate, userId: string, instanceTypes?: string[]): UserNodePoolJson {
+  const chart = new Chart(new App(), 'UserPool');
+  new NodeDesktopNodePool(chart, 'Pool', userNodePoolProps(template, userId, instanceTypes));
+  const [pool] = chart.toJson() as UserNodePoolJson[];
+  return pool;
 }

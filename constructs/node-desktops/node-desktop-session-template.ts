@@ -5,9 +5,10 @@ import { SessionScriptOptions } from './session-script';
 /**
  * Everything a node-desktop pool decides for all of its sessions, resolved and validated: the
  * plain, typed input of the session renderers (`NodeDesktopSession`, `NodeDesktopNodePool`
- * with `NodeDesktopNodePool.propsForUser`). `NodeDesktops.sessionTemplate` holds it; the
- * session controller is given the same values, so the objects it creates at run time are the
- * ones the synth-time constructs render.
+ * with `userNodePoolProps`, `renderUserNodePool`). `NodeDesktops.sessionTemplate` holds it; the
+ * session controller is given the same values (the `<pool>-session-template` ConfigMap), so the
+ * objects it creates at run time are the ones the synth-time constructs render, a
+ * `DedicatedPool` class's per-user NodePools included (from `nodeClassName` to `consolidateAfter`).
  *
  * Values may be CDK tokens when read from a synthesized stack (e.g. subnet CIDRs): a runtime
  * caller passes the resolved values.

@@ -107,7 +107,10 @@ export { DesktopKind };
 export enum IsolationMode {
   /** A node from one shared pool, selected by the user label. */
   SHARED_POOL = 'SharedPool',
-  /** A NodePool of the user's own. */
+  /**
+   * A NodePool of the user's own, applied by the session controller (VM classes: derived from
+   * `dedicatedPool`; Node classes: from the node-desktop pool's session template).
+   */
   DEDICATED_POOL = 'DedicatedPool',
 }
 

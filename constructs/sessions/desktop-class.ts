@@ -12,7 +12,13 @@ export interface DesktopClassObjectProps {
   readonly name: string;
   /** VM (KubeVirt) or Node desktops. */
   readonly kind: DesktopKind;
-  /** @default IsolationMode.SHARED_POOL */
+  /**
+   * `DEDICATED_POOL`: each user gets a NodePool of their own from the session controller, applied
+   * at their first session and deleted with their last: VM classes derive it from
+   * `dedicatedPool`, Node classes from their `NodeDesktops` pool's session template (what
+   * `NodeDesktops` renders for a listed user in per-user mode; no `dedicatedPool`).
+   * @default IsolationMode.SHARED_POOL
+   */
   readonly isolation?: IsolationMode;
   /**
    * VM classes: the golden image's DataSource.

@@ -15,10 +15,10 @@ import { NodeDesktops, NodeDesktopsProps } from '../../constructs/node-desktops/
 import { NodeDesktopSessionTemplate } from '../../constructs/node-desktops/node-desktop-session-template';
 import { SessionAccountKind } from '../../constructs/node-desktops/session-script';
 import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-desktop-renderer';
-import { nodeDesktopBrokerRules, nodeDesktopControllerRules } from '../../constructs/sessions/desktop-session-service-chart';
+import { DesktopSessionServiceChart, nodeDesktopBrokerRules, nodeDesktopControllerRules } from '../../constructs/sessions/desktop-session-service-chart';
 import { refFor } from '../../constructs/sessions/resources';
 import { FakeKarpenter } from '../support/eks-fixtures';
-import { allows, PolicyRule } from './rbac-support';
+import { allows, chartProps, PolicyRule } from './rbac-support';
 import { nodeDesktopTemplate } from './session-test-support';
 import { KubernetesObject, kubernetesObjectsOf, validateKubernetesObjects } from '../support/kubernetes-schemas';
 import { scanTemplateForSecrets } from '../support/secret-scan';
@@ -315,11 +315,20 @@ describe('node-desktop RBAC is derived from what NodeDesktopRenderer writes', ()
     const granted = rules.flatMap((r) => (r.resources ?? []).map((res) => `${(r.apiGroups ?? [])[0]}/${res}`)).sort();
     const needed = [...kinds.applied, ...kinds.prepared].map((k) => { const ref = refFor(k.apiVersion, k.kind); return `${ref.group}/${ref.plural}`; });
     expect(granted).toEqual([...new Set([...needed, '/configmaps'])].sort());
+    // AND what a DedicatedPool class's user gets outside the namespace (their NodePool, cluster-scoped)
+    // is applied, read and deleted under the install chart's ClusterRole
+    const chart = new DesktopSessionServiceChart(Testing.app(), 'C', chartProps(t));
+    const clusterRules = (chart.toJson().find((o: { kind: string; metadata: { name: string } }) => o.kind === 'ClusterRole' && o.metadata.name === 'desktop-session-controller') as { rules: PolicyRule[] }).rules;
+    expect(kinds.user.length).toBeGreaterThan(0);
+    for (const k of kinds.user) {
+      const ref = refFor(k.apiVersion, k.kind);
+      expect([k.kind, allows(clusterRules, { verbs: ['get', 'create', 'patch', 'delete'], group: ref.group, resource: ref.plural, name: 'any' })]).toEqual([k.kind, true]);
+    }
   });
 
   test('the kinds come from an actual rendering: certificates only with a CA, the password Secret only with local accounts', () => {
     const [local, directory, withCa] = variants.map(([, t]) => NodeDesktopRenderer.kindsFor(t));
-    expect(local).toEqual({ applied: [{ apiVersion: 'v1', kind: 'Pod' }, { apiVersion: 'v1', kind: 'Service' }], prepared: [{ apiVersion: 'v1', kind: 'Secret' }] });
+    expect(local).toEqual({ applied: [{ apiVersion: 'v1', kind: 'Pod' }, { apiVersion: 'v1', kind: 'Service' }], prepared: [{ apiVersion: 'v1', kind: 'Secret' }], user: [{ apiVersion: 'karpenter.sh/v1', kind: 'NodePool' }] });
     expect(directory.prepared).toEqual([]);
     expect(withCa.applied.map((k) => k.kind).sort()).toEqual(['Certificate', 'Pod', 'Service']);
     expect(nodeDesktopControllerRules(variants[2][1])).toContainEqual({ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'create', 'patch', 'delete'] });

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { DesktopKind } from '../../constructs/sessions/api';
+import { DesktopKind, IsolationMode } from '../../constructs/sessions/api';
 import { DesktopClassObject } from '../../constructs/sessions/desktop-class';
 import { renderSessionCrds } from '../../constructs/sessions/session-crds';
 import { CelRule, celViolations } from '../support/cel';
@@ -54,6 +54,13 @@ describe('DesktopClass CEL rules, run by a CEL evaluator (the fake API server do
     // WHEN / THEN
     expect(await celViolations(rules, nodeClass(2))).toEqual(['a Node class allows one session per user (sessionsPerUser: 1): a node desktop is the user\'s own dedicated node.']);
     expect(await celViolations(rules, nodeClass(10))).toHaveLength(1);
+  });
+
+  test('a Node class with DedicatedPool isolation is accepted without dedicatedPool (its pool\'s template gives the user\'s NodePool), and refused with it', async () => {
+    const dedicatedNode = { ...nodeClass(1), isolation: 'DedicatedPool' };
+    expect(await celViolations(rules, dedicatedNode)).toEqual([]);
+    expect(await celViolations(rules, { ...dedicatedNode, dedicatedPool: { nodePoolTemplate: 'vm-hosts' } })).toEqual([expect.stringMatching(/^dedicatedPool is for VM classes/)]);
+    expect(() => new DesktopClassObject(new Chart(Testing.app(), 'C'), 'Node', { name: 'win2022-dedicated', kind: DesktopKind.NODE, isolation: IsolationMode.DEDICATED_POOL, ami: 'ami-0123456789abcdef0' })).not.toThrow();
   });
 
   test('a Node class with one session per user, and VM classes with several, are accepted', async () => {

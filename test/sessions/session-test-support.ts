@@ -95,8 +95,8 @@ export function nodeDesktopTemplate(overrides: Partial<NodeDesktopSessionTemplat
 }
 
 /** A Node DesktopClass `name` and the pool's template ConfigMap, as the NodeDesktops chart installs it. */
-export async function installNodeDesktopPool(client: KubernetesClient, template: NodeDesktopSessionTemplate, name = 'win2022'): Promise<void> {
-  await createClass(client, windows11Class({ kind: DesktopKind.NODE, goldenImage: undefined, ami: '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-EKS_Optimized-1.33/image_id' }, name));
+export async function installNodeDesktopPool(client: KubernetesClient, template: NodeDesktopSessionTemplate, name = 'win2022', classOverrides: Partial<DesktopClass['spec']> = {}): Promise<void> {
+  await createClass(client, windows11Class({ kind: DesktopKind.NODE, goldenImage: undefined, ami: '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-EKS_Optimized-1.33/image_id', ...classOverrides }, name));
   await client.create({ group: '', version: 'v1', plural: 'configmaps', namespace: template.namespace }, {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: { name: sessionTemplateConfigMapName(template.poolName), namespace: template.namespace },

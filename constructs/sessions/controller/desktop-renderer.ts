@@ -79,6 +79,14 @@ export interface DesktopObservation {
 export interface DesktopRenderer {
   render(context: DesktopRenderContext): RenderedDesktop;
   /**
+   * Objects of the user that the user's sessions of `desktopClass` need and that outlive one
+   * session (a node-desktop `DedicatedPool` user's NodePool). The controller applies them at
+   * admission, under the user's lock and before the desktop, and deletes them (only those it
+   * made) once no remaining active session of the user renders them (`releaseUser`).
+   * @default - none
+   */
+  userObjects?(desktopClass: DesktopClass, userId: string): KubernetesObject[];
+  /**
    * Creates what must be created once rather than applied (listed in `preparedObjects`);
    * called before `objects` are applied, again after a controller restart: it must be idempotent.
    * @default - nothing to prepare

@@ -356,6 +356,7 @@ export class DesktopSessionController {
         await this.client.apply(refFor(object.apiVersion, object.kind, object.metadata.namespace), object as KubernetesObject, CONTROLLER_FIELD_MANAGER, { force: true });
       }
       this.quotaKeys.set(userLabel, classKey);
+      await this.applyRendererUserObjects(session, cls);
     });
     // A warm host, if the class keeps some: relabelled for this user before the desktop exists.
     // Kept until the status shows it: a status write that must be retried does not claim a second host.
@@ -743,6 +744,7 @@ export class DesktopSessionController {
           await this.client.delete(NODE_OVERLAY_RESOURCE, vmHostDeviceOverlayProps(userLabel, {}).metadata!.name!);
         }
       }
+      await this.releaseRendererUserObjects(session, remaining);
       const key = remaining.map((c) => c.metadata.name).join(',');
       if (remaining.length === 0 || this.quotaKeys.get(userLabel) === key) return;
       const [first] = remaining;
@@ -756,6 +758,43 @@ export class DesktopSessionController {
         (this.options.onError ?? logError)(session.metadata.name, error);
       }
     });
+  }
+
+  /**
+   * The renderer's objects of the user for this class (`DesktopRenderer.userObjects`: a Node
+   * `DedicatedPool` user's NodePool), applied under the user's lock before the desktop, marked
+   * managed by the controller. One of the same name the deployment made (the pool of a user
+   * listed at synth time) is left alone, and never deleted by `releaseUser`. One still being
+   * deleted (the user's previous pool, Karpenter draining it) is waited for: the admission is retried.
+   */
+  private async applyRendererUserObjects(session: DesktopSession, cls: DesktopClass): Promise<void> {
+    for (const object of this.renderers[cls.spec.kind]?.userObjects?.(cls, session.spec.userId) ?? []) {
+      const ref = refFor(object.apiVersion!, object.kind!, object.metadata.namespace);
+      const existing = await this.client.tryGet(ref, object.metadata.name);
+      if (existing && existing.metadata.labels?.[MANAGED_BY_LABEL] !== CONTROLLER_FIELD_MANAGER) continue;
+      if (existing?.metadata.deletionTimestamp !== undefined) {
+        throw new Error(`${object.kind} ${object.metadata.name} of user "${session.spec.userId}" is still being deleted (their previous session); the session is admitted once it is gone.`);
+      }
+      const labels = { ...object.metadata.labels, [MANAGED_BY_LABEL]: CONTROLLER_FIELD_MANAGER };
+      await this.client.apply(ref, { ...object, metadata: { ...object.metadata, labels } }, CONTROLLER_FIELD_MANAGER, { force: true });
+    }
+  }
+
+  /** Deletes the renderer's objects of the ending session's class that no remaining active session of the user renders (and that the controller made). */
+  private async releaseRendererUserObjects(session: DesktopSession, remaining: DesktopClass[]): Promise<void> {
+    const cls = this.classes.get(session.spec.desktopClass);
+    const userId = session.spec.userId;
+    const objectsOf = (c: DesktopClass) => this.renderers[c.spec.kind]?.userObjects?.(c, userId) ?? [];
+    const key = (o: KubernetesObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const kept = new Set(remaining.flatMap(objectsOf).map(key));
+    for (const object of cls ? objectsOf(cls) : []) {
+      if (kept.has(key(object))) continue;
+      const ref = refFor(object.apiVersion!, object.kind!, object.metadata.namespace);
+      const existing = await this.client.tryGet(ref, object.metadata.name);
+      if (existing?.metadata.labels?.[MANAGED_BY_LABEL] === CONTROLLER_FIELD_MANAGER && existing.metadata.deletionTimestamp === undefined) {
+        await this.client.delete(ref, object.metadata.name);
+      }
+    }
   }
 
   /** Runs `fn` after every earlier call for the same user has finished (this replica only: the leader does all writes). */

@@ -2,10 +2,12 @@ import { randomBytes } from 'crypto';
 import { App, Chart } from 'cdk8s';
 import { RDP_PORT } from '../../common/well-known';
 import { SESSION_TEMPLATE_KEY, sessionTemplateConfigMapName } from '../../node-desktops/node-desktops-chart';
+import { NodeDesktopIsolationMode } from '../../node-desktops/node-desktop-isolation';
+import { renderUserNodePool } from '../../node-desktops/node-desktop-node-pool';
 import { NodeDesktopSession, SESSION_CONTAINER, sessionName, sessionPasswordSecretName, USER_PRESENCE_CONTAINER } from '../../node-desktops/node-desktop-session';
 import { NodeDesktopSessionTemplate } from '../../node-desktops/node-desktop-session-template';
 import { SessionAccountKind } from '../../node-desktops/session-script';
-import { CONTROLLER_FIELD_MANAGER, DESKTOP_CLASS_KIND, DESKTOP_SESSION_KIND, DesktopKind, DesktopSession, IsolationMode, SESSIONS_API } from '../api';
+import { CONTROLLER_FIELD_MANAGER, DESKTOP_CLASS_KIND, DESKTOP_SESSION_KIND, DesktopClass, DesktopKind, DesktopSession, IsolationMode, SESSIONS_API } from '../api';
 import { refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
 import { DesktopObservation, DesktopRenderContext, DesktopRenderer, RenderedDesktop } from './desktop-renderer';
@@ -28,7 +30,15 @@ export interface NodeDesktopSessionKinds {
   readonly applied: ObjectKind[];
   /** Created once by `prepare`, read, and deleted when the session ends; never patched. */
   readonly prepared: ObjectKind[];
+  /**
+   * Cluster-scoped, outside the pool's namespace: what `userObjects` applies for a user of a
+   * `DedicatedPool` class (their NodePool), applied, read, and deleted with their last session.
+   */
+  readonly user: ObjectKind[];
 }
+
+/** Fields of the template a user's own NodePool is derived from (`userNodePoolProps`), checked when read from the cluster. */
+const USER_POOL_FIELDS = ['poolName', 'nodeClassName', 'windowsBuild', 'capacityTypes', 'instanceTypes', 'expireAfter', 'consolidateAfter'] as const;
 
 type ContainerStatus = { name: string; ready?: boolean; state?: { running?: Record<string, unknown>; waiting?: Record<string, unknown>; terminated?: Record<string, unknown> } };
 type PodStatus = { phase?: string; reason?: string; message?: string; containerStatuses?: ContainerStatus[] };
@@ -54,7 +64,11 @@ export class NodeDesktopRenderer implements DesktopRenderer {
     const map = await client.get<KubernetesObject & { data?: Record<string, string> }>(refFor('v1', 'ConfigMap', namespace), name);
     const json = map.data?.[SESSION_TEMPLATE_KEY];
     if (json === undefined) throw new Error(`ConfigMap ${namespace}/${name} has no key ${SESSION_TEMPLATE_KEY}; is it the session template of node-desktop pool "${poolName}"?`);
-    return new NodeDesktopRenderer({ template: JSON.parse(json) as NodeDesktopSessionTemplate });
+    const template = JSON.parse(json) as NodeDesktopSessionTemplate;
+    // What a user's own NodePool needs: a template written by another version fails here, not at a user's admission.
+    const missing = USER_POOL_FIELDS.filter((field) => (field.endsWith('Types') ? !Array.isArray(template[field]) || template[field].length === 0 : typeof template[field] !== 'string' || template[field] === ''));
+    if (missing.length > 0) throw new Error(`ConfigMap ${namespace}/${name} (${SESSION_TEMPLATE_KEY}) lacks ${missing.join(', ')}: re-deploy node-desktop pool "${poolName}" with this version of NodeDesktops.`);
+    return new NodeDesktopRenderer({ template });
   }
 
   /**
@@ -88,7 +102,9 @@ export class NodeDesktopRenderer implements DesktopRenderer {
       const seen = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion!, kind: o.kind! }]));
       return [...seen.values()];
     };
-    return { applied: kinds(rendered.objects), prepared: kinds(rendered.preparedObjects ?? []) };
+    const dedicatedClass: DesktopClass = { apiVersion: SESSIONS_API, kind: DESKTOP_CLASS_KIND, metadata: { name: 'rbac-probe' }, spec: { kind: DesktopKind.NODE, isolation: IsolationMode.DEDICATED_POOL, allowedSizes: ['medium'], sessionsPerUser: 1 } };
+    const user = new NodeDesktopRenderer({ template }).userObjects(dedicatedClass, session.spec.userId);
+    return { applied: kinds(rendered.objects), prepared: kinds(rendered.preparedObjects ?? []), user: kinds(user) };
   }
 
   private readonly template: NodeDesktopSessionTemplate;
@@ -107,6 +123,25 @@ export class NodeDesktopRenderer implements DesktopRenderer {
   }
 
   /**
+   * A `DedicatedPool` class's user gets a NodePool of their own: the one `NodeDesktops` renders
+   * for a user listed at synth time in per-user mode (`renderUserNodePool`: the pool's
+   * EC2NodeClass, Windows build, capacity and instance types, `expireAfter`, `WhenEmpty` after
+   * `consolidateAfter`, the user's label, the taint `dedicated-user=<user>`, one node), whatever
+   * the pool's own isolation mode. Other classes share the pool's NodePools: nothing per user.
+   */
+  public userObjects(desktopClass: DesktopClass, userId: string): KubernetesObject[] {
+    if (desktopClass.spec.isolation !== IsolationMode.DEDICATED_POOL) return [];
+    return [renderUserNodePool(this.template, userId) as unknown as KubernetesObject];
+  }
+
+  /** The template a class's sessions render with: per-user mode for `DedicatedPool` classes (the pod selects and tolerates the user's own pool). */
+  private templateFor(desktopClass: DesktopClass): NodeDesktopSessionTemplate {
+    return desktopClass.spec.isolation === IsolationMode.DEDICATED_POOL
+      ? { ...this.template, isolationMode: NodeDesktopIsolationMode.NODE_POOL_PER_USER }
+      : this.template;
+  }
+
+  /**
    * `windowsUserName` is given only by `kindsFor`: sessions of directory pools need the user's
    * sAMAccountName, which the controller is not told yet, so `render` fails for them.
    */
@@ -114,7 +149,7 @@ export class NodeDesktopRenderer implements DesktopRenderer {
     const userId = context.session.spec.userId;
     const chart = new Chart(new App(), 'Session');
     const desktop = new NodeDesktopSession(chart, 'Desktop', {
-      template: this.template,
+      template: this.templateFor(context.desktopClass),
       userId,
       windowsUserName,
       idleDisconnectTimeoutSeconds: context.session.spec.idleDisconnectTimeoutSeconds,
