@@ -96,6 +96,15 @@ describe('DesktopSessionService', () => {
     expect(all.find((o) => o.kind === 'RoleBinding' && o.metadata?.namespace === 'desktop-warm')).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'desktop-session-controller', namespace: 'desktop-sessions' }] });
   });
 
+  test('the controller\'s node patch is narrowed by a ValidatingAdmissionPolicy bound to its own service account', () => {
+    const all = kubernetesObjectsOf(template);
+    const policy = all.find((o) => o.kind === 'ValidatingAdmissionPolicy') as unknown as { metadata: { name: string }; spec: { matchConditions: Array<{ expression: string }> } };
+    expect(policy.metadata.name).toBe('desktop-session-controller-nodes');
+    expect(policy.spec.matchConditions).toEqual([{ name: 'session-controller', expression: "request.userInfo.username == 'system:serviceaccount:desktop-sessions:desktop-session-controller'" }]);
+    expect(all.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding')).toMatchObject({ spec: { policyName: 'desktop-session-controller-nodes', validationActions: ['Deny'] } });
+    expect(validateKubernetesObjects(all.filter((o) => o.apiVersion === 'admissionregistration.k8s.io/v1'))).toEqual([]);
+  });
+
   test('the broker route joins the gateway ALB under /portal with Cognito sign-in, documented annotations only', () => {
     const ingress = find(objects, 'Ingress', 'desktop-session-broker') as unknown as { metadata: { annotations: Record<string, string> }; spec: { rules: Array<{ host: string; http: { paths: Array<{ path: string }> } }> } };
     expect(ingress.metadata.annotations).toMatchObject({ 'alb.ingress.kubernetes.io/group.name': 'desktops', 'alb.ingress.kubernetes.io/auth-type': 'cognito', 'alb.ingress.kubernetes.io/target-type': 'ip' });
