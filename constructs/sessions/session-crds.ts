@@ -63,6 +63,10 @@ function sessionSchema(): Schema {
           { rule: 'self.size == oldSelf.size', message: 'size is immutable; end this session and create another.' },
           { rule: '!has(oldSelf.endRequested) || !oldSelf.endRequested || (has(self.endRequested) && self.endRequested)', message: 'an end request cannot be withdrawn.' },
           { rule: 'self.maxUserDurationSeconds >= oldSelf.maxUserDurationSeconds', message: 'maxUserDurationSeconds can only be extended.' },
+          // Node desktops render it into the session pod (Windows MaxIdleTime), whose spec is immutable:
+          // a change would make every later apply of the pod fail. (disconnectTimeoutSeconds,
+          // capacityType and onDisconnect are read by the controller only, never rendered.)
+          { rule: 'self.idleDisconnectTimeoutSeconds == oldSelf.idleDisconnectTimeoutSeconds', message: 'idleDisconnectTimeoutSeconds is immutable: a node desktop\'s session pod carries it (Windows MaxIdleTime) and a pod cannot change; end this session and create another.' },
         ],
       },
       status: {
@@ -197,8 +201,8 @@ function crd(scope: Construct, id: string, kind: string, plural: string, scopeNa
 /**
  * The session API's CustomResourceDefinitions: `DesktopSession` (namespaced, with a status
  * subresource) and `DesktopClass` (cluster-scoped). OpenAPI bounds enforce the timeouts'
- * ranges; CEL rules keep identity fields immutable, end requests final and extensions
- * one-way.
+ * ranges; CEL rules keep identity fields and what is rendered into the desktop immutable,
+ * end requests final and extensions one-way.
  */
 export class SessionCrds extends Construct {
   public readonly desktopSession: ApiObject;

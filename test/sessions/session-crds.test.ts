@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { DesktopKind } from '../../constructs/sessions/api';
 import { DesktopClassObject } from '../../constructs/sessions/desktop-class';
 import { renderSessionCrds } from '../../constructs/sessions/session-crds';
-import { CelRule, celViolations } from '../support/cel';
+import { CelRule, celTransitionViolations, celViolations } from '../support/cel';
 import { KubernetesObject, schemasAvailable, validateKubernetesObjects } from '../support/kubernetes-schemas';
 
 describe('SessionCrds', () => {
@@ -71,5 +71,30 @@ describe('DesktopClassObject', () => {
     expect(() => new DesktopClassObject(chart, 'Node', { name: 'win2022', kind: DesktopKind.NODE, ami: 'ami-0123456789abcdef0', sessionsPerUser: 2 }))
       .toThrow(/DesktopClassObject\.sessionsPerUser: is 2; a Node class allows 1/);
     expect(() => new DesktopClassObject(chart, 'Vm', { name: 'win11', kind: DesktopKind.VM, goldenImage: { namespace: 'g', name: 'w' }, sessionsPerUser: 2 })).not.toThrow();
+  });
+});
+
+describe('DesktopSession transition rules (updates), run by a CEL evaluator', () => {
+  const crd = renderSessionCrds().find((c) => (c as { metadata: { name: string } }).metadata.name === 'desktopsessions.sessions.desktop.io') as unknown as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { 'x-kubernetes-validations': CelRule[] } } } } }> } };
+  const rules = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'];
+  const session = { userId: 'alice@example.com', desktopClass: 'win2022', size: 'medium', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 900 };
+
+  test('changing idleDisconnectTimeoutSeconds is refused with the reason (the node desktop\'s pod carries it)', async () => {
+    // WHEN / THEN
+    expect(await celTransitionViolations(rules, session, { ...session, idleDisconnectTimeoutSeconds: 1800 })).toEqual([expect.stringMatching(/^idleDisconnectTimeoutSeconds is immutable: a node desktop's session pod carries it \(Windows MaxIdleTime\)/)]);
+    expect(await celTransitionViolations(rules, session, { ...session, idleDisconnectTimeoutSeconds: 0 })).toHaveLength(1);
+  });
+
+  test('what the SDK and the controller change stays allowed: extension, end request, the disconnect timeout', async () => {
+    expect(await celTransitionViolations(rules, session, { ...session, maxUserDurationSeconds: 7200 })).toEqual([]);
+    expect(await celTransitionViolations(rules, session, { ...session, endRequested: true })).toEqual([]);
+    expect(await celTransitionViolations(rules, session, { ...session, disconnectTimeoutSeconds: 1200 })).toEqual([]);
+    expect(await celTransitionViolations(rules, session, session)).toEqual([]);
+  });
+
+  test('the existing transition rules hold under the evaluator', async () => {
+    expect(await celTransitionViolations(rules, session, { ...session, size: 'large' })).toEqual(['size is immutable; end this session and create another.']);
+    expect(await celTransitionViolations(rules, { ...session, endRequested: true }, { ...session, endRequested: false })).toEqual(['an end request cannot be withdrawn.']);
+    expect(await celTransitionViolations(rules, session, { ...session, maxUserDurationSeconds: 1800 })).toEqual(['maxUserDurationSeconds can only be extended.']);
   });
 });
