@@ -4,6 +4,7 @@ import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
 import { createServiceAccountRole, dependOnAlbController } from '../common/eks-cluster';
+import { claimUnique } from '../common/uniqueness';
 import { validateDns1123Label } from '../common/validate';
 import { addWarning } from '../common/warnings';
 import { ValidationError } from '../common/validation-error';
@@ -80,7 +81,8 @@ export interface DesktopSessionServiceProps {
    * in without typing it. Must be in the gateway's cluster; its certificate authority, if any,
    * must be the gateway's `rdpCertificateAuthority` (the broker then has guacd verify each
    * desktop's certificate). Use a shared pool: per-user NodePools exist only for the users known
-   * at synth time.
+   * at synth time. One pool serves one `DesktopSessionService` (a second is refused at synth
+   * time: both would write the same Roles in the pool's namespace).
    * @default - none: sessions of Node classes fail ("no renderer for Node desktops")
    */
   readonly nodeDesktops?: NodeDesktops;
@@ -144,6 +146,13 @@ export class DesktopSessionService extends Construct {
       }
       if (props.nodeDesktops !== undefined && props.nodeDesktops.karpenter.cluster !== gateway.cluster) {
         throw new ValidationError(`${p}.nodeDesktops`, `the node desktops at ${props.nodeDesktops.node.path} are in another cluster than the gateway; give a NodeDesktops of the gateway's cluster (the controller creates their sessions in its own cluster).`);
+      }
+      if (props.nodeDesktops !== undefined) {
+        // Both would write the controller's and the broker's Roles in the pool's namespace, and the
+        // last applied would silently replace the other's (and each controller would render the
+        // other's users' session pods, which are named after the user alone).
+        claimUnique(props.nodeDesktops, 'the session service of this pool', '', this, `${p}.nodeDesktops`,
+          'Two DesktopSessionServices on one NodeDesktops would overwrite each other\'s Roles in the pool\'s namespace: give each service its own NodeDesktops pool, or serve both desktop classes from one service.');
       }
       const poolCa = props.nodeDesktops?.certificateAuthority;
       if (poolCa !== undefined && gateway.rdpCertificateAuthority?.issuerName !== poolCa.issuerName) {

@@ -286,6 +286,19 @@ describe('DesktopSessionService with node desktops', () => {
     expect(() => build({}, 'desktops', own)).toThrow(/DesktopSessionService\.nodeDesktops: the node desktops' certificates come from the CA "pool-ca", which the gateway does not trust \(its rdpCertificateAuthority is not set\)/);
   });
 
+  test('a second DesktopSessionService on the same pool is refused, naming both services and the pool', () => {
+    // GIVEN a service on a pool
+    const stack = newStack();
+    const { cluster } = v2Cluster(stack);
+    const gateway = new GuacamoleGateway(stack, 'Gateway', { cluster: cluster as eksv2.Cluster, hostname: HOSTNAME, certificateArn: CERTIFICATE_ARN, internetFacing: true, ingressGroupName: 'desktops' });
+    const nodeDesktops = pool()(stack, gateway);
+    const common = { gateway, desktopClass: 'windows-server-2022', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/sessions:1.0.0', loadBalancerArn: ALB_ARN, nodeDesktops };
+    new DesktopSessionService(stack, 'Sessions', common);
+    // WHEN a second one takes the same pool (even in another namespace) THEN it is refused
+    expect(() => new DesktopSessionService(stack, 'MoreSessions', { ...common, namespace: 'more-sessions', basePath: '/more' }))
+      .toThrow(/^\S*\/MoreSessions: DesktopSessionService\.nodeDesktops: the session service of this pool is already defined by [^ ]*\/Sessions \(in [^ ]*\/NodeDesktops\)\. Two DesktopSessionServices on one NodeDesktops would overwrite each other's Roles/);
+  });
+
   test('node desktops of another cluster are refused, naming the prop and the fix', () => {
     expect(() => build({}, 'desktops', pool({}, true))).toThrow(/DesktopSessionService\.nodeDesktops: the node desktops at .*NodeDesktops are in another cluster than the gateway/);
   });
