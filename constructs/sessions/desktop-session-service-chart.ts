@@ -10,7 +10,7 @@ import { DESKTOP_CLASS_PLURAL, DESKTOP_SESSION_PLURAL } from './api';
 import { NodeDesktopRenderer } from './controller/node-desktop-renderer';
 import { ControllerNodePolicy } from './controller-node-policy';
 import { refFor } from './resources';
-import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck } from './runtime/environment';
+import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck, WINDOWS_ACCOUNT_CLAIM_ENV } from './runtime/environment';
 import { DEFAULT_WARM_NAMESPACE, WARM_PRIORITY_CLASS } from './resources';
 import { SessionCrds } from './session-crds';
 
@@ -57,6 +57,11 @@ export interface DesktopSessionServiceChartProps extends ChartProps {
    * @default - none: sessions of Node classes fail with "no renderer for Node desktops"
    */
   readonly nodeDesktopTemplate?: NodeDesktopSessionTemplate;
+  /**
+   * Identity-token claim with the user's sAMAccountName, which the broker puts into sessions.
+   * @default - none
+   */
+  readonly windowsAccountClaim?: string;
 }
 
 /** Verbs on what a session applies (server-side apply creates or patches; the end reads and deletes). */
@@ -291,6 +296,7 @@ export class DesktopSessionServiceChart extends Chart {
       { name: 'OIDC_CLIENT_ID', value: props.oidc.clientId },
       { name: 'ADMIN_USER_IDS', value: props.adminUserIds.join(',') },
       { name: 'JSON_AUTH_KEY_FILE', value: '/var/run/secrets/json-auth/secret-key' },
+      ...(props.windowsAccountClaim !== undefined ? [{ name: WINDOWS_ACCOUNT_CLAIM_ENV, value: props.windowsAccountClaim }] : []),
       ...brokerPoolEnv,
     ], [secretVolume('json-auth', JSON_SECRET)], [{ name: 'json-auth', mountPath: '/var/run/secrets/json-auth', readOnly: true }], [{ name: 'http', containerPort: BROKER_PORT }], BROKER_PORT);
 

@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SESSIONS_API_GROUP } from '../common/well-known';
+import { WINDOWS_ACCOUNT_MAX_LENGTH, WINDOWS_ACCOUNT_PATTERN } from '../common/windows-account';
 import {
   DESKTOP_CLASS_KIND, DESKTOP_CLASS_PLURAL, DESKTOP_SESSION_KIND, DESKTOP_SESSION_PLURAL,
   DesktopKind, DisconnectAction, EndReason, IsolationMode, MAX_DISCONNECT_TIMEOUT_SECONDS,
@@ -56,6 +57,7 @@ function sessionSchema(): Schema {
           idleDisconnectTimeoutSeconds: int(0, MAX_IDLE_TIMEOUT_SECONDS, { description: 'Seconds without input before the session is idle; 0 turns it off.' }),
           onDisconnect: str({ enum: Object.values(DisconnectAction), default: DisconnectAction.END }),
           endRequested: { type: 'boolean', description: 'The user asked to end the session.' },
+          windowsAccount: str({ minLength: 1, maxLength: WINDOWS_ACCOUNT_MAX_LENGTH, pattern: WINDOWS_ACCOUNT_PATTERN, description: 'The user\'s sAMAccountName: needed by node-desktop pools that join a directory.' }),
         },
         'x-kubernetes-validations': [
           { rule: 'self.userId == oldSelf.userId', message: 'userId is immutable; end this session and create another.' },
@@ -67,6 +69,11 @@ function sessionSchema(): Schema {
           // a change would make every later apply of the pod fail. (disconnectTimeoutSeconds,
           // capacityType and onDisconnect are read by the controller only, never rendered.)
           { rule: 'self.idleDisconnectTimeoutSeconds == oldSelf.idleDisconnectTimeoutSeconds', message: 'idleDisconnectTimeoutSeconds is immutable: a node desktop\'s session pod carries it (Windows MaxIdleTime) and a pod cannot change; end this session and create another.' },
+          // Rendered into the session pod too (the account the desktop signs in), and who the user is on Windows.
+          {
+            rule: 'has(self.windowsAccount) == has(oldSelf.windowsAccount) && (!has(self.windowsAccount) || self.windowsAccount == oldSelf.windowsAccount)',
+            message: 'windowsAccount is immutable (it is the account the desktop signs in); end this session and create another.',
+          },
         ],
       },
       status: {

@@ -260,6 +260,25 @@ describe('DesktopSessionService with node desktops', () => {
     expect(brokerEnv).toContainEqual({ name: 'NODE_DESKTOPS_LOCAL_ACCOUNTS', value: 'false' });
   });
 
+  test('directory pools: windowsAccountClaim reaches the broker; without it the synth warns that sessions would lack the account', () => {
+    const directory = NodeDesktopDirectory.selfManagedAd({ domainName: 'corp.example.com', netBiosName: 'CORP', dnsServers: ['10.0.0.10', '10.0.1.10'], joinSecretName: 'domain-join' });
+    const brokerEnv = (objects: KubernetesObject[]) => podSpec(find(objects.filter((o) => o.metadata?.namespace === 'desktop-sessions'), 'Deployment', 'desktop-session-broker')).template.spec.containers[0].env;
+    const warningsOf = (s: DesktopSessionService) => s.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    // WITH the claim
+    const withClaim = build({ windowsAccountClaim: 'custom:samaccountname' }, 'desktops', pool({ directory }));
+    expect(brokerEnv(kubernetesObjectsOf(withClaim.template))).toContainEqual({ name: 'WINDOWS_ACCOUNT_CLAIM', value: 'custom:samaccountname' });
+    expect(warningsOf(withClaim.service).filter((w) => /windowsAccountClaim/.test(w))).toEqual([]);
+    // WITHOUT it
+    const without = build({}, 'desktops', pool({ directory }));
+    expect(brokerEnv(kubernetesObjectsOf(without.template)).map((e) => e.name)).not.toContain('WINDOWS_ACCOUNT_CLAIM');
+    expect(warningsOf(without.service)).toContainEqual(expect.stringMatching(/join a directory: their sessions need the user's sAMAccountName, and without windowsAccountClaim .* fail with WindowsAccountRequired/));
+  });
+
+  test('a windowsAccountClaim that is no claim name is refused at synth time', () => {
+    expect(() => build({ windowsAccountClaim: 'sam account' })).toThrow(/DesktopSessionService\.windowsAccountClaim: "sam account" is not a token claim name; give 1 to 128 printable characters without spaces/);
+    expect(() => build({ windowsAccountClaim: '' })).toThrow(/DesktopSessionService\.windowsAccountClaim/);
+  });
+
   test('without a certificate authority guacd can only trust on first use: the broker is told so and the synth warns', () => {
     expect(env('desktop-session-broker')).toContainEqual({ name: 'NODE_DESKTOPS_CERTIFICATES', value: 'trust-on-first-use' });
     const warnings = service.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));

@@ -98,3 +98,26 @@ describe('DesktopSession transition rules (updates), run by a CEL evaluator', ()
     expect(await celTransitionViolations(rules, session, { ...session, maxUserDurationSeconds: 1800 })).toEqual(['maxUserDurationSeconds can only be extended.']);
   });
 });
+
+describe('DesktopSession windowsAccount (directory node desktops)', () => {
+  const crd = renderSessionCrds().find((c) => (c as { metadata: { name: string } }).metadata.name === 'desktopsessions.sessions.desktop.io') as unknown as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, { pattern: string; maxLength: number; minLength: number }>; 'x-kubernetes-validations': CelRule[] } } } } }> } };
+  const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+  const session = { userId: 'alice@example.com', desktopClass: 'win2022', size: 'medium', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 900 };
+
+  test('the schema takes a sAMAccountName and refuses what Windows does not (as the API server would)', () => {
+    const field = spec.properties.windowsAccount;
+    const valid = (v: string) => v.length >= field.minLength && v.length <= field.maxLength && new RegExp(field.pattern, 'u').test(v);
+    for (const ok of ['alice', 'a.smith', 'ALICE$', 'jöhn', 'x'.repeat(20)]) expect([ok, valid(ok)]).toEqual([ok, true]);
+    for (const bad of ['', 'x'.repeat(21), '...', ' ', 'a/b', 'a\\b', 'a[b', 'a]b', 'a:b', 'a;b', 'a|b', 'a=b', 'a,b', 'a+b', 'a*b', 'a?b', 'a<b', 'a>b', 'a"b', 'a@corp', 'a\u0001']) expect([bad, valid(bad)]).toEqual([bad, false]);
+    // RE2 (the API server's regexp engine) has no look-around: the pattern must not use it.
+    expect(field.pattern).not.toMatch(/\(\?[=!<]/);
+  });
+
+  test('windowsAccount is immutable: set, changed or removed after creation is refused', async () => {
+    const message = ['windowsAccount is immutable (it is the account the desktop signs in); end this session and create another.'];
+    expect(await celTransitionViolations(spec['x-kubernetes-validations'], { ...session, windowsAccount: 'alice' }, { ...session, windowsAccount: 'mallory' })).toEqual(message);
+    expect(await celTransitionViolations(spec['x-kubernetes-validations'], session, { ...session, windowsAccount: 'alice' })).toEqual(message);
+    expect(await celTransitionViolations(spec['x-kubernetes-validations'], { ...session, windowsAccount: 'alice' }, session)).toEqual(message);
+    expect(await celTransitionViolations(spec['x-kubernetes-validations'], { ...session, windowsAccount: 'alice' }, { ...session, windowsAccount: 'alice', maxUserDurationSeconds: 7200 })).toEqual([]);
+  });
+});

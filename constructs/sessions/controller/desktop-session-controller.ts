@@ -316,6 +316,9 @@ export class DesktopSessionController {
     if (!this.renderers[cls.spec.kind]) {
       return this.fail(session, now, 'NoRenderer', `this controller has no renderer for ${cls.spec.kind} desktops.`);
     }
+    // A session its renderer cannot render (e.g. a directory node desktop without windowsAccount) fails before anything is created.
+    const refusal = this.renderers[cls.spec.kind]!.refusal?.(session);
+    if (refusal) return this.fail(session, now, refusal.reason, refusal.message);
     let userObjects: KubernetesObjectJson[];
     let classKey = this.classKey(session.spec.userId, session);
     try {
