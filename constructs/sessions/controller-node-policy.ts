@@ -7,7 +7,7 @@ import { USER_LABEL, WARM_USER_VALUE_PREFIX } from '../common/well-known';
  * bindings stop at Kubernetes 1.29, where the API was still beta, so the manifests are typed
  * here; tests validate them against the Kubernetes schemas.
  */
-interface ValidatingAdmissionPolicySpec {
+export interface ValidatingAdmissionPolicySpec {
   readonly failurePolicy: 'Fail' | 'Ignore';
   readonly matchConstraints: {
     readonly resourceRules: ReadonlyArray<{ readonly apiGroups: string[]; readonly apiVersions: string[]; readonly resources: string[]; readonly operations: string[] }>;
