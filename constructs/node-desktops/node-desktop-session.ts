@@ -4,6 +4,7 @@ import { RDP_CERTIFICATE_MOUNT_PATH, renderRdpServerCertificate, serviceDnsNames
 import { Certificate } from '../imports/cert-manager.io';
 import { kubernetesNameForUser } from '../common/kubernetes-name';
 import { validateDns1123Subdomain } from '../common/validate';
+import { isWindowsAccountName, WINDOWS_ACCOUNT_RULE } from '../common/windows-account';
 import { reportsConstructPath, ValidationError } from '../common/validation-error';
 import {
   APP_NAME_LABEL,
@@ -52,9 +53,6 @@ export const USER_PRESENCE_CONTAINER = 'user-presence';
  * Longest idle timeout Windows takes: `MaxIdleTime` is a DWORD of milliseconds.
  */
 const MAX_IDLE_TIME_SECONDS = Math.floor(0xffffffff / 1000);
-
-/** Windows account names: at most 20 characters, none of `"/\[]:;|=,+*?<>@` (and not only dots or spaces). */
-const WINDOWS_USER_NAME = /^(?=.*[^. ])[^"/\\[\]:;|=,+*?<>@\u0000-\u001f]{1,20}$/;
 
 /** One node-desktop session. */
 export interface NodeDesktopSessionProps {
@@ -131,8 +129,8 @@ export class NodeDesktopSession extends Construct {
       throw new ValidationError('NodeDesktopSession.windowsUserName', 'is not set, but the pool uses a directory; give the user\'s sAMAccountName, e.g. "alice".');
     }
     const windowsUserName = props.windowsUserName ?? DEFAULT_LOCAL_USER_NAME;
-    if (typeof windowsUserName !== 'string' || !WINDOWS_USER_NAME.test(windowsUserName)) {
-      throw new ValidationError('NodeDesktopSession.windowsUserName', `is ${JSON.stringify(windowsUserName)}; a Windows account name has 1 to 20 characters and none of "/\\[]:;|=,+*?<>@.`);
+    if (!isWindowsAccountName(windowsUserName)) {
+      throw new ValidationError('NodeDesktopSession.windowsUserName', `is ${JSON.stringify(windowsUserName)}; ${WINDOWS_ACCOUNT_RULE}.`);
     }
     const passwordSecretName = props.passwordSecretName ?? sessionPasswordSecretName(props.userId);
     validateDns1123Subdomain('NodeDesktopSession.passwordSecretName', passwordSecretName);

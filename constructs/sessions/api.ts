@@ -155,6 +155,13 @@ export interface DesktopSessionSpec {
    * @default false
    */
   readonly endRequested?: boolean;
+  /**
+   * The user's Windows account name in the directory (sAMAccountName, e.g. `alice`): sessions of
+   * a node-desktop pool that joins a directory need it (the desktop signs that user in); other
+   * desktops ignore it. 1 to 20 characters, none of `"/\[]:;|=,+*?<>@`; immutable (CEL).
+   * @default - none: sessions of directory pools fail with `WindowsAccountRequired`
+   */
+  readonly windowsAccount?: string;
 }
 
 export interface SessionCondition {

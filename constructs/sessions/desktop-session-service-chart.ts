@@ -8,8 +8,9 @@ import { NodeDesktopSessionTemplate } from '../node-desktops/node-desktop-sessio
 import { SessionAccountKind } from '../node-desktops/session-script';
 import { DESKTOP_CLASS_PLURAL, DESKTOP_SESSION_PLURAL } from './api';
 import { NodeDesktopRenderer } from './controller/node-desktop-renderer';
+import { ControllerNodePolicy } from './controller-node-policy';
 import { refFor } from './resources';
-import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck } from './runtime/environment';
+import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck, WINDOWS_ACCOUNT_CLAIM_ENV } from './runtime/environment';
 import { DEFAULT_WARM_NAMESPACE, WARM_PRIORITY_CLASS } from './resources';
 import { SessionCrds } from './session-crds';
 
@@ -56,6 +57,11 @@ export interface DesktopSessionServiceChartProps extends ChartProps {
    * @default - none: sessions of Node classes fail with "no renderer for Node desktops"
    */
   readonly nodeDesktopTemplate?: NodeDesktopSessionTemplate;
+  /**
+   * Identity-token claim with the user's sAMAccountName, which the broker puts into sessions.
+   * @default - none
+   */
+  readonly windowsAccountClaim?: string;
 }
 
 /** Verbs on what a session applies (server-side apply creates or patches; the end reads and deletes). */
@@ -162,10 +168,12 @@ export class DesktopSessionServiceChart extends Chart {
       { apiGroups: ['karpenter.sh'], resources: ['nodepools', 'nodeoverlays'], verbs: ['get', 'create', 'patch', 'delete'] },
       // Nodes, in one rule: their labels give a session's instance and capacity type (read), and a
       // claimed warm slot's host is relabelled for its user (desktop.io/user-id; patch).
+      // RBAC cannot narrow patch to one label: ControllerNodePolicy (below) admits only that relabel.
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
       { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], verbs: ['create'] },
       { apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], resourceNames: [WARM_PRIORITY_CLASS], verbs: ['get', 'patch'] },
     ]);
+    new ControllerNodePolicy(this, 'ControllerNodePolicy', { name: `${CONTROLLER_NAME}-nodes`, namespace: ns, serviceAccountName: CONTROLLER_NAME });
     // Warm slots' placeholder pods, in their own namespace only.
     new k8s.KubeNamespace(this, 'WarmNamespace', { metadata: { name: DEFAULT_WARM_NAMESPACE, labels: { [APP_PART_OF_LABEL]: 'desktop-sessions', [POD_SECURITY_ENFORCE_LABEL]: 'restricted', [POD_SECURITY_AUDIT_LABEL]: 'restricted', [POD_SECURITY_WARN_LABEL]: 'restricted' } } });
     new k8s.KubeRole(this, 'WarmRole', { metadata: { name: CONTROLLER_NAME, namespace: DEFAULT_WARM_NAMESPACE, labels: labels(CONTROLLER_NAME) }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'create', 'patch', 'delete'] }] });
@@ -292,6 +300,7 @@ export class DesktopSessionServiceChart extends Chart {
       { name: 'OIDC_CLIENT_ID', value: props.oidc.clientId },
       { name: 'ADMIN_USER_IDS', value: props.adminUserIds.join(',') },
       { name: 'JSON_AUTH_KEY_FILE', value: '/var/run/secrets/json-auth/secret-key' },
+      ...(props.windowsAccountClaim !== undefined ? [{ name: WINDOWS_ACCOUNT_CLAIM_ENV, value: props.windowsAccountClaim }] : []),
       ...brokerPoolEnv,
     ], [secretVolume('json-auth', JSON_SECRET)], [{ name: 'json-auth', mountPath: '/var/run/secrets/json-auth', readOnly: true }], [{ name: 'http', containerPort: BROKER_PORT }], BROKER_PORT);
 

@@ -4,11 +4,13 @@ import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as cdk8s from 'cdk8s';
 import { Construct, IDependable } from 'constructs';
 import { createServiceAccountRole, dependOnAlbController } from '../common/eks-cluster';
+import { claimUnique } from '../common/uniqueness';
 import { validateDns1123Label } from '../common/validate';
 import { addWarning } from '../common/warnings';
 import { ValidationError } from '../common/validation-error';
 import { GuacamoleGateway } from '../guacamole/guacamole-gateway';
 import { NodeDesktops } from '../node-desktops/node-desktops';
+import { SessionAccountKind } from '../node-desktops/session-script';
 import { DesktopSessionServiceChart } from './desktop-session-service-chart';
 import { DEFAULT_SESSIONS_NAMESPACE } from './resources';
 import { runtimeImageContext } from './runtime-image';
@@ -80,11 +82,27 @@ export interface DesktopSessionServiceProps {
    * in without typing it. Must be in the gateway's cluster; its certificate authority, if any,
    * must be the gateway's `rdpCertificateAuthority` (the broker then has guacd verify each
    * desktop's certificate). Use a shared pool: per-user NodePools exist only for the users known
-   * at synth time.
+   * at synth time. One pool serves one `DesktopSessionService` (a second is refused at synth
+   * time: both would write the same Roles in the pool's namespace).
    * @default - none: sessions of Node classes fail ("no renderer for Node desktops")
    */
   readonly nodeDesktops?: NodeDesktops;
+
+  /**
+   * Claim of the ALB's identity token (the IdP's user claims) that holds the user's Windows
+   * account name in the directory (sAMAccountName), e.g. `custom:samaccountname` for a Cognito
+   * custom attribute the app client may read. The broker puts it into each session it starts
+   * (`spec.windowsAccount`), which sessions of a `nodeDesktops` pool that joins a directory
+   * need. A sign-in without the claim, or with a value that is no valid account name (1 to 20
+   * characters, none of `"/\[]:;|=,+*?<>@`), gets an error page and no session.
+   * @default - none: the broker starts sessions without an account (a directory pool's sessions
+   * then fail with `WindowsAccountRequired`; synth warning)
+   */
+  readonly windowsAccountClaim?: string;
 }
+
+/** A claim name as it appears in a JWT: printable, no spaces (Cognito custom attributes: `custom:<name>`). */
+const CLAIM_NAME = /^[!-~]{1,128}$/;
 
 const BASE_PATH = /^\/[a-z0-9-]+$/;
 
@@ -145,6 +163,16 @@ export class DesktopSessionService extends Construct {
       if (props.nodeDesktops !== undefined && props.nodeDesktops.karpenter.cluster !== gateway.cluster) {
         throw new ValidationError(`${p}.nodeDesktops`, `the node desktops at ${props.nodeDesktops.node.path} are in another cluster than the gateway; give a NodeDesktops of the gateway's cluster (the controller creates their sessions in its own cluster).`);
       }
+      if (props.nodeDesktops !== undefined) {
+        // Both would write the controller's and the broker's Roles in the pool's namespace, and the
+        // last applied would silently replace the other's (and each controller would render the
+        // other's users' session pods, which are named after the user alone).
+        claimUnique(props.nodeDesktops, 'the session service of this pool', '', this, `${p}.nodeDesktops`,
+          'Two DesktopSessionServices on one NodeDesktops would overwrite each other\'s Roles in the pool\'s namespace: give each service its own NodeDesktops pool, or serve both desktop classes from one service.');
+      }
+      if (props.windowsAccountClaim !== undefined && !Token.isUnresolved(props.windowsAccountClaim) && !CLAIM_NAME.test(props.windowsAccountClaim)) {
+        throw new ValidationError(`${p}.windowsAccountClaim`, `${JSON.stringify(props.windowsAccountClaim)} is not a token claim name; give 1 to 128 printable characters without spaces, e.g. "custom:samaccountname".`);
+      }
       const poolCa = props.nodeDesktops?.certificateAuthority;
       if (poolCa !== undefined && gateway.rdpCertificateAuthority?.issuerName !== poolCa.issuerName) {
         throw new ValidationError(`${p}.nodeDesktops`, `the node desktops' certificates come from the CA "${poolCa.issuerName}", which the gateway does not trust (its rdpCertificateAuthority is ${gateway.rdpCertificateAuthority === undefined ? 'not set' : `"${gateway.rdpCertificateAuthority.issuerName}"`}); give the gateway and the pool the same DesktopCertificateAuthority.`);
@@ -155,6 +183,9 @@ export class DesktopSessionService extends Construct {
     });
     if (props.nodeDesktops !== undefined && props.nodeDesktops.certificateAuthority === undefined) {
       addWarning(this, 'node-desktops-trust-on-first-use', `The node desktops at ${props.nodeDesktops.node.path} have no certificate authority: guacd trusts each desktop's certificate on first use, and refuses a user's next session (a new node under the same Service name) from a guacd pod that pinned the previous one. Give the pool and the gateway a DesktopCertificateAuthority.`);
+    }
+    if (props.nodeDesktops?.sessionTemplate.script.account === SessionAccountKind.DOMAIN && props.windowsAccountClaim === undefined) {
+      addWarning(this, 'directory-without-windows-account-claim', `The node desktops at ${props.nodeDesktops.node.path} join a directory: their sessions need the user's sAMAccountName, and without windowsAccountClaim the broker starts sessions without one (they fail with WindowsAccountRequired). Set windowsAccountClaim, or create sessions with the SDK's windowsAccount.`);
     }
     if (props.loadBalancerArn === undefined) {
       addWarning(this, 'broker-scaled-to-zero', 'The sign-in broker is installed with 0 replicas until loadBalancerArn (the gateway ALB\'s ARN, known after the first deploy) is given.');
@@ -203,6 +234,7 @@ export class DesktopSessionService extends Construct {
       controllerSecurityGroupId: this.controllerSecurityGroup.securityGroupId,
       brokerSecurityGroupId: this.brokerSecurityGroup.securityGroupId,
       nodeDesktopTemplate: props.nodeDesktops?.sessionTemplate,
+      windowsAccountClaim: props.windowsAccountClaim,
     });
     this.manifest = gateway.cluster.addCdk8sChart(`${id}-manifests`, this.chart);
     // The ExternalSecrets need the operator the gateway installs; the Ingress joins the gateway's group.

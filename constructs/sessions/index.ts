@@ -2,5 +2,6 @@
 export * from './api';
 export * from './desktop-class';
 export * from './desktop-session-service';
+export * from './controller-node-policy';
 export * from './desktop-session-service-chart';
 export * from './session-crds';

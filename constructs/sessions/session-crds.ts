@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SESSIONS_API_GROUP } from '../common/well-known';
+import { WINDOWS_ACCOUNT_MAX_LENGTH, WINDOWS_ACCOUNT_PATTERN } from '../common/windows-account';
 import {
   DESKTOP_CLASS_KIND, DESKTOP_CLASS_PLURAL, DESKTOP_SESSION_KIND, DESKTOP_SESSION_PLURAL,
   DesktopKind, DisconnectAction, EndReason, IsolationMode, LogoffAction, MAX_DISCONNECT_TIMEOUT_SECONDS,
@@ -57,6 +58,7 @@ function sessionSchema(): Schema {
           onDisconnect: str({ enum: Object.values(DisconnectAction), default: DisconnectAction.END, description: 'When the disconnect timeout passes: End (delete the desktop) or Stop (VM desktops: stop the VM, keep its disks, start it again when the user comes back).' }),
           onLogoff: str({ enum: Object.values(LogoffAction), default: LogoffAction.END, description: 'When the user signs out of Windows: End the session or Keep it.' }),
           endRequested: { type: 'boolean', description: 'The user asked to end the session.' },
+          windowsAccount: str({ minLength: 1, maxLength: WINDOWS_ACCOUNT_MAX_LENGTH, pattern: WINDOWS_ACCOUNT_PATTERN, description: 'The user\'s sAMAccountName: needed by node-desktop pools that join a directory.' }),
         },
         'x-kubernetes-validations': [
           { rule: 'self.userId == oldSelf.userId', message: 'userId is immutable; end this session and create another.' },
@@ -64,6 +66,15 @@ function sessionSchema(): Schema {
           { rule: 'self.size == oldSelf.size', message: 'size is immutable; end this session and create another.' },
           { rule: '!has(oldSelf.endRequested) || !oldSelf.endRequested || (has(self.endRequested) && self.endRequested)', message: 'an end request cannot be withdrawn.' },
           { rule: 'self.maxUserDurationSeconds >= oldSelf.maxUserDurationSeconds', message: 'maxUserDurationSeconds can only be extended.' },
+          // Node desktops render it into the session pod (Windows MaxIdleTime), whose spec is immutable:
+          // a change would make every later apply of the pod fail. (disconnectTimeoutSeconds,
+          // capacityType and onDisconnect are read by the controller only, never rendered.)
+          { rule: 'self.idleDisconnectTimeoutSeconds == oldSelf.idleDisconnectTimeoutSeconds', message: 'idleDisconnectTimeoutSeconds is immutable: a node desktop\'s session pod carries it (Windows MaxIdleTime) and a pod cannot change; end this session and create another.' },
+          // Rendered into the session pod too (the account the desktop signs in), and who the user is on Windows.
+          {
+            rule: 'has(self.windowsAccount) == has(oldSelf.windowsAccount) && (!has(self.windowsAccount) || self.windowsAccount == oldSelf.windowsAccount)',
+            message: 'windowsAccount is immutable (it is the account the desktop signs in); end this session and create another.',
+          },
         ],
       },
       status: {
@@ -200,8 +211,8 @@ function crd(scope: Construct, id: string, kind: string, plural: string, scopeNa
 /**
  * The session API's CustomResourceDefinitions: `DesktopSession` (namespaced, with a status
  * subresource) and `DesktopClass` (cluster-scoped). OpenAPI bounds enforce the timeouts'
- * ranges; CEL rules keep identity fields immutable, end requests final and extensions
- * one-way.
+ * ranges; CEL rules keep identity fields and what is rendered into the desktop immutable,
+ * end requests final and extensions one-way.
  */
 export class SessionCrds extends Construct {
   public readonly desktopSession: ApiObject;

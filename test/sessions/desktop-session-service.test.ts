@@ -105,6 +105,15 @@ describe('DesktopSessionService', () => {
     expect(rulesFor('kubevirt.io', 'virtualmachineinstances').map((r) => r.verbs)).toEqual([['get']]);
   });
 
+  test('the controller\'s node patch is narrowed by a ValidatingAdmissionPolicy bound to its own service account', () => {
+    const all = kubernetesObjectsOf(template);
+    const policy = all.find((o) => o.kind === 'ValidatingAdmissionPolicy') as unknown as { metadata: { name: string }; spec: { matchConditions: Array<{ expression: string }> } };
+    expect(policy.metadata.name).toBe('desktop-session-controller-nodes');
+    expect(policy.spec.matchConditions).toEqual([{ name: 'session-controller', expression: "request.userInfo.username == 'system:serviceaccount:desktop-sessions:desktop-session-controller'" }]);
+    expect(all.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding')).toMatchObject({ spec: { policyName: 'desktop-session-controller-nodes', validationActions: ['Deny'] } });
+    expect(validateKubernetesObjects(all.filter((o) => o.apiVersion === 'admissionregistration.k8s.io/v1'))).toEqual([]);
+  });
+
   test('the broker route joins the gateway ALB under /portal with Cognito sign-in, documented annotations only', () => {
     const ingress = find(objects, 'Ingress', 'desktop-session-broker') as unknown as { metadata: { annotations: Record<string, string> }; spec: { rules: Array<{ host: string; http: { paths: Array<{ path: string }> } }> } };
     expect(ingress.metadata.annotations).toMatchObject({ 'alb.ingress.kubernetes.io/group.name': 'desktops', 'alb.ingress.kubernetes.io/auth-type': 'cognito', 'alb.ingress.kubernetes.io/target-type': 'ip' });
@@ -262,6 +271,25 @@ describe('DesktopSessionService with node desktops', () => {
     expect(brokerEnv).toContainEqual({ name: 'NODE_DESKTOPS_LOCAL_ACCOUNTS', value: 'false' });
   });
 
+  test('directory pools: windowsAccountClaim reaches the broker; without it the synth warns that sessions would lack the account', () => {
+    const directory = NodeDesktopDirectory.selfManagedAd({ domainName: 'corp.example.com', netBiosName: 'CORP', dnsServers: ['10.0.0.10', '10.0.1.10'], joinSecretName: 'domain-join' });
+    const brokerEnv = (objects: KubernetesObject[]) => podSpec(find(objects.filter((o) => o.metadata?.namespace === 'desktop-sessions'), 'Deployment', 'desktop-session-broker')).template.spec.containers[0].env;
+    const warningsOf = (s: DesktopSessionService) => s.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    // WITH the claim
+    const withClaim = build({ windowsAccountClaim: 'custom:samaccountname' }, 'desktops', pool({ directory }));
+    expect(brokerEnv(kubernetesObjectsOf(withClaim.template))).toContainEqual({ name: 'WINDOWS_ACCOUNT_CLAIM', value: 'custom:samaccountname' });
+    expect(warningsOf(withClaim.service).filter((w) => /windowsAccountClaim/.test(w))).toEqual([]);
+    // WITHOUT it
+    const without = build({}, 'desktops', pool({ directory }));
+    expect(brokerEnv(kubernetesObjectsOf(without.template)).map((e) => e.name)).not.toContain('WINDOWS_ACCOUNT_CLAIM');
+    expect(warningsOf(without.service)).toContainEqual(expect.stringMatching(/join a directory: their sessions need the user's sAMAccountName, and without windowsAccountClaim .* fail with WindowsAccountRequired/));
+  });
+
+  test('a windowsAccountClaim that is no claim name is refused at synth time', () => {
+    expect(() => build({ windowsAccountClaim: 'sam account' })).toThrow(/DesktopSessionService\.windowsAccountClaim: "sam account" is not a token claim name; give 1 to 128 printable characters without spaces/);
+    expect(() => build({ windowsAccountClaim: '' })).toThrow(/DesktopSessionService\.windowsAccountClaim/);
+  });
+
   test('without a certificate authority guacd can only trust on first use: the broker is told so and the synth warns', () => {
     expect(env('desktop-session-broker')).toContainEqual({ name: 'NODE_DESKTOPS_CERTIFICATES', value: 'trust-on-first-use' });
     const warnings = service.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
@@ -286,6 +314,19 @@ describe('DesktopSessionService with node desktops', () => {
       return new NodeDesktops(stack, 'NodeDesktops', { karpenter, name: 'desktops-shared', isolation: NodeDesktopIsolation.sharedPool(), rdpClientSecurityGroup: otherClients, certificateAuthority });
     };
     expect(() => build({}, 'desktops', own)).toThrow(/DesktopSessionService\.nodeDesktops: the node desktops' certificates come from the CA "pool-ca", which the gateway does not trust \(its rdpCertificateAuthority is not set\)/);
+  });
+
+  test('a second DesktopSessionService on the same pool is refused, naming both services and the pool', () => {
+    // GIVEN a service on a pool
+    const stack = newStack();
+    const { cluster } = v2Cluster(stack);
+    const gateway = new GuacamoleGateway(stack, 'Gateway', { cluster: cluster as eksv2.Cluster, hostname: HOSTNAME, certificateArn: CERTIFICATE_ARN, internetFacing: true, ingressGroupName: 'desktops' });
+    const nodeDesktops = pool()(stack, gateway);
+    const common = { gateway, desktopClass: 'windows-server-2022', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/sessions:1.0.0', loadBalancerArn: ALB_ARN, nodeDesktops };
+    new DesktopSessionService(stack, 'Sessions', common);
+    // WHEN a second one takes the same pool (even in another namespace) THEN it is refused
+    expect(() => new DesktopSessionService(stack, 'MoreSessions', { ...common, namespace: 'more-sessions', basePath: '/more' }))
+      .toThrow(/^\S*\/MoreSessions: DesktopSessionService\.nodeDesktops: the session service of this pool is already defined by [^ ]*\/Sessions \(in [^ ]*\/NodeDesktops\)\. Two DesktopSessionServices on one NodeDesktops would overwrite each other's Roles/);
   });
 
   test('node desktops of another cluster are refused, naming the prop and the fix', () => {

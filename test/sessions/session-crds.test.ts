@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { DesktopKind, IsolationMode } from '../../constructs/sessions/api';
 import { DesktopClassObject } from '../../constructs/sessions/desktop-class';
 import { renderSessionCrds } from '../../constructs/sessions/session-crds';
-import { CelRule, celViolations } from '../support/cel';
+import { CelRule, celTransitionViolations, celViolations } from '../support/cel';
 import { KubernetesObject, schemasAvailable, validateKubernetesObjects } from '../support/kubernetes-schemas';
 
 describe('SessionCrds', () => {
@@ -82,5 +82,53 @@ describe('DesktopClassObject', () => {
     expect(() => new DesktopClassObject(chart, 'Node', { name: 'win2022', kind: DesktopKind.NODE, ami: 'ami-0123456789abcdef0', sessionsPerUser: 2 }))
       .toThrow(/DesktopClassObject\.sessionsPerUser: is 2; a Node class allows 1/);
     expect(() => new DesktopClassObject(chart, 'Vm', { name: 'win11', kind: DesktopKind.VM, goldenImage: { namespace: 'g', name: 'w' }, sessionsPerUser: 2 })).not.toThrow();
+  });
+});
+
+describe('DesktopSession transition rules (updates), run by a CEL evaluator', () => {
+  const crd = renderSessionCrds().find((c) => (c as { metadata: { name: string } }).metadata.name === 'desktopsessions.sessions.desktop.io') as unknown as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { 'x-kubernetes-validations': CelRule[] } } } } }> } };
+  const rules = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'];
+  const session = { userId: 'alice@example.com', desktopClass: 'win2022', size: 'medium', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 900 };
+
+  test('changing idleDisconnectTimeoutSeconds is refused with the reason (the node desktop\'s pod carries it)', async () => {
+    // WHEN / THEN
+    expect(await celTransitionViolations(rules, session, { ...session, idleDisconnectTimeoutSeconds: 1800 })).toEqual([expect.stringMatching(/^idleDisconnectTimeoutSeconds is immutable: a node desktop's session pod carries it \(Windows MaxIdleTime\)/)]);
+    expect(await celTransitionViolations(rules, session, { ...session, idleDisconnectTimeoutSeconds: 0 })).toHaveLength(1);
+  });
+
+  test('what the SDK and the controller change stays allowed: extension, end request, the disconnect timeout', async () => {
+    expect(await celTransitionViolations(rules, session, { ...session, maxUserDurationSeconds: 7200 })).toEqual([]);
+    expect(await celTransitionViolations(rules, session, { ...session, endRequested: true })).toEqual([]);
+    expect(await celTransitionViolations(rules, session, { ...session, disconnectTimeoutSeconds: 1200 })).toEqual([]);
+    expect(await celTransitionViolations(rules, session, session)).toEqual([]);
+  });
+
+  test('the existing transition rules hold under the evaluator', async () => {
+    expect(await celTransitionViolations(rules, session, { ...session, size: 'large' })).toEqual(['size is immutable; end this session and create another.']);
+    expect(await celTransitionViolations(rules, { ...session, endRequested: true }, { ...session, endRequested: false })).toEqual(['an end request cannot be withdrawn.']);
+    expect(await celTransitionViolations(rules, session, { ...session, maxUserDurationSeconds: 1800 })).toEqual(['maxUserDurationSeconds can only be extended.']);
+  });
+});
+
+describe('DesktopSession windowsAccount (directory node desktops)', () => {
+  const crd = renderSessionCrds().find((c) => (c as { metadata: { name: string } }).metadata.name === 'desktopsessions.sessions.desktop.io') as unknown as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, { pattern: string; maxLength: number; minLength: number }>; 'x-kubernetes-validations': CelRule[] } } } } }> } };
+  const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+  const session = { userId: 'alice@example.com', desktopClass: 'win2022', size: 'medium', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 900 };
+
+  test('the schema takes a sAMAccountName and refuses what Windows does not (as the API server would)', () => {
+    const field = spec.properties.windowsAccount;
+    const valid = (v: string) => v.length >= field.minLength && v.length <= field.maxLength && new RegExp(field.pattern, 'u').test(v);
+    for (const ok of ['alice', 'a.smith', 'ALICE$', 'jöhn', 'x'.repeat(20)]) expect([ok, valid(ok)]).toEqual([ok, true]);
+    for (const bad of ['', 'x'.repeat(21), '...', ' ', 'a/b', 'a\\b', 'a[b', 'a]b', 'a:b', 'a;b', 'a|b', 'a=b', 'a,b', 'a+b', 'a*b', 'a?b', 'a<b', 'a>b', 'a"b', 'a@corp', 'a\u0001']) expect([bad, valid(bad)]).toEqual([bad, false]);
+    // RE2 (the API server's regexp engine) has no look-around: the pattern must not use it.
+    expect(field.pattern).not.toMatch(/\(\?[=!<]/);
+  });
+
+  test('windowsAccount is immutable: set, changed or removed after creation is refused', async () => {
+    const message = ['windowsAccount is immutable (it is the account the desktop signs in); end this session and create another.'];
+    expect(await celTransitionViolations(spec['x-kubernetes-validations'], { ...session, windowsAccount: 'alice' }, { ...session, windowsAccount: 'mallory' })).toEqual(message);
+    expect(await celTransitionViolations(spec['x-kubernetes-validations'], session, { ...session, windowsAccount: 'alice' })).toEqual(message);
+    expect(await celTransitionViolations(spec['x-kubernetes-validations'], { ...session, windowsAccount: 'alice' }, session)).toEqual(message);
+    expect(await celTransitionViolations(spec['x-kubernetes-validations'], { ...session, windowsAccount: 'alice' }, { ...session, windowsAccount: 'alice', maxUserDurationSeconds: 7200 })).toEqual([]);
   });
 });

@@ -129,10 +129,13 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
     // AND as the desktop is provisioned, the bar and message follow the session without a reload
     const { session, ready } = await makeReadyWhenProvisioned('user-sub-1');
     const sessions = new DesktopSessions(client, NAMESPACE);
-    const status = (await sessions.get(session.metadata.name)).status!;
-    expect(status.progress).toBeGreaterThan(0);
-    await eventually(async () => (await inPage<number>(page, `document.getElementById('progress').value`)) === status.progress, 10_000, 'progress bar updated');
-    expect(await text(page, '#message')).toBe(status.message);
+    // The controller may move on between a read and the page's update: compare with the session as it is now.
+    await eventually(async () => {
+      const status = (await sessions.get(session.metadata.name)).status!;
+      return status.progress! > 0
+        && (await inPage<number>(page, `document.getElementById('progress').value`)) === status.progress
+        && (await text(page, '#message')) === status.message;
+    }, 10_000, 'progress bar and message following the session');
     expect(await inPage(page, 'window.notReloaded')).toBe(true);
     expect(server.openWatches('sessions.desktop.io', 'v1alpha1', 'desktopsessions')).toBe(2); // the controller's informer and the broker's one
 

@@ -33,7 +33,8 @@ import type { KubernetesObject } from '../../constructs/sessions/runtime/kuberne
  *   defaulting from the schema. Built-in kinds are not validated at all.
  * - Field ownership treats every array as one atomic field (the real server merges lists with
  *   `x-kubernetes-list-type: map/set` per item); `managedFields` is not returned.
- * - No authentication, authorization, admission webhooks, garbage collection by
+ * - No authentication, authorization, admission webhooks or ValidatingAdmissionPolicies
+ *   (`test/support/cel.ts` evaluates a policy on a captured old/new object), garbage collection by
  *   ownerReferences, namespace lifecycle (objects may be created in any namespace), field
  *   selectors, pagination, bookmarks or protobuf.
  * - ResourceQuotas and LimitRanges are stored but not enforced; NetworkPolicies filter nothing.

@@ -7,6 +7,12 @@ export interface VerifiedIdentity {
   readonly userId: string;
   /** E-mail address, when the token carries one (display only). */
   readonly email?: string;
+  /**
+   * Every claim of the verified token (the IdP's user claims as the ALB passes them), for
+   * settings read from a claim (`SignInBrokerOptions.windowsAccountClaim`).
+   * @default - none
+   */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 /** Verifies the identity token of a request; throws when it is missing, forged or expired. */
@@ -48,6 +54,6 @@ export class AlbIdentityVerifier implements IdentityVerifier {
     const claims = await this.verifier.verify(token);
     const sub = claims.sub;
     if (typeof sub !== 'string' || sub.length === 0) throw new Error('the identity token has no subject');
-    return { userId: sub, email: typeof claims.email === 'string' ? claims.email : undefined };
+    return { userId: sub, email: typeof claims.email === 'string' ? claims.email : undefined, claims };
   }
 }

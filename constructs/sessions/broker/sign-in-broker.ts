@@ -4,6 +4,7 @@ import { Gauge, Histogram, Registry } from 'prom-client';
 import { encryptGuacamoleJsonAuth } from '../../guacamole/json-auth';
 import { RdpCertificateValidation } from '../../guacamole/rdp-certificate-validation';
 import { GuacamoleConnectionPolicy, RdpConnection, RdpSecurityMode } from '../../guacamole/rdp-connection';
+import { isWindowsAccountName, WINDOWS_ACCOUNT_RULE } from '../../common/windows-account';
 import { DEFAULT_LOCAL_USER_NAME, sessionPasswordSecretName } from '../../node-desktops/session-names';
 import { ACTIVE_PHASES, DesktopSession, SessionPhase } from '../api';
 import { guacamoleConnectionName } from '../controller/connection-signals';
@@ -59,6 +60,16 @@ export interface SignInBrokerOptions {
    * @default - no node desktops: every desktop is treated as a VM desktop
    */
   readonly nodeDesktops?: NodeDesktopConnections;
+  /**
+   * Claim of the identity token that holds the user's Windows account name in the directory
+   * (sAMAccountName), e.g. `custom:samaccountname`: the broker puts it into every session it
+   * starts (`spec.windowsAccount`), as node-desktop pools that join a directory need. When set,
+   * a sign-in without the claim, or with a value that is not a valid account name, gets an
+   * error page and no session.
+   * @default - none: sessions are started without a Windows account (fine for VM desktops and
+   * local-account node desktops; directory pools' sessions fail with `WindowsAccountRequired`)
+   */
+  readonly windowsAccountClaim?: string;
 }
 
 /** How the broker connects users to the desktops of a node-desktop pool. */
@@ -89,6 +100,9 @@ export interface NodeDesktopConnections {
 
 /** The session's Secret has no password yet (the controller creates it before the desktop starts). */
 class DesktopCredentialsMissing extends Error {}
+
+/** The identity token lacks the Windows account claim, or its value is no account name. */
+class WindowsAccountClaimInvalid extends Error {}
 
 /**
  * The sign-in broker: behind the ALB's sign-in, it verifies the identity token, gets the user's
@@ -154,6 +168,7 @@ export class SignInBroker {
       }
     } catch (error) {
       if (error instanceof DesktopCredentialsMissing) return send(res, 503, messagePage('Your desktop is not ready yet', 'Its sign-in is still being prepared; try again in a moment.', { label: 'Try again', path: '/' }));
+      if (error instanceof WindowsAccountClaimInvalid) return send(res, 403, messagePage('Your desktop could not be started', error.message));
       const message = error instanceof DesktopSessionError ? error.message : 'Something went wrong; try again in a moment.';
       return send(res, error instanceof DesktopSessionError ? 409 : 500, messagePage('Your desktop could not be started', message, { label: 'Try again', path: '/start' }));
     } finally {
@@ -175,9 +190,7 @@ export class SignInBroker {
   private async home(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
     let session = await this.current(identity);
     const phase = session?.status?.phase ?? SessionPhase.PENDING;
-    if (!session || phase === SessionPhase.ENDED) {
-      session = await this.options.sessions.create({ userId: identity.userId, desktopClass: this.options.desktopClass });
-    }
+    if (!session || phase === SessionPhase.ENDED) session = await this.createOwn(identity);
     // Start on connect: coming back to a stopped desktop starts it.
     if (desktopStopped(session)) session = await this.options.sessions.resume(session.metadata.name);
     return this.render(session, res, true);
@@ -308,8 +321,25 @@ export class SignInBroker {
   }
 
   private async start(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {
-    await this.options.sessions.create({ userId: identity.userId, desktopClass: this.options.desktopClass });
+    await this.createOwn(identity);
     return this.redirect(res, '/');
+  }
+
+  /** Starts (or gets) the user's session, with their Windows account when the broker reads one. */
+  private async createOwn(identity: VerifiedIdentity): Promise<DesktopSession> {
+    const windowsAccount = this.windowsAccountOf(identity);
+    return this.options.sessions.create({ userId: identity.userId, desktopClass: this.options.desktopClass, ...(windowsAccount !== undefined ? { windowsAccount } : {}) });
+  }
+
+  /** The account from `windowsAccountClaim`, checked before any session is created. */
+  private windowsAccountOf(identity: VerifiedIdentity): string | undefined {
+    const claim = this.options.windowsAccountClaim;
+    if (claim === undefined) return undefined;
+    const value = identity.claims?.[claim];
+    if (value === undefined) throw new WindowsAccountClaimInvalid(`Your sign-in does not say which Windows account is yours (claim "${claim}" is missing). Ask your administrator to set it for your user.`);
+    // The value is the user's own directory attribute: never echoed, only the rule.
+    if (!isWindowsAccountName(value)) throw new WindowsAccountClaimInvalid(`Your sign-in's Windows account (claim "${claim}") is not a valid account name: ${WINDOWS_ACCOUNT_RULE}. Ask your administrator to correct it.`);
+    return value;
   }
 
   private async extend(identity: VerifiedIdentity, res: http.ServerResponse): Promise<void> {

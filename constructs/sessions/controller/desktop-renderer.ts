@@ -111,6 +111,19 @@ export interface DesktopRenderer {
    * @default - desktops of this kind cannot be stopped
    */
   stop?(context: DesktopRenderContext, client: KubernetesClient): Promise<void>;
+  /**
+   * Why this renderer cannot render the session (a field it needs is missing or bad), checked
+   * when the session is admitted, before anything is created: the session fails with `reason`.
+   * @default - every session the API server accepted can be rendered
+   */
+  refusal?(session: DesktopSession): DesktopRefusal | undefined;
+}
+
+/** Why a session cannot get its desktop: the session's `Failed` reason and message. */
+export interface DesktopRefusal {
+  /** A CamelCase reason, e.g. `WindowsAccountRequired`. */
+  readonly reason: string;
+  readonly message: string;
 }
 
 /** KubeVirt `printableStatus` values after which the VM will not come up by itself. */

@@ -323,6 +323,9 @@ export class DesktopSessionController {
     }
     const unsupported = this.unsupportedAction(session, cls);
     if (unsupported) return this.fail(session, now, 'ActionNotSupported', unsupported);
+    // A session its renderer cannot render (e.g. a directory node desktop without windowsAccount) fails before anything is created.
+    const refusal = this.renderers[cls.spec.kind]!.refusal?.(session);
+    if (refusal) return this.fail(session, now, refusal.reason, refusal.message);
     let userObjects: KubernetesObjectJson[];
     let classKey = this.classKey(session.spec.userId, session);
     try {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
 import { App, Chart } from 'cdk8s';
 import { RDP_PORT } from '../../common/well-known';
+import { isWindowsAccountName, WINDOWS_ACCOUNT_RULE } from '../../common/windows-account';
 import { SESSION_TEMPLATE_KEY, sessionTemplateConfigMapName } from '../../node-desktops/node-desktops-chart';
 import { NodeDesktopIsolationMode } from '../../node-desktops/node-desktop-isolation';
 import { renderUserNodePool } from '../../node-desktops/node-desktop-node-pool';
@@ -10,7 +11,7 @@ import { SessionAccountKind } from '../../node-desktops/session-script';
 import { CONTROLLER_FIELD_MANAGER, DESKTOP_CLASS_KIND, DESKTOP_SESSION_KIND, DesktopClass, DesktopKind, DesktopSession, IsolationMode, SESSIONS_API } from '../api';
 import { refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
-import { DesktopObservation, DesktopRenderContext, DesktopRenderer, RenderedDesktop } from './desktop-renderer';
+import { DesktopObservation, DesktopRefusal, DesktopRenderContext, DesktopRenderer, RenderedDesktop } from './desktop-renderer';
 
 /** Props of `NodeDesktopRenderer`. */
 export interface NodeDesktopRendererProps {
@@ -82,11 +83,10 @@ export class NodeDesktopRenderer implements DesktopRenderer {
       apiVersion: SESSIONS_API,
       kind: DESKTOP_SESSION_KIND,
       metadata: { name: 'rbac-probe', namespace: 'rbac-probe' },
-      spec: { userId: 'rbac-probe', desktopClass: 'rbac-probe', size: 'medium', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 600 },
+      // A directory pool's session needs the user's sAMAccountName; any valid one renders the same kinds.
+      spec: { userId: 'rbac-probe', desktopClass: 'rbac-probe', size: 'medium', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 600, windowsAccount: 'rbacprobe' },
     };
-    // A directory pool's session needs the user's sAMAccountName; any valid one renders the same kinds.
-    const windowsUserName = template.script.account === SessionAccountKind.DOMAIN ? 'rbacprobe' : undefined;
-    const rendered = new NodeDesktopRenderer({ template }).renderSession({
+    const rendered = new NodeDesktopRenderer({ template }).render({
       session,
       desktopClass: {
         apiVersion: SESSIONS_API,
@@ -97,7 +97,7 @@ export class NodeDesktopRenderer implements DesktopRenderer {
       namespace: template.namespace,
       desktopName: sessionName(session.spec.userId),
       labels: {},
-    }, windowsUserName);
+    });
     const kinds = (objects: KubernetesObject[]): ObjectKind[] => {
       const seen = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion!, kind: o.kind! }]));
       return [...seen.values()];
@@ -118,8 +118,23 @@ export class NodeDesktopRenderer implements DesktopRenderer {
     return { namespace: this.template.namespace, name: sessionName(session.spec.userId) };
   }
 
-  public render(context: DesktopRenderContext): RenderedDesktop {
-    return this.renderSession(context);
+  /**
+   * Sessions of a pool that joins a directory need the user's sAMAccountName
+   * (`spec.windowsAccount`, which the broker fills from the identity token); local-account
+   * pools sign in their own account and ignore it.
+   */
+  public refusal(session: DesktopSession): DesktopRefusal | undefined {
+    if (this.template.script.account !== SessionAccountKind.DOMAIN) return undefined;
+    const account = session.spec.windowsAccount;
+    if (account === undefined) {
+      return {
+        reason: 'WindowsAccountRequired',
+        message: `the node-desktop pool "${this.template.poolName}" joins a directory, so the session needs spec.windowsAccount (the user's sAMAccountName); create it with one (SDK: create({ windowsAccount }); broker: windowsAccountClaim).`,
+      };
+    }
+    // The API server's schema refuses these; a client that bypassed it is told why here.
+    if (!isWindowsAccountName(account)) return { reason: 'InvalidWindowsAccount', message: `spec.windowsAccount ${JSON.stringify(account)} is not valid: ${WINDOWS_ACCOUNT_RULE}.` };
+    return undefined;
   }
 
   /**
@@ -141,17 +156,14 @@ export class NodeDesktopRenderer implements DesktopRenderer {
       : this.template;
   }
 
-  /**
-   * `windowsUserName` is given only by `kindsFor`: sessions of directory pools need the user's
-   * sAMAccountName, which the controller is not told yet, so `render` fails for them.
-   */
-  private renderSession(context: DesktopRenderContext, windowsUserName?: string): RenderedDesktop {
+  public render(context: DesktopRenderContext): RenderedDesktop {
     const userId = context.session.spec.userId;
     const chart = new Chart(new App(), 'Session');
     const desktop = new NodeDesktopSession(chart, 'Desktop', {
       template: this.templateFor(context.desktopClass),
       userId,
-      windowsUserName,
+      // Only directory pools sign in the user's own account; local pools their session account.
+      windowsUserName: this.template.script.account === SessionAccountKind.DOMAIN ? context.session.spec.windowsAccount : undefined,
       idleDisconnectTimeoutSeconds: context.session.spec.idleDisconnectTimeoutSeconds,
     });
     const objects = (chart.toJson() as KubernetesObject[]).map((o) => ({

@@ -16,6 +16,9 @@ export const NODE_DESKTOPS_ENV = {
   certificates: 'NODE_DESKTOPS_CERTIFICATES',
 } as const;
 
+/** The broker's identity-token claim with the user's sAMAccountName (`SignInBrokerOptions.windowsAccountClaim`); unset: none. */
+export const WINDOWS_ACCOUNT_CLAIM_ENV = 'WINDOWS_ACCOUNT_CLAIM';
+
 /** Values of `NODE_DESKTOPS_CERTIFICATES`. */
 export enum NodeDesktopCertificateCheck {
   VERIFIED = 'verified',

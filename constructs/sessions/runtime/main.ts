@@ -10,7 +10,7 @@ import { DesktopRenderer, KubeVirtDesktopRenderer } from '../controller/desktop-
 import { DesktopSessionController } from '../controller/desktop-session-controller';
 import { NodeDesktopRenderer } from '../controller/node-desktop-renderer';
 import { DesktopSessions } from '../sdk/desktop-sessions';
-import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck } from './environment';
+import { NODE_DESKTOPS_ENV, NodeDesktopCertificateCheck, WINDOWS_ACCOUNT_CLAIM_ENV } from './environment';
 import { KubernetesClient } from './kubernetes-client';
 
 /**
@@ -70,6 +70,7 @@ async function broker(): Promise<void> {
     adminUserIds: (process.env.ADMIN_USER_IDS ?? '').split(',').filter((x) => x.length > 0),
     basePath: process.env.BASE_PATH ?? '',
     nodeDesktops: nodeDesktopConnections(),
+    windowsAccountClaim: process.env[WINDOWS_ACCOUNT_CLAIM_ENV] || undefined,
   });
   await b.listen(Number(env('PORT', '8080')));
   serveOps(Number(env('METRICS_PORT', '9090')), async () => b.registry.metrics(), b.registry.contentType);

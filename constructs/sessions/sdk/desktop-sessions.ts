@@ -1,6 +1,7 @@
 import { kubernetesNameForUser } from '../../common/kubernetes-name';
 import { ValidationError } from '../../common/validation-error';
 import { USER_LABEL } from '../../common/well-known';
+import { isWindowsAccountName, WINDOWS_ACCOUNT_RULE } from '../../common/windows-account';
 import {
   ACTIVE_PHASES, DESKTOP_SESSION_KIND, DESKTOP_STOPPED_CONDITION, DesktopClass, DesktopSession, DisconnectAction, LAST_INPUT_ANNOTATION, LogoffAction, RESUME_ANNOTATION, SessionCondition,
   MAX_DISCONNECT_TIMEOUT_SECONDS, MAX_IDLE_TIMEOUT_SECONDS, MAX_MAX_USER_DURATION_SECONDS,
@@ -49,6 +50,12 @@ export interface CreateSessionOptions {
    * @default 'default' - one session per user and class
    */
   readonly requestId?: string;
+  /**
+   * The user's Windows account name in the directory (sAMAccountName): required by node-desktop
+   * pools that join a directory, ignored by other desktops; immutable once the session exists.
+   * @default - none (a directory pool's session then fails with `WindowsAccountRequired`)
+   */
+  readonly windowsAccount?: string;
 }
 
 export interface DesktopSessionsOptions extends KubernetesConnection {
@@ -104,10 +111,19 @@ export class DesktopSessions {
     if (typeof options.desktopClass !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.desktopClass)) {
       throw new InvalidSessionRequestError(`desktopClass ${JSON.stringify(options.desktopClass)} is not a DesktopClass name (lowercase letters, digits and '-').`, 'desktopClass');
     }
+    if (options.windowsAccount !== undefined && !isWindowsAccountName(options.windowsAccount)) {
+      throw new InvalidSessionRequestError(`windowsAccount ${JSON.stringify(options.windowsAccount)} is not valid: ${WINDOWS_ACCOUNT_RULE}.`, 'windowsAccount');
+    }
     const cls = await this.desktopClass(options.desktopClass);
     const name = DesktopSessions.sessionName(options.userId, options.desktopClass, options.requestId);
     const existing = await this.client.tryGet<DesktopSession>(SESSION_RESOURCE(this.namespace), name);
-    if (existing && ACTIVE_PHASES.includes(existing.status?.phase ?? SessionPhase.PENDING) && existing.metadata.deletionTimestamp === undefined) return existing;
+    if (existing && ACTIVE_PHASES.includes(existing.status?.phase ?? SessionPhase.PENDING) && existing.metadata.deletionTimestamp === undefined) {
+      // The active session is returned as it is; it never changes its account (immutable in the API).
+      if (options.windowsAccount !== undefined && existing.spec.windowsAccount !== options.windowsAccount) {
+        throw new InvalidSessionRequestError(`windowsAccount ${JSON.stringify(options.windowsAccount)} differs from the active session "${name}"'s (${existing.spec.windowsAccount === undefined ? 'none' : JSON.stringify(existing.spec.windowsAccount)}); it cannot change: end that session first.`, 'windowsAccount');
+      }
+      return existing;
+    }
 
     const size = options.size ?? cls.spec.allowedSizes[0];
     if (!SESSION_SIZES.includes(size) || !cls.spec.allowedSizes.includes(size)) {
@@ -149,6 +165,7 @@ export class DesktopSessions {
         maxUserDurationSeconds: timeouts.maxUserDurationSeconds,
         disconnectTimeoutSeconds: timeouts.disconnectTimeoutSeconds,
         idleDisconnectTimeoutSeconds: timeouts.idleDisconnectTimeoutSeconds,
+        ...(options.windowsAccount !== undefined ? { windowsAccount: options.windowsAccount } : {}),
       },
     };
     try {
