@@ -1,8 +1,8 @@
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { SESSION_LABEL, USER_LABEL } from '../../constructs/common/well-known';
 import { NodeDesktopSessionTemplate } from '../../constructs/node-desktops/node-desktop-session-template';
-import { sessionName, sessionPasswordSecretName } from '../../constructs/node-desktops/node-desktop-session';
-import { DesktopKind, SessionPhase } from '../../constructs/sessions/api';
+import { sessionName, sessionPasswordSecretName, USER_PRESENCE_CONTAINER } from '../../constructs/node-desktops/node-desktop-session';
+import { DesktopKind, EndReason, LogoffAction, SessionPhase } from '../../constructs/sessions/api';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
 import { KubeVirtDesktopRenderer } from '../../constructs/sessions/controller/desktop-renderer';
 import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-desktop-renderer';
@@ -126,6 +126,43 @@ describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)',
     expect((await observe(crashed)).userLoggedOn).toBeUndefined();
     // the pod's own Ready condition alone no longer makes the desktop ready
     expect(await observe({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] })).toMatchObject({ ready: false });
+  });
+
+  test('log-off from Windows (user-presence container) ends the session; Keep keeps it; a presence container that is not running is not a log-off', async () => {
+    // GIVEN a Ready node-desktop session whose user signs in to Windows
+    const session = await sessions.create({ userId, desktopClass: 'win2022', size: 'medium' });
+    const name = session.metadata.name;
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the session pod');
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, true));
+    const signedIn = await eventually(async () => { const s = await sessions.get(name); return s.status?.loggedOnAt ? s : undefined; }, 15_000, 'loggedOnAt');
+    expect(signedIn.status?.phase).toBe(SessionPhase.READY);
+
+    // WHEN the presence container crashes (not running): unknown, not a log-off
+    const crashed = sessionPodStatus(true, false) as { containerStatuses: Array<Record<string, unknown>> };
+    crashed.containerStatuses[1] = { name: USER_PRESENCE_CONTAINER, ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } } };
+    server.setStatus('', 'v1', 'pods', ns, podName, crashed);
+    const reads = server.requests.filter((r) => r.includes(`/namespaces/${ns}/pods/${podName}`)).length;
+    await eventually(() => server.requests.filter((r) => r.includes(`/namespaces/${ns}/pods/${podName}`)).length >= reads + 3, 10_000, 'the pod observed again');
+    const still = await sessions.get(name);
+    expect(still.status?.phase).toBe(SessionPhase.READY);
+    expect(still.status?.loggedOnAt).toBe(signedIn.status?.loggedOnAt);
+
+    // WHEN the presence container runs and reports nobody signed in THEN the session ends with UserLogoff
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, false));
+    const ended = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.ENDED ? s : undefined; }, 15_000, 'Ended');
+    expect(ended.status).toMatchObject({ endReason: EndReason.USER_LOGOFF, message: 'You signed out of Windows.' });
+    expect(server.get('', 'v1', 'pods', ns, podName)).toBeUndefined();
+
+    // onLogoff: Keep: the log-off is recorded (loggedOnAt cleared), the session stays
+    const kept = await sessions.create({ userId, desktopClass: 'win2022', size: 'medium', onLogoff: LogoffAction.KEEP });
+    const keptName = kept.metadata.name;
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the second session pod');
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, true));
+    await eventually(async () => (await sessions.get(keptName)).status?.loggedOnAt !== undefined, 15_000, 'loggedOnAt (Keep)');
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, false));
+    await eventually(async () => (await sessions.get(keptName)).status?.loggedOnAt === undefined, 15_000, 'log-off noticed (Keep)');
+    expect((await sessions.get(keptName)).status?.phase).toBe(SessionPhase.READY);
+    expect(server.get('', 'v1', 'pods', ns, podName)).toBeDefined();
   });
 
   test('everything the controller does in the pool\'s namespace is allowed by the Role the install chart gives it there', async () => {
