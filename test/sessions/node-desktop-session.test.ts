@@ -14,7 +14,7 @@ import { DesktopClass } from '../../constructs/sessions/api';
 import { nodeDesktopControllerRules, DesktopSessionServiceChart } from '../../constructs/sessions/desktop-session-service-chart';
 import { CLASS_RESOURCE } from '../../constructs/sessions/resources';
 import { PolicyRule, RbacRequest, allows, chartProps, parseRequest } from './rbac-support';
-import { NAMESPACE, eventually, installNodeDesktopPool, nodeDesktopTemplate, sessionPodStatus, startApi } from './session-test-support';
+import { NAMESPACE, createClass, eventually, installNodeDesktopPool, windows11Class, nodeDesktopTemplate, sessionPodStatus, startApi } from './session-test-support';
 
 jest.setTimeout(30_000);
 
@@ -163,6 +163,32 @@ describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)',
     await eventually(async () => (await sessions.get(keptName)).status?.loggedOnAt === undefined, 15_000, 'log-off noticed (Keep)');
     expect((await sessions.get(keptName)).status?.phase).toBe(SessionPhase.READY);
     expect(server.get('', 'v1', 'pods', ns, podName)).toBeDefined();
+  });
+
+  test('a session of a second Node class of the same pool is refused while the user has one (one session pod nd-<user> per pool)', async () => {
+    // GIVEN a second Node class on the same pool, and a session of the first
+    await createClass(client, windows11Class({ kind: DesktopKind.NODE, goldenImage: undefined, ami: 'ami-0123456789abcdef0' }, 'win2022-large'));
+    const first = await sessions.create({ userId, desktopClass: 'win2022', size: 'medium' });
+    const pod = await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the session pod');
+    expect(pod.metadata.labels?.[SESSION_LABEL]).toBe(first.metadata.name);
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, false));
+    await eventually(async () => (await sessions.get(first.metadata.name)).status?.phase === SessionPhase.READY, 15_000, 'Ready');
+
+    // WHEN the user starts a session of the other class THEN it fails at admission, naming the other session, and nothing of it is created
+    const second = await sessions.create({ userId, desktopClass: 'win2022-large', size: 'medium' });
+    const failed = await eventually(async () => { const s = await sessions.get(second.metadata.name); return s.status?.phase === SessionPhase.FAILED ? s : undefined; }, 10_000, 'Failed');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'NodeDesktopInUse' });
+    expect(failed.status?.message).toContain(`session "${first.metadata.name}" (class "win2022") on desktop ${ns}/${podName}`);
+    expect(failed.status?.desktopName).toBeUndefined();
+    expect(server.get('', 'v1', 'pods', ns, podName)?.metadata.labels?.[SESSION_LABEL]).toBe(first.metadata.name);
+    expect((await sessions.get(first.metadata.name)).status?.phase).toBe(SessionPhase.READY);
+
+    // WHEN the first session ends THEN a session of the other class gets the desktop
+    await sessions.end(first.metadata.name);
+    const third = await sessions.create({ userId, desktopClass: 'win2022-large', size: 'medium' });
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName)?.metadata.labels?.[SESSION_LABEL] === third.metadata.name, 15_000, 'the pod of the third session');
+    expect((await sessions.get(first.metadata.name)).status?.phase).toBe(SessionPhase.ENDED);
+    expect((await sessions.get(third.metadata.name)).status?.phase).toBe(SessionPhase.PROVISIONING);
   });
 
   test('everything the controller does in the pool\'s namespace is allowed by the Role the install chart gives it there', async () => {

@@ -344,6 +344,15 @@ export class DesktopSessionController {
     if (holders.length >= cls.spec.sessionsPerUser) {
       return this.fail(session, now, 'SessionLimitExceeded', `user "${session.spec.userId}" already has ${holders.length} active session(s) of class "${cls.metadata.name}" (${holders.map((s) => s.metadata.name).join(', ')}); the class allows ${cls.spec.sessionsPerUser}.`);
     }
+    // Desktops the renderer names per user (a node desktop's session pod `nd-<user>` in the pool's
+    // namespace): a session of another class would apply the same objects and take the other's desktop over.
+    // Synchronous with the limit check above and `admitted` below: two admissions never both pass.
+    const sharing = this.sharedDesktop(session, cls);
+    if (sharing?.active) {
+      return this.fail(session, now, 'NodeDesktopInUse', `user "${session.spec.userId}" already has session "${sharing.session.metadata.name}" (class "${sharing.session.spec.desktopClass}") on desktop ${sharing.desktop}, which a session of class "${cls.metadata.name}" would use too (one node desktop per user and pool); end that session first.`);
+    }
+    // The other session is ending: this one is admitted once its desktop is gone.
+    if (sharing) return 1000;
     this.admitted.set(session.metadata.name, session.spec.userId);
     // The user's namespace and its isolation (they outlive the session; the user's NodePool goes
     // with their last session): applied here, once, under the user's lock, so that releasing
@@ -572,6 +581,32 @@ export class DesktopSessionController {
     }
     if (Object.keys(changes).length > 0 || conditions.length > 0) await this.writeStatus(session, changes as Partial<DesktopSessionStatus>, conditions);
     return next();
+  }
+
+  /**
+   * Another session whose desktop has the name this session's would have (`DesktopRenderer.locate`),
+   * from the informer's cache and the admissions it may not show yet: `active` when it is admitted
+   * and not ending, else it is ending (or being deleted) and its desktop may still exist.
+   */
+  private sharedDesktop(session: DesktopSession, cls: DesktopClass): { session: DesktopSession; desktop: string; active: boolean } | undefined {
+    const mine = this.renderers[cls.spec.kind]?.locate?.(session);
+    if (!mine) return undefined;
+    const desktop = `${mine.namespace}/${mine.name}`;
+    for (const other of this.sessions.list()) {
+      if (other.metadata.name === session.metadata.name) continue;
+      const phase = other.status?.phase ?? SessionPhase.PENDING;
+      if (phase === SessionPhase.ENDED || phase === SessionPhase.FAILED) continue;
+      const admitted = this.admitted.has(other.metadata.name);
+      if (phase === SessionPhase.PENDING && !admitted) continue; // nothing created yet
+      const otherClass = this.classes.get(other.spec.desktopClass);
+      const at = other.status?.desktopNamespace !== undefined && other.status.desktopName !== undefined
+        ? { namespace: other.status.desktopNamespace, name: other.status.desktopName }
+        : otherClass ? this.renderers[otherClass.spec.kind]?.locate?.(other) : undefined;
+      if (at?.namespace !== mine.namespace || at.name !== mine.name) continue;
+      const active = other.metadata.deletionTimestamp === undefined && (admitted || ACTIVE_PHASES.includes(phase));
+      return { session: other, desktop, active };
+    }
+    return undefined;
   }
 
   /**
