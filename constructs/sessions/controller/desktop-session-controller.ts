@@ -8,7 +8,7 @@ import { DedicatedPoolTemplateObjects, DesktopUserIsolationProps, EgressRule, Ga
 import { UserIsolationMode } from '../../isolation/desktop-user';
 import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from '../../kubevirt/vm-host-placement';
 import {
-  ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_SESSION_KIND, DESKTOP_STOPPED_CONDITION, DesktopClass, DesktopKind,
+  ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_CLASS_KIND, DESKTOP_SESSION_KIND, DESKTOP_STOPPED_CONDITION, DesktopClass, DesktopKind,
   DesktopSession, DesktopSessionStatus, DisconnectAction, EXPIRY_WARNING_SECONDS, EndReason, IDLE_CONDITION, IsolationMode,
   LAST_INPUT_ANNOTATION, LogoffAction, RESUME_ANNOTATION, SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase, WarmClaim,
 } from '../api';
@@ -657,15 +657,20 @@ export class DesktopSessionController {
 
   /** Deletes the session's objects (not the ones meant to outlive it); true once they are gone. */
   private async cleanUp(session: DesktopSession): Promise<boolean> {
-    const cls = this.classes.get(session.spec.desktopClass);
-    const namespace = session.status?.desktopNamespace;
-    if (!namespace || !cls) return true; // nothing was created
-    const renderer = this.renderers[cls.spec.kind];
-    if (!renderer) return true;
     let userLabel: string;
     try {
       userLabel = kubernetesNameForUser('spec.userId', session.spec.userId);
     } catch {
+      return true; // refused at admission: nothing was created
+    }
+    const cls = this.classes.get(session.spec.desktopClass);
+    const namespace = session.status?.desktopNamespace;
+    const renderer = cls ? this.renderers[cls.spec.kind] : undefined;
+    // No desktop recorded (deleted while Pending, possibly after admit() applied the user's
+    // NodePool) or no class to render it with: the user's own objects are still released,
+    // decided from what exists and the user's remaining sessions.
+    if (!namespace || !cls || !renderer) {
+      await this.releaseUser(session, userLabel);
       return true;
     }
     const rendered = renderer.render(this.context(session, cls, userLabel));
@@ -757,6 +762,12 @@ export class DesktopSessionController {
     return [...names].sort().map((n) => this.classes.get(n)).filter((c): c is DesktopClass => c !== undefined);
   }
 
+  /** Whether the user has an active session (as `activeClasses` counts them) whose DesktopClass is gone. */
+  private hasActiveSessionOfUnknownClass(userId: string, without: string): boolean {
+    return this.sessions.list().some((s) => s.spec.userId === userId && s.metadata.name !== without && this.classes.get(s.spec.desktopClass) === undefined
+      && ((s.status?.phase !== undefined && s.status.phase !== SessionPhase.PENDING && ACTIVE_PHASES.includes(s.status.phase) && s.metadata.deletionTimestamp === undefined) || this.admitted.has(s.metadata.name)));
+  }
+
   private classKey(userId: string, including?: DesktopSession, without?: string): string {
     const names = new Set(this.activeClasses(userId, without).map((c) => c.metadata.name));
     if (including) names.add(including.spec.desktopClass);
@@ -772,7 +783,10 @@ export class DesktopSessionController {
   private async releaseUser(session: DesktopSession, userLabel: string): Promise<void> {
     await this.withUserLock(userLabel, async () => {
       const remaining = this.activeClasses(session.spec.userId, session.metadata.name);
-      const needsPool = remaining.some((c) => c.spec.kind === DesktopKind.VM && c.spec.isolation === IsolationMode.DEDICATED_POOL);
+      // A remaining session whose class was deleted may still run on the user's pool: keep it
+      // until that session ends too (its release then finds no remaining session).
+      const unknown = this.hasActiveSessionOfUnknownClass(session.spec.userId, session.metadata.name);
+      const needsPool = unknown || remaining.some((c) => c.spec.kind === DesktopKind.VM && c.spec.isolation === IsolationMode.DEDICATED_POOL);
       if (!needsPool) {
         // Karpenter drains and terminates the pool's hosts; only the user's desktops ran there.
         const pool = await this.client.tryGet<KubernetesObject & { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } }>(NODE_POOL_RESOURCE, userLabel);
@@ -782,7 +796,7 @@ export class DesktopSessionController {
           await this.client.delete(NODE_OVERLAY_RESOURCE, vmHostDeviceOverlayProps(userLabel, {}).metadata!.name!);
         }
       }
-      await this.releaseRendererUserObjects(session, remaining);
+      if (!unknown) await this.releaseRendererUserObjects(session, remaining);
       const key = remaining.map((c) => c.metadata.name).join(',');
       if (remaining.length === 0 || this.quotaKeys.get(userLabel) === key) return;
       const [first] = remaining;
@@ -818,14 +832,24 @@ export class DesktopSessionController {
     }
   }
 
-  /** Deletes the renderer's objects of the ending session's class that no remaining active session of the user renders (and that the controller made). */
+  /**
+   * Deletes the renderer's per-user objects of the user that no remaining active session of the
+   * user renders (and that the controller made). Not only the ending session's class's: what any
+   * renderer renders for a `DedicatedPool` class of its kind, so that a session whose class was
+   * deleted, or that ended before its status recorded anything, still releases them.
+   */
   private async releaseRendererUserObjects(session: DesktopSession, remaining: DesktopClass[]): Promise<void> {
     const cls = this.classes.get(session.spec.desktopClass);
     const userId = session.spec.userId;
     const objectsOf = (c: DesktopClass) => this.renderers[c.spec.kind]?.userObjects?.(c, userId) ?? [];
     const key = (o: KubernetesObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const kept = new Set(remaining.flatMap(objectsOf).map(key));
-    for (const object of cls ? objectsOf(cls) : []) {
+    const dedicated = (Object.keys(this.renderers) as DesktopKind[]).map((kind): DesktopClass => ({
+      apiVersion: SESSIONS_API, kind: DESKTOP_CLASS_KIND, metadata: { name: `${kind}-dedicated` },
+      spec: { kind, isolation: IsolationMode.DEDICATED_POOL, allowedSizes: ['medium'], sessionsPerUser: 1 },
+    }));
+    const candidates = new Map([...(cls ? [cls] : []), ...dedicated].flatMap(objectsOf).map((o) => [key(o), o]));
+    for (const object of candidates.values()) {
       if (kept.has(key(object))) continue;
       const ref = refFor(object.apiVersion!, object.kind!, object.metadata.namespace);
       const existing = await this.client.tryGet(ref, object.metadata.name);
