@@ -10,7 +10,7 @@ import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from '../../kubevirt/vm-ho
 import {
   ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_CLASS_KIND, DESKTOP_SESSION_KIND, DESKTOP_STOPPED_CONDITION, DesktopClass, DesktopKind,
   DesktopSession, DesktopSessionStatus, DisconnectAction, EXPIRY_WARNING_SECONDS, EndReason, IDLE_CONDITION, IsolationMode,
-  LAST_INPUT_ANNOTATION, LogoffAction, RESUME_ANNOTATION, SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase, WarmClaim,
+  LAST_INPUT_ANNOTATION, LogoffAction, MAX_MAX_USER_DURATION_SECONDS, RESUME_ANNOTATION, SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase, WarmClaim,
 } from '../api';
 import { CLASS_RESOURCE, NODE_RESOURCE, SESSION_RESOURCE, SESSION_SIZE_PRESETS, VM_RESOURCE, refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
@@ -493,6 +493,8 @@ export class DesktopSessionController {
       if (session.metadata.annotations?.[RESUME_ANNOTATION] === stoppedSince.lastTransitionTime) {
         const resumed = await this.writeStatus(session, {
           ...changes as Partial<DesktopSessionStatus>, phase: SessionPhase.PROVISIONING, progress: 5, message: 'Starting your desktop', resumedAt: now.toISOString(),
+          // The stop that ends here, added up: the SDK's cost leaves stopped time out.
+          stoppedSeconds: Math.min(MAX_MAX_USER_DURATION_SECONDS, (status.stoppedSeconds ?? 0) + Math.max(0, Math.round((t - Date.parse(stoppedSince.lastTransitionTime)) / 1000))),
         }, [...conditions,
           { type: DESKTOP_STOPPED_CONDITION, status: 'False', reason: 'Resumed', message: 'The user came back; the desktop is starting.', lastTransitionTime: now.toISOString() },
           { type: 'Ready', status: 'False', reason: 'Resuming', message: 'The desktop is starting again.', lastTransitionTime: now.toISOString() }]);
