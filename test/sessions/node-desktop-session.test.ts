@@ -183,9 +183,17 @@ describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)',
     expect(server.get('', 'v1', 'pods', ns, podName)?.metadata.labels?.[SESSION_LABEL]).toBe(first.metadata.name);
     expect((await sessions.get(first.metadata.name)).status?.phase).toBe(SessionPhase.READY);
 
-    // WHEN the first session ends THEN a session of the other class gets the desktop
+    // WHEN the first session is ending (its pod held by a finalizer, e.g. the kubelet still stopping it)
+    await client.mergePatch({ group: '', version: 'v1', plural: 'pods', namespace: ns }, podName, { metadata: { finalizers: ['test/hold'] } }, 'test');
     await sessions.end(first.metadata.name);
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName)?.metadata.deletionTimestamp, 10_000, 'the pod being deleted');
     const third = await sessions.create({ userId, desktopClass: 'win2022-large', size: 'medium' });
+    // THEN a session of the other class waits in Pending (not refused) while the old pod exists
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await sessions.get(third.metadata.name)).status?.phase ?? SessionPhase.PENDING).toBe(SessionPhase.PENDING);
+    expect((await sessions.get(first.metadata.name)).status?.phase).toBe(SessionPhase.ENDING);
+    // AND gets the desktop once the old pod is gone
+    await client.mergePatch({ group: '', version: 'v1', plural: 'pods', namespace: ns }, podName, { metadata: { finalizers: [] } }, 'test');
     await eventually(() => server.get('', 'v1', 'pods', ns, podName)?.metadata.labels?.[SESSION_LABEL] === third.metadata.name, 15_000, 'the pod of the third session');
     expect((await sessions.get(first.metadata.name)).status?.phase).toBe(SessionPhase.ENDED);
     expect((await sessions.get(third.metadata.name)).status?.phase).toBe(SessionPhase.PROVISIONING);

@@ -605,7 +605,8 @@ export class DesktopSessionController {
         ? { namespace: other.status.desktopNamespace, name: other.status.desktopName }
         : otherClass ? this.renderers[otherClass.spec.kind]?.locate?.(other) : undefined;
       if (at?.namespace !== mine.namespace || at.name !== mine.name) continue;
-      const active = other.metadata.deletionTimestamp === undefined && (admitted || ACTIVE_PHASES.includes(phase));
+      // `admitted` only stands in for a phase the cache does not show yet: an Ending session is not active.
+      const active = other.metadata.deletionTimestamp === undefined && ACTIVE_PHASES.includes(phase);
       return { session: other, desktop, active };
     }
     return undefined;
