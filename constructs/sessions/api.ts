@@ -226,6 +226,13 @@ export interface DesktopSessionStatus {
    * @default - never resumed
    */
   readonly resumedAt?: string;
+  /**
+   * Seconds the desktop was stopped (`onDisconnect: Stop`) in stops that have ended (resumed),
+   * added up at each resume; the current stop is the `DesktopStopped` condition's. What the
+   * SDK's cost estimate leaves out.
+   * @default 0
+   */
+  readonly stoppedSeconds?: number;
   /** @default - unset until the controller sets it */
   readonly endReason?: EndReason;
   /** @default - unset until the controller sets it */

@@ -170,6 +170,12 @@ export class DesktopSessionService extends Construct {
         claimUnique(props.nodeDesktops, 'the session service of this pool', '', this, `${p}.nodeDesktops`,
           'Two DesktopSessionServices on one NodeDesktops would overwrite each other\'s Roles in the pool\'s namespace: give each service its own NodeDesktops pool, or serve both desktop classes from one service.');
       }
+      // After the pool's claim (the more specific message for two services on one pool): the CRDs,
+      // the ClusterRole and ClusterRoleBinding and the ValidatingAdmissionPolicy have fixed names,
+      // so a second service would silently replace the first's (and two controllers would both
+      // act on every DesktopClass's warm slots).
+      claimUnique(gateway.cluster, 'the session service of this cluster', '', this, `${p}.gateway`,
+        'A cluster has one DesktopSessionService: its CRDs, ClusterRole "desktop-session-controller" and ValidatingAdmissionPolicy "desktop-session-controller-nodes" are cluster-wide with fixed names, and a second would overwrite them. Serve every desktop class from one service (DesktopClasses are cluster-wide; one service runs sessions of all of them).');
       if (props.windowsAccountClaim !== undefined && !Token.isUnresolved(props.windowsAccountClaim) && !CLAIM_NAME.test(props.windowsAccountClaim)) {
         throw new ValidationError(`${p}.windowsAccountClaim`, `${JSON.stringify(props.windowsAccountClaim)} is not a token claim name; give 1 to 128 printable characters without spaces, e.g. "custom:samaccountname".`);
       }

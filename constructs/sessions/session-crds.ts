@@ -98,6 +98,7 @@ function sessionSchema(): Schema {
           endedAt: time('When everything the session created was gone.'),
           loggedOnAt: time('When the desktop first reported the user signed in to Windows.'),
           resumedAt: time('When a stopped desktop was last asked to start again.'),
+          stoppedSeconds: int(0, MAX_MAX_USER_DURATION_SECONDS, { description: 'Seconds the desktop was stopped in stops that have ended (the current one is the DesktopStopped condition\'s).' }),
           endReason: str({ enum: Object.values(EndReason) }),
           conditions: CONDITIONS,
           observedGeneration: { type: 'integer', format: 'int64' },

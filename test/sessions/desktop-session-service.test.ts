@@ -329,6 +329,18 @@ describe('DesktopSessionService with node desktops', () => {
       .toThrow(/^\S*\/MoreSessions: DesktopSessionService\.nodeDesktops: the session service of this pool is already defined by [^ ]*\/Sessions \(in [^ ]*\/NodeDesktops\)\. Two DesktopSessionServices on one NodeDesktops would overwrite each other's Roles/);
   });
 
+  test('a second DesktopSessionService in the same cluster is refused, naming both services (cluster-wide names would clash)', () => {
+    // GIVEN a service without node desktops in a cluster
+    const stack = newStack();
+    const { cluster } = v2Cluster(stack);
+    const gateway = new GuacamoleGateway(stack, 'Gateway', { cluster: cluster as eksv2.Cluster, hostname: HOSTNAME, certificateArn: CERTIFICATE_ARN, internetFacing: true, ingressGroupName: 'desktops' });
+    const common = { gateway, desktopClass: 'windows-11', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/sessions:1.0.0', loadBalancerArn: ALB_ARN };
+    new DesktopSessionService(stack, 'Sessions', common);
+    // WHEN a second one is added in another namespace, under another path THEN it is refused
+    expect(() => new DesktopSessionService(stack, 'MoreSessions', { ...common, namespace: 'more-sessions', basePath: '/more' }))
+      .toThrow(/^\S*\/MoreSessions: DesktopSessionService\.gateway: the session service of this cluster is already defined by \S*\/Sessions \(in \S*\)\. A cluster has one DesktopSessionService: .*ClusterRole "desktop-session-controller"/);
+  });
+
   test('node desktops of another cluster are refused, naming the prop and the fix', () => {
     expect(() => build({}, 'desktops', pool({}, true))).toThrow(/DesktopSessionService\.nodeDesktops: the node desktops at .*NodeDesktops are in another cluster than the gateway/);
   });

@@ -12,7 +12,7 @@ import { DesktopSessionController } from '../../constructs/sessions/controller/d
 import { KubeVirtDesktopRenderer } from '../../constructs/sessions/controller/desktop-renderer';
 import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-desktop-renderer';
 import { DesktopSessionServiceChart } from '../../constructs/sessions/desktop-session-service-chart';
-import { SESSION_RESOURCE, refFor } from '../../constructs/sessions/resources';
+import { CLASS_RESOURCE, SESSION_RESOURCE, refFor } from '../../constructs/sessions/resources';
 import { KubernetesClient, KubernetesObject } from '../../constructs/sessions/runtime/kubernetes-client';
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
 import { FakeKubeApiServer, KubeObject } from '../support/fake-kube-api-server';
@@ -201,6 +201,35 @@ describe.each([
     // AND alice's session goes on to Ready on her pool, which goes with it
     expect(userPool(alice)).toBeDefined();
     await readyThenEnd(aliceSession);
+    await eventually(() => userPool(alice) === undefined, 10_000, 'alice\'s pool deleted');
+  });
+
+  test('a session deleted while Pending after its admission applied the user\'s pool (status write lost) releases the pool', async () => {
+    // The status write that records the admission never lands (a crash in that window, as far as the status shows).
+    server.failNext('PATCH', /desktopsessions\/[^/]+\/status$/, 500, 10_000);
+    controller = new DesktopSessionController({ client, namespace: NAMESPACE, pollIntervalMs: 50, leaderElection: false, onError: () => undefined, renderers: { [DesktopKind.NODE]: await NodeDesktopRenderer.fromConfigMap(client, ns, TEMPLATE.poolName) } });
+    await controller.start();
+    const s = await sessions.create({ userId: alice, desktopClass: CLASS, size: 'medium', timeouts: TIMEOUTS });
+    await eventually(() => userPool(alice), 10_000, 'alice\'s pool');
+    expect((await sessions.get(s.metadata.name)).status?.desktopNamespace).toBeUndefined();
+    // WHEN the session is deleted THEN her pool goes with it
+    await client.delete(SESSION_RESOURCE(NAMESPACE), s.metadata.name);
+    await eventually(async () => (await sessions.list({ userId: alice })).length === 0, 10_000, 'the session released');
+    expect(userPool(alice)).toBeUndefined();
+  });
+
+  test('a session whose class was deleted while it ran releases the user\'s pool when it ends', async () => {
+    await startController();
+    const s = await sessions.create({ userId: alice, desktopClass: CLASS, size: 'medium', timeouts: TIMEOUTS });
+    await eventually(() => pod(alice), 10_000, 'the session pod');
+    server.setStatus('', 'v1', 'pods', ns, sessionName(alice), sessionPodStatus(true, false));
+    await phase(s.metadata.name, SessionPhase.READY);
+    // WHEN the class is deleted and the session ends THEN her pool goes
+    await client.delete(CLASS_RESOURCE, CLASS);
+    await eventually(async () => (await client.tryGet(CLASS_RESOURCE, CLASS)) === undefined, 10_000, 'the class gone');
+    expect(userPool(alice)).toBeDefined();
+    await sessions.end(s.metadata.name);
+    await phase(s.metadata.name, SessionPhase.ENDED);
     await eventually(() => userPool(alice) === undefined, 10_000, 'alice\'s pool deleted');
   });
 

@@ -1,8 +1,8 @@
 import { kubernetesNameForUser } from '../../constructs/common/kubernetes-name';
 import { SESSION_LABEL, USER_LABEL } from '../../constructs/common/well-known';
 import { NodeDesktopSessionTemplate } from '../../constructs/node-desktops/node-desktop-session-template';
-import { sessionName, sessionPasswordSecretName } from '../../constructs/node-desktops/node-desktop-session';
-import { DesktopKind, SessionPhase } from '../../constructs/sessions/api';
+import { sessionName, sessionPasswordSecretName, USER_PRESENCE_CONTAINER } from '../../constructs/node-desktops/node-desktop-session';
+import { DesktopKind, EndReason, LogoffAction, SessionPhase } from '../../constructs/sessions/api';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
 import { KubeVirtDesktopRenderer } from '../../constructs/sessions/controller/desktop-renderer';
 import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-desktop-renderer';
@@ -14,7 +14,7 @@ import { DesktopClass } from '../../constructs/sessions/api';
 import { nodeDesktopControllerRules, DesktopSessionServiceChart } from '../../constructs/sessions/desktop-session-service-chart';
 import { CLASS_RESOURCE } from '../../constructs/sessions/resources';
 import { PolicyRule, RbacRequest, allows, chartProps, parseRequest } from './rbac-support';
-import { NAMESPACE, eventually, installNodeDesktopPool, nodeDesktopTemplate, sessionPodStatus, startApi } from './session-test-support';
+import { NAMESPACE, createClass, eventually, installNodeDesktopPool, windows11Class, nodeDesktopTemplate, sessionPodStatus, startApi } from './session-test-support';
 
 jest.setTimeout(30_000);
 
@@ -126,6 +126,77 @@ describe('Node-desktop sessions over the fake API server (NodeDesktopRenderer)',
     expect((await observe(crashed)).userLoggedOn).toBeUndefined();
     // the pod's own Ready condition alone no longer makes the desktop ready
     expect(await observe({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] })).toMatchObject({ ready: false });
+  });
+
+  test('log-off from Windows (user-presence container) ends the session; Keep keeps it; a presence container that is not running is not a log-off', async () => {
+    // GIVEN a Ready node-desktop session whose user signs in to Windows
+    const session = await sessions.create({ userId, desktopClass: 'win2022', size: 'medium' });
+    const name = session.metadata.name;
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the session pod');
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, true));
+    const signedIn = await eventually(async () => { const s = await sessions.get(name); return s.status?.loggedOnAt ? s : undefined; }, 15_000, 'loggedOnAt');
+    expect(signedIn.status?.phase).toBe(SessionPhase.READY);
+
+    // WHEN the presence container crashes (not running): unknown, not a log-off
+    const crashed = sessionPodStatus(true, false) as { containerStatuses: Array<Record<string, unknown>> };
+    crashed.containerStatuses[1] = { name: USER_PRESENCE_CONTAINER, ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } } };
+    server.setStatus('', 'v1', 'pods', ns, podName, crashed);
+    const reads = server.requests.filter((r) => r.includes(`/namespaces/${ns}/pods/${podName}`)).length;
+    await eventually(() => server.requests.filter((r) => r.includes(`/namespaces/${ns}/pods/${podName}`)).length >= reads + 3, 10_000, 'the pod observed again');
+    const still = await sessions.get(name);
+    expect(still.status?.phase).toBe(SessionPhase.READY);
+    expect(still.status?.loggedOnAt).toBe(signedIn.status?.loggedOnAt);
+
+    // WHEN the presence container runs and reports nobody signed in THEN the session ends with UserLogoff
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, false));
+    const ended = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.ENDED ? s : undefined; }, 15_000, 'Ended');
+    expect(ended.status).toMatchObject({ endReason: EndReason.USER_LOGOFF, message: 'You signed out of Windows.' });
+    expect(server.get('', 'v1', 'pods', ns, podName)).toBeUndefined();
+
+    // onLogoff: Keep: the log-off is recorded (loggedOnAt cleared), the session stays
+    const kept = await sessions.create({ userId, desktopClass: 'win2022', size: 'medium', onLogoff: LogoffAction.KEEP });
+    const keptName = kept.metadata.name;
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the second session pod');
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, true));
+    await eventually(async () => (await sessions.get(keptName)).status?.loggedOnAt !== undefined, 15_000, 'loggedOnAt (Keep)');
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, false));
+    await eventually(async () => (await sessions.get(keptName)).status?.loggedOnAt === undefined, 15_000, 'log-off noticed (Keep)');
+    expect((await sessions.get(keptName)).status?.phase).toBe(SessionPhase.READY);
+    expect(server.get('', 'v1', 'pods', ns, podName)).toBeDefined();
+  });
+
+  test('a session of a second Node class of the same pool is refused while the user has one (one session pod nd-<user> per pool)', async () => {
+    // GIVEN a second Node class on the same pool, and a session of the first
+    await createClass(client, windows11Class({ kind: DesktopKind.NODE, goldenImage: undefined, ami: 'ami-0123456789abcdef0' }, 'win2022-large'));
+    const first = await sessions.create({ userId, desktopClass: 'win2022', size: 'medium' });
+    const pod = await eventually(() => server.get('', 'v1', 'pods', ns, podName), 10_000, 'the session pod');
+    expect(pod.metadata.labels?.[SESSION_LABEL]).toBe(first.metadata.name);
+    server.setStatus('', 'v1', 'pods', ns, podName, sessionPodStatus(true, false));
+    await eventually(async () => (await sessions.get(first.metadata.name)).status?.phase === SessionPhase.READY, 15_000, 'Ready');
+
+    // WHEN the user starts a session of the other class THEN it fails at admission, naming the other session, and nothing of it is created
+    const second = await sessions.create({ userId, desktopClass: 'win2022-large', size: 'medium' });
+    const failed = await eventually(async () => { const s = await sessions.get(second.metadata.name); return s.status?.phase === SessionPhase.FAILED ? s : undefined; }, 10_000, 'Failed');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'NodeDesktopInUse' });
+    expect(failed.status?.message).toContain(`session "${first.metadata.name}" (class "win2022") on desktop ${ns}/${podName}`);
+    expect(failed.status?.desktopName).toBeUndefined();
+    expect(server.get('', 'v1', 'pods', ns, podName)?.metadata.labels?.[SESSION_LABEL]).toBe(first.metadata.name);
+    expect((await sessions.get(first.metadata.name)).status?.phase).toBe(SessionPhase.READY);
+
+    // WHEN the first session is ending (its pod held by a finalizer, e.g. the kubelet still stopping it)
+    await client.mergePatch({ group: '', version: 'v1', plural: 'pods', namespace: ns }, podName, { metadata: { finalizers: ['test/hold'] } }, 'test');
+    await sessions.end(first.metadata.name);
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName)?.metadata.deletionTimestamp, 10_000, 'the pod being deleted');
+    const third = await sessions.create({ userId, desktopClass: 'win2022-large', size: 'medium' });
+    // THEN a session of the other class waits in Pending (not refused) while the old pod exists
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await sessions.get(third.metadata.name)).status?.phase ?? SessionPhase.PENDING).toBe(SessionPhase.PENDING);
+    expect((await sessions.get(first.metadata.name)).status?.phase).toBe(SessionPhase.ENDING);
+    // AND gets the desktop once the old pod is gone
+    await client.mergePatch({ group: '', version: 'v1', plural: 'pods', namespace: ns }, podName, { metadata: { finalizers: [] } }, 'test');
+    await eventually(() => server.get('', 'v1', 'pods', ns, podName)?.metadata.labels?.[SESSION_LABEL] === third.metadata.name, 15_000, 'the pod of the third session');
+    expect((await sessions.get(first.metadata.name)).status?.phase).toBe(SessionPhase.ENDED);
+    expect((await sessions.get(third.metadata.name)).status?.phase).toBe(SessionPhase.PROVISIONING);
   });
 
   test('everything the controller does in the pool\'s namespace is allowed by the Role the install chart gives it there', async () => {

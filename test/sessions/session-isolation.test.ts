@@ -7,7 +7,7 @@ import { renderWarmPlaceholder } from '../../constructs/sessions/controller/warm
 import { VmHostPoolChartProps, vmHostDeviceOverlayProps, vmHostNodePoolProps } from '../../constructs/kubevirt/vm-host-pool-chart';
 import { DesktopSession, IsolationMode, SessionPhase } from '../../constructs/sessions/api';
 import { DesktopSessionController } from '../../constructs/sessions/controller/desktop-session-controller';
-import { DEFAULT_WARM_NAMESPACE, WARM_PRIORITY_CLASS } from '../../constructs/sessions/resources';
+import { CLASS_RESOURCE, DEFAULT_WARM_NAMESPACE, SESSION_RESOURCE, WARM_PRIORITY_CLASS } from '../../constructs/sessions/resources';
 import { KubernetesClient, KubernetesObject } from '../../constructs/sessions/runtime/kubernetes-client';
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
 import { FakeKubeApiServer, KubeObject } from '../support/fake-kube-api-server';
@@ -171,6 +171,47 @@ describe('DesktopSession isolation at run time (fake API server)', () => {
       await Promise.all([provisioning(one.metadata.name), provisioning(two.metadata.name)]);
       // 1 × (4 + 1) vCPUs for win11, 2 × (4 + 1) for the dedicated class (medium, two per user).
       expect(server.get('', 'v1', 'resourcequotas', aliceNs, 'desktop-quota')?.spec).toMatchObject({ hard: { 'requests.cpu': 15, 'requests.memory': '30Gi' } });
+    });
+
+    test('a session deleted while Pending after its admission applied the user\'s pool (status write lost) releases the pool', async () => {
+      await createTemplate();
+      await createClass(client, dedicatedClass());
+      // The status write that records the admission never lands (a crash in that window, as far as the status shows).
+      server.failNext('PATCH', /desktopsessions\/[^/]+\/status$/, 500, 10_000);
+      await controller.start();
+      const s = await sessions.create({ userId: alice, desktopClass: 'win11-dedicated', size: 'medium', timeouts: TIMEOUTS });
+      await eventually(() => server.get('karpenter.sh', 'v1', 'nodepools', undefined, aliceNs), 10_000, 'the user pool');
+      expect((await get(s.metadata.name)).status?.desktopNamespace).toBeUndefined();
+      // WHEN the session is deleted THEN the user's pool and overlay go with it (no other session of theirs needs it)
+      await client.delete(SESSION_RESOURCE(NAMESPACE), s.metadata.name);
+      await eventually(async () => (await sessions.list({ userId: alice })).length === 0, 10_000, 'the session released');
+      expect(server.get('karpenter.sh', 'v1', 'nodepools', undefined, aliceNs)).toBeUndefined();
+      expect(server.get('karpenter.sh', 'v1alpha1', 'nodeoverlays', undefined, `${aliceNs}-kubevirt-devices`)).toBeUndefined();
+      expect(server.get('karpenter.sh', 'v1', 'nodepools', undefined, TEMPLATE.nodePoolName)).toBeDefined();
+    });
+
+    test('a session whose class was deleted while it ran releases the user\'s pool when it ends, not while another such session runs', async () => {
+      await createTemplate();
+      await createClass(client, dedicatedClass());
+      await controller.start();
+      const one = await sessions.create({ userId: alice, desktopClass: 'win11-dedicated', size: 'medium', requestId: 'one', timeouts: TIMEOUTS });
+      const two = await sessions.create({ userId: alice, desktopClass: 'win11-dedicated', size: 'medium', requestId: 'two', timeouts: TIMEOUTS });
+      for (const s of [one, two]) {
+        const p = await provisioning(s.metadata.name);
+        server.setStatus(...VM, p.status!.desktopNamespace!, p.status!.desktopName!, { ready: true, printableStatus: 'Running' });
+        await eventually(async () => (await get(s.metadata.name)).status?.phase === SessionPhase.READY, 10_000, 'Ready');
+      }
+      // WHEN the class is deleted and the first session ends THEN the pool stays: the second may still run on it
+      await client.delete(CLASS_RESOURCE, 'win11-dedicated');
+      await eventually(async () => (await client.tryGet(CLASS_RESOURCE, 'win11-dedicated')) === undefined, 10_000, 'the class gone');
+      await sessions.end(one.metadata.name);
+      await eventually(async () => (await get(one.metadata.name)).status?.phase === SessionPhase.ENDED, 10_000, 'the first Ended');
+      expect(server.get('karpenter.sh', 'v1', 'nodepools', undefined, aliceNs)).toBeDefined();
+      // WHEN the last one ends THEN the pool and its overlay go
+      await sessions.end(two.metadata.name);
+      await eventually(async () => (await get(two.metadata.name)).status?.phase === SessionPhase.ENDED, 10_000, 'the second Ended');
+      await eventually(() => server.get('karpenter.sh', 'v1', 'nodepools', undefined, aliceNs) === undefined, 10_000, 'the user pool deleted');
+      expect(server.get('karpenter.sh', 'v1alpha1', 'nodeoverlays', undefined, `${aliceNs}-kubevirt-devices`)).toBeUndefined();
     });
 
     test('a class naming a NodePool that does not exist fails its sessions before anything is created', async () => {

@@ -205,6 +205,11 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     expect(waiting.status?.phase).toBe(SessionPhase.DISCONNECTED);
     expect(server.get('', 'v1', 'persistentvolumeclaims', ns, `${vmName}-user`)).toBeDefined();
     expect(server.get(...vmRef(ns), vmName)).toBeDefined();
+    // The SDK's cost leaves the stopped time out: 121 s ran, 600 s stopped so far.
+    const t0 = Date.parse(firstReady.status!.readyAt!);
+    const at = (seconds: number) => new Date(t0 + seconds * 1000);
+    expect((await sessions.cost(name, clock.now())).hours * 3600).toBeCloseTo(121, 3);
+    expect((await sessions.usage(userId, at(100), at(721))).totalHours * 3600).toBeCloseTo(21, 3);
 
     // WHEN the user comes back THEN the controller starts the VM and the session goes Provisioning → Ready
     await sessions.resume(name);
@@ -221,12 +226,19 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     await new Promise((r) => setTimeout(r, 300));
     expect(await phase(name)).toBe(SessionPhase.READY);
     expect(putCount(ns, vmName, 'stop')).toBe(1);
+    // The ended stop is kept as its total; the cost still leaves it out (781 s since Ready, 600 stopped).
+    expect((await sessions.get(name)).status?.stoppedSeconds).toBe(600);
+    expect((await sessions.cost(name, clock.now())).hours * 3600).toBeCloseTo(181, 3);
+    expect((await sessions.usage(userId, at(721), at(781))).totalHours * 3600).toBeCloseTo(60, 3);
+    expect((await sessions.usage(userId, at(-60), at(781))).totalHours * 3600).toBeCloseTo(181, 3);
 
     // The maximum duration still ends it (from the first Ready).
     clock.advance(3600);
     const ended = await eventually(() => sessionIn(name, SessionPhase.ENDED), 10_000, 'Ended');
     expect(ended.status?.endReason).toBe(EndReason.MAX_DURATION);
     expect(server.get(...vmRef(ns), vmName)).toBeUndefined();
+    const endedAt = (Date.parse(ended.status!.endedAt!) - t0) / 1000;
+    expect((await sessions.cost(name, at(endedAt + 3600))).hours * 3600).toBeCloseTo(endedAt - 600, 3);
   });
 
   test('onDisconnect Stop is refused at admission for desktops that cannot stop (Node)', async () => {

@@ -8,9 +8,9 @@ import { DedicatedPoolTemplateObjects, DesktopUserIsolationProps, EgressRule, Ga
 import { UserIsolationMode } from '../../isolation/desktop-user';
 import { DEFAULT_VM_HOST_PLACEMENT, VmHostPlacement } from '../../kubevirt/vm-host-placement';
 import {
-  ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_SESSION_KIND, DESKTOP_STOPPED_CONDITION, DesktopClass, DesktopKind,
+  ACTIVE_PHASES, CONTROLLER_FIELD_MANAGER, DESKTOP_CLASS_KIND, DESKTOP_SESSION_KIND, DESKTOP_STOPPED_CONDITION, DesktopClass, DesktopKind,
   DesktopSession, DesktopSessionStatus, DisconnectAction, EXPIRY_WARNING_SECONDS, EndReason, IDLE_CONDITION, IsolationMode,
-  LAST_INPUT_ANNOTATION, LogoffAction, RESUME_ANNOTATION, SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase, WarmClaim,
+  LAST_INPUT_ANNOTATION, LogoffAction, MAX_MAX_USER_DURATION_SECONDS, RESUME_ANNOTATION, SESSIONS_API, SESSION_FINALIZER, SessionCondition, SessionPhase, WarmClaim,
 } from '../api';
 import { CLASS_RESOURCE, NODE_RESOURCE, SESSION_RESOURCE, SESSION_SIZE_PRESETS, VM_RESOURCE, refFor } from '../resources';
 import { KubernetesApiError, KubernetesClient, KubernetesObject } from '../runtime/kubernetes-client';
@@ -344,6 +344,15 @@ export class DesktopSessionController {
     if (holders.length >= cls.spec.sessionsPerUser) {
       return this.fail(session, now, 'SessionLimitExceeded', `user "${session.spec.userId}" already has ${holders.length} active session(s) of class "${cls.metadata.name}" (${holders.map((s) => s.metadata.name).join(', ')}); the class allows ${cls.spec.sessionsPerUser}.`);
     }
+    // Desktops the renderer names per user (a node desktop's session pod `nd-<user>` in the pool's
+    // namespace): a session of another class would apply the same objects and take the other's desktop over.
+    // Synchronous with the limit check above and `admitted` below: two admissions never both pass.
+    const sharing = this.sharedDesktop(session, cls);
+    if (sharing?.active) {
+      return this.fail(session, now, 'NodeDesktopInUse', `user "${session.spec.userId}" already has session "${sharing.session.metadata.name}" (class "${sharing.session.spec.desktopClass}") on desktop ${sharing.desktop}, which a session of class "${cls.metadata.name}" would use too (one node desktop per user and pool); end that session first.`);
+    }
+    // The other session is ending: this one is admitted once its desktop is gone.
+    if (sharing) return 1000;
     this.admitted.set(session.metadata.name, session.spec.userId);
     // The user's namespace and its isolation (they outlive the session; the user's NodePool goes
     // with their last session): applied here, once, under the user's lock, so that releasing
@@ -484,6 +493,8 @@ export class DesktopSessionController {
       if (session.metadata.annotations?.[RESUME_ANNOTATION] === stoppedSince.lastTransitionTime) {
         const resumed = await this.writeStatus(session, {
           ...changes as Partial<DesktopSessionStatus>, phase: SessionPhase.PROVISIONING, progress: 5, message: 'Starting your desktop', resumedAt: now.toISOString(),
+          // The stop that ends here, added up: the SDK's cost leaves stopped time out.
+          stoppedSeconds: Math.min(MAX_MAX_USER_DURATION_SECONDS, (status.stoppedSeconds ?? 0) + Math.max(0, Math.round((t - Date.parse(stoppedSince.lastTransitionTime)) / 1000))),
         }, [...conditions,
           { type: DESKTOP_STOPPED_CONDITION, status: 'False', reason: 'Resumed', message: 'The user came back; the desktop is starting.', lastTransitionTime: now.toISOString() },
           { type: 'Ready', status: 'False', reason: 'Resuming', message: 'The desktop is starting again.', lastTransitionTime: now.toISOString() }]);
@@ -575,6 +586,33 @@ export class DesktopSessionController {
   }
 
   /**
+   * Another session whose desktop has the name this session's would have (`DesktopRenderer.locate`),
+   * from the informer's cache and the admissions it may not show yet: `active` when it is admitted
+   * and not ending, else it is ending (or being deleted) and its desktop may still exist.
+   */
+  private sharedDesktop(session: DesktopSession, cls: DesktopClass): { session: DesktopSession; desktop: string; active: boolean } | undefined {
+    const mine = this.renderers[cls.spec.kind]?.locate?.(session);
+    if (!mine) return undefined;
+    const desktop = `${mine.namespace}/${mine.name}`;
+    for (const other of this.sessions.list()) {
+      if (other.metadata.name === session.metadata.name) continue;
+      const phase = other.status?.phase ?? SessionPhase.PENDING;
+      if (phase === SessionPhase.ENDED || phase === SessionPhase.FAILED) continue;
+      const admitted = this.admitted.has(other.metadata.name);
+      if (phase === SessionPhase.PENDING && !admitted) continue; // nothing created yet
+      const otherClass = this.classes.get(other.spec.desktopClass);
+      const at = other.status?.desktopNamespace !== undefined && other.status.desktopName !== undefined
+        ? { namespace: other.status.desktopNamespace, name: other.status.desktopName }
+        : otherClass ? this.renderers[otherClass.spec.kind]?.locate?.(other) : undefined;
+      if (at?.namespace !== mine.namespace || at.name !== mine.name) continue;
+      // `admitted` only stands in for a phase the cache does not show yet: an Ending session is not active.
+      const active = other.metadata.deletionTimestamp === undefined && ACTIVE_PHASES.includes(phase);
+      return { session: other, desktop, active };
+    }
+    return undefined;
+  }
+
+  /**
    * Timeout actions the class's desktops cannot carry out: `onDisconnect: Stop` needs a
    * renderer that can stop its desktop (VMs; a node desktop's node is the desktop).
    */
@@ -622,15 +660,20 @@ export class DesktopSessionController {
 
   /** Deletes the session's objects (not the ones meant to outlive it); true once they are gone. */
   private async cleanUp(session: DesktopSession): Promise<boolean> {
-    const cls = this.classes.get(session.spec.desktopClass);
-    const namespace = session.status?.desktopNamespace;
-    if (!namespace || !cls) return true; // nothing was created
-    const renderer = this.renderers[cls.spec.kind];
-    if (!renderer) return true;
     let userLabel: string;
     try {
       userLabel = kubernetesNameForUser('spec.userId', session.spec.userId);
     } catch {
+      return true; // refused at admission: nothing was created
+    }
+    const cls = this.classes.get(session.spec.desktopClass);
+    const namespace = session.status?.desktopNamespace;
+    const renderer = cls ? this.renderers[cls.spec.kind] : undefined;
+    // No desktop recorded (deleted while Pending, possibly after admit() applied the user's
+    // NodePool) or no class to render it with: the user's own objects are still released,
+    // decided from what exists and the user's remaining sessions.
+    if (!namespace || !cls || !renderer) {
+      await this.releaseUser(session, userLabel);
       return true;
     }
     const rendered = renderer.render(this.context(session, cls, userLabel));
@@ -722,6 +765,12 @@ export class DesktopSessionController {
     return [...names].sort().map((n) => this.classes.get(n)).filter((c): c is DesktopClass => c !== undefined);
   }
 
+  /** Whether the user has an active session (as `activeClasses` counts them) whose DesktopClass is gone. */
+  private hasActiveSessionOfUnknownClass(userId: string, without: string): boolean {
+    return this.sessions.list().some((s) => s.spec.userId === userId && s.metadata.name !== without && this.classes.get(s.spec.desktopClass) === undefined
+      && ((s.status?.phase !== undefined && s.status.phase !== SessionPhase.PENDING && ACTIVE_PHASES.includes(s.status.phase) && s.metadata.deletionTimestamp === undefined) || this.admitted.has(s.metadata.name)));
+  }
+
   private classKey(userId: string, including?: DesktopSession, without?: string): string {
     const names = new Set(this.activeClasses(userId, without).map((c) => c.metadata.name));
     if (including) names.add(including.spec.desktopClass);
@@ -737,7 +786,10 @@ export class DesktopSessionController {
   private async releaseUser(session: DesktopSession, userLabel: string): Promise<void> {
     await this.withUserLock(userLabel, async () => {
       const remaining = this.activeClasses(session.spec.userId, session.metadata.name);
-      const needsPool = remaining.some((c) => c.spec.kind === DesktopKind.VM && c.spec.isolation === IsolationMode.DEDICATED_POOL);
+      // A remaining session whose class was deleted may still run on the user's pool: keep it
+      // until that session ends too (its release then finds no remaining session).
+      const unknown = this.hasActiveSessionOfUnknownClass(session.spec.userId, session.metadata.name);
+      const needsPool = unknown || remaining.some((c) => c.spec.kind === DesktopKind.VM && c.spec.isolation === IsolationMode.DEDICATED_POOL);
       if (!needsPool) {
         // Karpenter drains and terminates the pool's hosts; only the user's desktops ran there.
         const pool = await this.client.tryGet<KubernetesObject & { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } }>(NODE_POOL_RESOURCE, userLabel);
@@ -747,7 +799,7 @@ export class DesktopSessionController {
           await this.client.delete(NODE_OVERLAY_RESOURCE, vmHostDeviceOverlayProps(userLabel, {}).metadata!.name!);
         }
       }
-      await this.releaseRendererUserObjects(session, remaining);
+      if (!unknown) await this.releaseRendererUserObjects(session, remaining);
       const key = remaining.map((c) => c.metadata.name).join(',');
       if (remaining.length === 0 || this.quotaKeys.get(userLabel) === key) return;
       const [first] = remaining;
@@ -783,14 +835,24 @@ export class DesktopSessionController {
     }
   }
 
-  /** Deletes the renderer's objects of the ending session's class that no remaining active session of the user renders (and that the controller made). */
+  /**
+   * Deletes the renderer's per-user objects of the user that no remaining active session of the
+   * user renders (and that the controller made). Not only the ending session's class's: what any
+   * renderer renders for a `DedicatedPool` class of its kind, so that a session whose class was
+   * deleted, or that ended before its status recorded anything, still releases them.
+   */
   private async releaseRendererUserObjects(session: DesktopSession, remaining: DesktopClass[]): Promise<void> {
     const cls = this.classes.get(session.spec.desktopClass);
     const userId = session.spec.userId;
     const objectsOf = (c: DesktopClass) => this.renderers[c.spec.kind]?.userObjects?.(c, userId) ?? [];
     const key = (o: KubernetesObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const kept = new Set(remaining.flatMap(objectsOf).map(key));
-    for (const object of cls ? objectsOf(cls) : []) {
+    const dedicated = (Object.keys(this.renderers) as DesktopKind[]).map((kind): DesktopClass => ({
+      apiVersion: SESSIONS_API, kind: DESKTOP_CLASS_KIND, metadata: { name: `${kind}-dedicated` },
+      spec: { kind, isolation: IsolationMode.DEDICATED_POOL, allowedSizes: ['medium'], sessionsPerUser: 1 },
+    }));
+    const candidates = new Map([...(cls ? [cls] : []), ...dedicated].flatMap(objectsOf).map((o) => [key(o), o]));
+    for (const object of candidates.values()) {
       if (kept.has(key(object))) continue;
       const ref = refFor(object.apiVersion!, object.kind!, object.metadata.namespace);
       const existing = await this.client.tryGet(ref, object.metadata.name);
