@@ -472,4 +472,38 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     await new Promise((r) => setTimeout(r, 300));
     expect(server.list('kubevirt.io', 'v1', 'virtualmachines')).toHaveLength(1);
   });
+
+  test('a session ended while its desktop is still starting ends at once and deletes what it created', async () => {
+    // GIVEN a session whose VM exists but never becomes ready
+    const { metadata: { name } } = await sessions.create({ userId, desktopClass: 'win11' });
+    const provisioning = await eventually(async () => { const s = await sessions.get(name); return s.status?.phase === SessionPhase.PROVISIONING && s.status.desktopName ? s : undefined; }, 10_000, 'Provisioning');
+    const [ns, vm] = [provisioning.status!.desktopNamespace!, provisioning.status!.desktopName!];
+    await eventually(() => server.get(...vmRef(ns), vm), 10_000, 'the VM');
+    // WHEN the user ends it THEN it ends without waiting for Ready, and the VM is gone
+    await sessions.end(name);
+    await eventually(async () => (await phase(name)) === SessionPhase.ENDED, 10_000, 'Ended');
+    expect((await sessions.get(name)).status).toMatchObject({ endReason: EndReason.USER_REQUEST });
+    expect((await sessions.get(name)).status?.readyAt).toBeUndefined();
+    expect(server.get(...vmRef(ns), vm)).toBeUndefined();
+  });
+
+  test('a session that is ending does not count against the per-user limit: the next one is admitted while the old desktop goes', async () => {
+    const ref = { group: 'sessions.desktop.io', version: 'v1alpha1', plural: 'desktopsessions', namespace: NAMESPACE };
+    const body = (n: string) => ({ apiVersion: 'sessions.desktop.io/v1alpha1', kind: 'DesktopSession', metadata: { name: n, namespace: NAMESPACE }, spec: { userId, desktopClass: 'win11', size: 'small', maxUserDurationSeconds: 3600, disconnectTimeoutSeconds: 600, idleDisconnectTimeoutSeconds: 0 } });
+    // GIVEN a first session whose VM is held by a finalizer while it is deleted
+    await client.create(ref, body('old'), 'test');
+    const old = await eventually(async () => { const s = await sessions.get('old'); return s.status?.desktopName ? s : undefined; }, 10_000, 'the old desktop');
+    const [ns, vm] = [old.status!.desktopNamespace!, old.status!.desktopName!];
+    await eventually(() => server.get(...vmRef(ns), vm), 10_000, 'the old VM');
+    await client.mergePatch({ group: 'kubevirt.io', version: 'v1', plural: 'virtualmachines', namespace: ns }, vm, { metadata: { finalizers: ['test/hold'] } }, 'test');
+    await sessions.end('old');
+    await eventually(async () => (await phase('old')) === SessionPhase.ENDING, 10_000, 'the old session Ending');
+    // WHEN the user starts another session of the class THEN it is admitted, not refused
+    await client.create(ref, body('new'), 'test');
+    await eventually(async () => { const p = await phase('new'); return p === SessionPhase.PROVISIONING || p === SessionPhase.FAILED ? p : undefined; }, 10_000, 'admission');
+    expect(await phase('new')).toBe(SessionPhase.PROVISIONING);
+    // AND the old one ends once its VM is gone
+    await client.mergePatch({ group: 'kubevirt.io', version: 'v1', plural: 'virtualmachines', namespace: ns }, vm, { metadata: { finalizers: [] } }, 'test');
+    await eventually(async () => (await phase('old')) === SessionPhase.ENDED, 10_000, 'the old session Ended');
+  });
 });

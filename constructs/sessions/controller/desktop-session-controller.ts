@@ -295,8 +295,10 @@ export class DesktopSessionController {
     }
     const now = this.now();
     switch (phase) {
-      case SessionPhase.PENDING: return this.admit(session, now);
+      case SessionPhase.PENDING: return session.spec.endRequested ? this.startEnding(session, now, EndReason.USER_REQUEST, 'You ended the session before it started.') : this.admit(session, now);
       case SessionPhase.PROVISIONING: {
+        // Ended by the user while the desktop was still starting: end now, not once it is Ready.
+        if (session.spec.endRequested) return this.startEnding(session, now, EndReason.USER_REQUEST, 'You ended the session while it was starting.');
         // A desktop that failed is being released: never render it again.
         const releasing = session.status?.conditions?.find((c) => c.type === 'Releasing' && c.status === 'True');
         return releasing ? this.failAndRelease(session, now, releasing.reason, releasing.message) : this.provision(session, now);
@@ -339,8 +341,7 @@ export class DesktopSessionController {
     // time, and sessions it has just admitted count even before the cache shows their phase.
     const holders = this.sessions.list().filter((s) => s.metadata.name !== session.metadata.name
       && s.spec.userId === session.spec.userId && s.spec.desktopClass === session.spec.desktopClass
-      && s.metadata.deletionTimestamp === undefined
-      && ((s.status?.phase !== undefined && s.status.phase !== SessionPhase.PENDING && ACTIVE_PHASES.includes(s.status.phase)) || this.admitted.has(s.metadata.name)));
+      && this.holdsCapacity(s));
     if (holders.length >= cls.spec.sessionsPerUser) {
       return this.fail(session, now, 'SessionLimitExceeded', `user "${session.spec.userId}" already has ${holders.length} active session(s) of class "${cls.metadata.name}" (${holders.map((s) => s.metadata.name).join(', ')}); the class allows ${cls.spec.sessionsPerUser}.`);
     }
@@ -759,8 +760,7 @@ export class DesktopSessionController {
     const names = new Set<string>();
     for (const s of this.sessions.list()) {
       if (s.spec.userId !== userId || s.metadata.name === without) continue;
-      const phase = s.status?.phase ?? SessionPhase.PENDING;
-      if ((phase !== SessionPhase.PENDING && ACTIVE_PHASES.includes(phase) && s.metadata.deletionTimestamp === undefined) || this.admitted.has(s.metadata.name)) names.add(s.spec.desktopClass);
+      if (this.holdsCapacity(s)) names.add(s.spec.desktopClass);
     }
     return [...names].sort().map((n) => this.classes.get(n)).filter((c): c is DesktopClass => c !== undefined);
   }
@@ -768,7 +768,17 @@ export class DesktopSessionController {
   /** Whether the user has an active session (as `activeClasses` counts them) whose DesktopClass is gone. */
   private hasActiveSessionOfUnknownClass(userId: string, without: string): boolean {
     return this.sessions.list().some((s) => s.spec.userId === userId && s.metadata.name !== without && this.classes.get(s.spec.desktopClass) === undefined
-      && ((s.status?.phase !== undefined && s.status.phase !== SessionPhase.PENDING && ACTIVE_PHASES.includes(s.status.phase) && s.metadata.deletionTimestamp === undefined) || this.admitted.has(s.metadata.name)));
+      && this.holdsCapacity(s));
+  }
+
+  /**
+   * Whether a session counts against its user's limit, quota and pools: active in the informer's
+   * cache, or admitted by this replica while the cache still shows it Pending (`admitted` stands
+   * in only for that lag). Ending and deleted sessions do not: they release what they hold.
+   */
+  private holdsCapacity(s: DesktopSession): boolean {
+    const phase = s.status?.phase ?? SessionPhase.PENDING;
+    return s.metadata.deletionTimestamp === undefined && ACTIVE_PHASES.includes(phase) && (phase !== SessionPhase.PENDING || this.admitted.has(s.metadata.name));
   }
 
   private classKey(userId: string, including?: DesktopSession, without?: string): string {
