@@ -93,3 +93,6 @@ export const DESKTOP_COMPONENT_LABEL = `${LABEL_DOMAIN}/component`;
 
 /** Address of the EC2 instance metadata service (IPv4), which desktop users must never reach. */
 export const INSTANCE_METADATA_ADDRESS = '169.254.169.254';
+
+/** Prefix of the AWS Load Balancer Controller's Ingress annotations (one place for every chart that routes through an ALB). */
+export const ALB_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/';

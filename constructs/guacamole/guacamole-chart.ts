@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { restrictedPodSecurityContext } from '../common/pod-security';
 import { DesktopCertificateIssuer, renderTrustAnchorCertificate } from '../certificates/desktop-certificates';
 import { AWS_CLI_IMAGE, GUACAMOLE_IMAGE, GUACD_IMAGE, KUBECTL_IMAGE, POSTGRES_CLIENT_IMAGE } from '../common/versions';
-import { GUACD_POD_LABELS } from '../common/well-known';
+import { ALB_ANNOTATION_PREFIX, GUACD_POD_LABELS } from '../common/well-known';
 import { OpenIdSignInOptions } from './guacamole-authentication';
 import { ExternalSecret, SecretStore, SecurityGroupPolicy } from './private/custom-resources';
 import { applySchemaScript, CREDENTIALS_DIR, extractSchemaScript, fetchMasterSecretScript, pruneRecordingsScript, SCHEMA_DIR } from './private/scripts';
@@ -163,7 +163,7 @@ const RESTARTER = 'guacamole-web-restarter';
 const RECORDINGS_CLAIM = 'guacamole-recordings';
 const WEB_UID = 1001;
 const GUACD_UID = 1000;
-const ALB = 'alb.ingress.kubernetes.io/';
+const ALB = ALB_ANNOTATION_PREFIX;
 
 /**
  * The Kubernetes side of the Guacamole gateway.

@@ -1,13 +1,13 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { APP_NAME_LABEL, APP_PART_OF_LABEL } from '../common/well-known';
+import { ALB_ANNOTATION_PREFIX, APP_NAME_LABEL, APP_PART_OF_LABEL } from '../common/well-known';
 import { AWS_CLI_IMAGE, PORTAINER_IMAGE } from '../common/versions';
 
 /** Port of Portainer's HTTP listener (TLS ends at the load balancer). */
 export const PORTAINER_HTTP_PORT = 9000;
 const NAME = 'portainer';
-const ALB = 'alb.ingress.kubernetes.io/';
+const ALB = ALB_ANNOTATION_PREFIX;
 const PASSWORD_DIR = '/run/portainer-admin';
 const PASSWORD_FILE = `${PASSWORD_DIR}/password`;
 

@@ -1,7 +1,7 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-29';
 import { Construct } from 'constructs';
-import { APP_INSTANCE_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, POD_SECURITY_AUDIT_LABEL, POD_SECURITY_ENFORCE_LABEL, POD_SECURITY_WARN_LABEL, SESSIONS_API_GROUP } from '../common/well-known';
+import { ALB_ANNOTATION_PREFIX, APP_INSTANCE_LABEL, APP_NAME_LABEL, APP_PART_OF_LABEL, POD_SECURITY_AUDIT_LABEL, POD_SECURITY_ENFORCE_LABEL, POD_SECURITY_WARN_LABEL, SESSIONS_API_GROUP } from '../common/well-known';
 import { ExternalSecret, SecretStore, SecurityGroupPolicy } from '../guacamole/private/custom-resources';
 import { sessionTemplateConfigMapName } from '../node-desktops/node-desktops-chart';
 import { NodeDesktopSessionTemplate } from '../node-desktops/node-desktop-session-template';
@@ -23,7 +23,7 @@ const JSON_SECRET = 'desktop-sessions-json-auth';
 const STORE = 'desktop-sessions-aws';
 const BROKER_PORT = 8080;
 const METRICS_PORT = 9090;
-const ALB = 'alb.ingress.kubernetes.io/';
+const ALB = ALB_ANNOTATION_PREFIX;
 
 /** Settings of {@link DesktopSessionServiceChart}; `DesktopSessionService` validates them. */
 export interface DesktopSessionServiceChartProps extends ChartProps {
