@@ -17,7 +17,7 @@ import {
 import { NodeOverlay, NodePool } from '../imports/karpenter.sh';
 import { TaintEffect } from '../karpenter/node-pool-types';
 import { validateLabelValue, validateQualifiedName } from '../karpenter/private/node-pool-validation';
-import { GoldenImageReference, goldenImageCloneRoleName } from '../kubevirt/golden-image';
+import { GoldenImageReference, goldenImageCloneBindingName, goldenImageCloneRoleName } from '../kubevirt/golden-image';
 import { VmHostPlacement } from '../kubevirt/vm-host-placement';
 import { vmHostDeviceOverlayProps, vmHostNodePoolProps, VmHostPoolChartProps } from '../kubevirt/vm-host-pool-chart';
 import { WindowsDesktopVm, WindowsDesktopVmProps } from '../kubevirt/windows-desktop-vm';
@@ -333,7 +333,8 @@ export class DesktopUserIsolation extends Construct {
       // A host-assisted clone streams the golden image from CDI's source pod (in the image's
       // namespace) to CDI's upload server here.
       new k8s.KubeNetworkPolicy(this, 'AllowCloneUpload', {
-        metadata: meta('allow-golden-image-clone'),
+        // One per image namespace: a user with classes whose images live in different namespaces keeps each.
+        metadata: meta(`allow-golden-image-clone-${image.namespace}`),
         spec: {
           podSelector: { matchLabels: CDI_UPLOAD_SERVER_LABELS },
           policyTypes: ['Ingress'],
@@ -345,7 +346,7 @@ export class DesktopUserIsolation extends Construct {
       });
       // Clone permission on the golden image for this namespace only.
       new k8s.KubeRoleBinding(this, 'CloneBinding', {
-        metadata: { name: `clone-${ns}`, namespace: image.namespace, labels: userLabels },
+        metadata: { name: goldenImageCloneBindingName(image.dataSourceName, ns), namespace: image.namespace, labels: userLabels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: goldenImageCloneRoleName(image.dataSourceName) },
         // The namespace's `default` account only: the account KubeVirt checks for a VM's clone.
         subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }],

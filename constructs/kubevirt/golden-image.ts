@@ -28,6 +28,15 @@ export function goldenImageCloneRoleName(name: string): string {
 }
 
 /**
+ * Name of the RoleBinding (in the image's namespace) that lets user namespace `namespace` clone
+ * golden image `dataSourceName`: one per image and namespace, since a user may have desktops of
+ * several images (classes) and a RoleBinding's roleRef cannot change. At most 133 characters.
+ */
+export function goldenImageCloneBindingName(dataSourceName: string, namespace: string): string {
+  return `${goldenImageCloneRoleName(dataSourceName)}-${namespace}`;
+}
+
+/**
  * A golden image desktops clone their root disk from: the namespace and name of its
  * DataSource. `GoldenImage` implements it; an image imported some other way can be described
  * by hand.

@@ -120,7 +120,7 @@ describe('objects of one VM desktop user', () => {
   test('every namespaced object lives in the user namespace, except the clone binding in the image namespace', () => {
     const objects = vmUser(ALICE, UserIsolationMode.DEDICATED_POOL);
     const elsewhere = objects.filter((o) => o.metadata.namespace !== alice && !['Namespace', 'NodePool', 'NodeOverlay'].includes(o.kind));
-    expect(elsewhere.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`RoleBinding/desktop-images/clone-${alice}`]);
+    expect(elsewhere.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`RoleBinding/desktop-images/windows11-clone-${alice}`]);
   });
 
   test('the quota fits one desktop of the user size (4 vCPU / 8 GiB, 64 GiB root, 50 GiB user disk)', () => {
@@ -159,7 +159,7 @@ describe('objects of one VM desktop user', () => {
       roleRef: { kind: 'ClusterRole', name: 'view' },
       subjects: [{ kind: 'Group', name: 'desktop-users' }],
     });
-    expect(find(objects, 'RoleBinding', `clone-${alice}`)).toMatchObject({
+    expect(find(objects, 'RoleBinding', `windows11-clone-${alice}`)).toMatchObject({
       metadata: { namespace: 'desktop-images' },
       roleRef: { kind: 'Role', name: 'windows11-clone' },
       subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: alice }],

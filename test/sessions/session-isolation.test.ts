@@ -104,6 +104,30 @@ describe('DesktopSession isolation at run time (fake API server)', () => {
     expect(quota()?.hard).toMatchObject({ 'requests.memory': '10Gi', 'count/virtualmachines.kubevirt.io': 1 });
   });
 
+  test('a user with desktops of two golden images in one namespace may clone both (one clone binding per image)', async () => {
+    await createClass(client);
+    await createClass(client, windows11Class({ goldenImage: { namespace: 'golden-images', name: 'windows10' } }, 'win10'));
+    await controller.start();
+    await vmOf((await sessions.create({ userId: alice, desktopClass: 'win11', size: 'small', timeouts: TIMEOUTS })).metadata.name);
+    await vmOf((await sessions.create({ userId: alice, desktopClass: 'win10', size: 'small', timeouts: TIMEOUTS })).metadata.name);
+    const bindings = server.list('rbac.authorization.k8s.io', 'v1', 'rolebindings').filter((b) => b.metadata.namespace === 'golden-images');
+    // A RoleBinding's roleRef cannot change: each image's clone Role has its own binding for the user's namespace.
+    expect(bindings.map((b) => (b as unknown as { roleRef: { name: string } }).roleRef.name).sort()).toEqual(['windows10-clone', 'windows11-clone']);
+    for (const b of bindings) expect(b).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: aliceNs }] });
+  });
+
+  test('a user with desktops of golden images in two namespaces keeps a clone-upload NetworkPolicy for each', async () => {
+    await createClass(client);
+    await createClass(client, windows11Class({ goldenImage: { namespace: 'more-images', name: 'windows10' } }, 'win10'));
+    await controller.start();
+    await vmOf((await sessions.create({ userId: alice, desktopClass: 'win11', size: 'small', timeouts: TIMEOUTS })).metadata.name);
+    await vmOf((await sessions.create({ userId: alice, desktopClass: 'win10', size: 'small', timeouts: TIMEOUTS })).metadata.name);
+    const from = server.list('networking.k8s.io', 'v1', 'networkpolicies').filter((p) => p.metadata.namespace === aliceNs && p.metadata.name.startsWith('allow-golden-image-clone'))
+      .map((p) => (p.spec as { ingress: Array<{ from: Array<{ namespaceSelector: { matchLabels: Record<string, string> } }> }> }).ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+    expect(from.sort()).toEqual(['golden-images', 'more-images']);
+    expect(server.get('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'more-images', `windows10-clone-${aliceNs}`)).toBeDefined();
+  });
+
   describe('DedicatedPool: a NodePool of the user\'s own, derived from the class\'s template pool', () => {
     async function createTemplate(): Promise<void> {
       await client.create({ group: 'karpenter.sh', version: 'v1', plural: 'nodepools' }, NodePool.manifest(vmHostNodePoolProps(TEMPLATE)) as KubernetesObject, 'test');

@@ -72,7 +72,7 @@ describeWithPostgres('DesktopSession lifecycle over the fake API server and a re
     expect(netpol('allow-rdp-from-gateway')).toMatchObject({ spec: { ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': GATEWAY_NAMESPACE } } }], ports: [{ protocol: 'TCP', port: 3389 }] }] } });
     expect(netpol('allow-dns')).toBeDefined();
     // This namespace (only) may clone the class's golden image.
-    expect(server.get('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'golden-images', `clone-${ns}`)).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }] });
+    expect(server.get('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'golden-images', `windows11-clone-${ns}`)).toMatchObject({ subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }] });
   }
 
   const SUBRESOURCES = '/apis/subresources.kubevirt.io/v1/namespaces';
