@@ -1,4 +1,6 @@
 import { createDecipheriv, createHmac, generateKeyPairSync, KeyObject, randomUUID, sign } from 'crypto';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import { AlbJwksCache } from 'aws-jwt-verify/alb-cache';
 import { AlbIdentityVerifier } from '../../constructs/sessions/broker/identity';
 
@@ -66,4 +68,25 @@ export function decryptJsonAuth(data: string): JsonAuthPayload {
   const [mac, json] = [plain.subarray(0, 32), plain.subarray(32)];
   if (!createHmac('sha256', key).update(json).digest().equals(mac)) throw new Error('JSON auth HMAC does not match');
   return JSON.parse(json.toString('utf8')) as JsonAuthPayload;
+}
+
+/** Guacamole's web app, stood in for: records the `data` parameter (the encrypted JSON auth) of every request. */
+export class GuacamoleStandIn {
+  public readonly received: string[] = [];
+  private readonly server = http.createServer((req, res) => {
+    const data = new URL(req.url ?? '/', 'http://x').searchParams.get('data');
+    if (data) this.received.push(data);
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>Guacamole</title><h1>Guacamole</h1>');
+  });
+
+  /** Listens on a free loopback port; returns Guacamole's URL. */
+  public async start(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/guacamole/`;
+  }
+
+  public async stop(): Promise<void> {
+    if (this.server.listening) await new Promise<void>((r) => this.server.close(() => r()));
+  }
 }

@@ -1,5 +1,3 @@
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { DESKTOP_STOPPED_CONDITION, DesktopSession, DisconnectAction, RESUME_ANNOTATION, SessionPhase } from '../../constructs/sessions/api';
 import { SignInBroker } from '../../constructs/sessions/broker/sign-in-broker';
@@ -8,7 +6,7 @@ import { KubernetesClient } from '../../constructs/sessions/runtime/kubernetes-c
 import { DesktopSessions } from '../../constructs/sessions/sdk/desktop-sessions';
 import { BROWSERS, browserTest, browserTitle } from '../support/browsers';
 import { FakeKubeApiServer } from '../support/fake-kube-api-server';
-import { JSON_KEY, TestAlb, decryptJsonAuth } from './broker-test-support';
+import { GuacamoleStandIn, JSON_KEY, TestAlb, decryptJsonAuth } from './broker-test-support';
 import { DesktopKind } from '../../constructs/sessions/api';
 import { KubeVirtDesktopRenderer } from '../../constructs/sessions/controller/desktop-renderer';
 import { NodeDesktopRenderer } from '../../constructs/sessions/controller/node-desktop-renderer';
@@ -44,9 +42,9 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
   let controller: DesktopSessionController;
   let broker: SignInBroker;
   let brokerUrl: string;
-  let guacamole: http.Server;
+  const guacamole = new GuacamoleStandIn();
   let browser: Browser;
-  const received: string[] = [];
+  const received = guacamole.received;
   const alb = new TestAlb();
 
   const signedIn = (token: string | undefined, on: Browser = browser) => openSignedIn(on, token);
@@ -78,19 +76,12 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
     await createClass(client);
     controller = new DesktopSessionController({ client, namespace: NAMESPACE, pollIntervalMs: 50, leaderElection: false });
     await controller.start();
-    // Guacamole stand-in: records the `data` parameter it is sent.
-    guacamole = http.createServer((req, res) => {
-      const data = new URL(req.url ?? '/', 'http://x').searchParams.get('data');
-      if (data) received.push(data);
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<!doctype html><title>Guacamole</title><h1>Guacamole</h1>');
-    });
-    await new Promise<void>((r) => guacamole.listen(0, '127.0.0.1', r));
+    const guacamoleUrl = await guacamole.start();
     broker = new SignInBroker({
       sessions: new DesktopSessions(client, NAMESPACE),
       verifier: alb.verifier(),
       desktopClass: 'win11',
-      guacamoleUrl: `http://127.0.0.1:${(guacamole.address() as AddressInfo).port}/guacamole/`,
+      guacamoleUrl,
       jsonAuthKeyHex: JSON_KEY,
       adminUserIds: ['admin-sub'],
       basePath: '/portal',
@@ -103,7 +94,7 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
   afterAll(async () => {
     await browser?.close();
     await broker?.close();
-    if (guacamole) await new Promise<void>((r) => guacamole.close(() => r()));
+    await guacamole.stop();
     await controller?.stop();
     client?.close();
     await server?.stop();
@@ -257,10 +248,10 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
   let client: KubernetesClient;
   let controller: DesktopSessionController;
   const brokers: SignInBroker[] = [];
-  let guacamole: http.Server;
+  const guacamole = new GuacamoleStandIn();
   let guacamoleUrl: string;
   let browser: Browser;
-  const received: string[] = [];
+  const received = guacamole.received;
   const alb = new TestAlb();
 
   /** A broker for `desktopClass`, with or without local-account passwords for the pool. */
@@ -295,21 +286,14 @@ describe.each(BROWSERS.map((b) => [browserTitle(b), b] as const))('sign-in broke
       renderers: { [DesktopKind.VM]: new KubeVirtDesktopRenderer(), [DesktopKind.NODE]: await NodeDesktopRenderer.fromConfigMap(client, localPool.namespace, localPool.poolName) },
     });
     await controller.start();
-    guacamole = http.createServer((req, res) => {
-      const data = new URL(req.url ?? '/', 'http://x').searchParams.get('data');
-      if (data) received.push(data);
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<!doctype html><title>Guacamole</title><h1>Guacamole</h1>');
-    });
-    await new Promise<void>((r) => guacamole.listen(0, '127.0.0.1', r));
-    guacamoleUrl = `http://127.0.0.1:${(guacamole.address() as AddressInfo).port}/guacamole/`;
+    guacamoleUrl = await guacamole.start();
     browser = await testBrowser.launch();
   });
 
   afterAll(async () => {
     await browser?.close();
     for (const b of brokers) await b.close();
-    if (guacamole) await new Promise<void>((r) => guacamole.close(() => r()));
+    await guacamole.stop();
     await controller?.stop();
     client?.close();
     await server?.stop();
